@@ -1,0 +1,3 @@
+from kassa_server.cli import main
+
+raise SystemExit(main())

@@ -1,0 +1,53 @@
+"""The back office's database: SQLAlchemy 2 typed models. Importing this package registers every table."""
+
+from kassa_server.models.base import Base
+from kassa_server.models.catalog import (
+    Barcode,
+    Counterparty,
+    Organization,
+    Price,
+    PriceType,
+    Product,
+    ProductGroup,
+    Store,
+    Unit,
+)
+from kassa_server.models.documents import (
+    CashOperation,
+    MarkingCode,
+    RawObject,
+    Receipt,
+    ReceiptLine,
+    ReceiptPayment,
+    Shift,
+    ShiftReport,
+)
+from kassa_server.models.infobases import Infobase, User
+from kassa_server.models.orders import CustomerOrder, OrderLine
+from kassa_server.models.registers import CashRegister
+
+__all__ = [
+    "Barcode",
+    "Base",
+    "CashOperation",
+    "CashRegister",
+    "Counterparty",
+    "CustomerOrder",
+    "Infobase",
+    "MarkingCode",
+    "OrderLine",
+    "Organization",
+    "Price",
+    "PriceType",
+    "Product",
+    "ProductGroup",
+    "RawObject",
+    "Receipt",
+    "ReceiptLine",
+    "ReceiptPayment",
+    "Shift",
+    "ShiftReport",
+    "Store",
+    "Unit",
+    "User",
+]

@@ -1,0 +1,115 @@
+"""Settings of a kassa-server process, read once from ``KASSA_*`` variables and passed down explicitly.
+
+No other module reads ``os.environ``. Every choice the spec marks [I] (inferred) is a named option here, with the
+spec section it stands for, so a user can switch it when a real client behaves otherwise.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from kassa_server.errors import ConfigError
+
+DEFAULT_DATABASE_URL = "sqlite:///kassa.sqlite3"
+ENV_PREFIX = "KASSA_"
+
+
+@dataclass(frozen=True)
+class Limits:
+    """Sizes and times that protect the server from a client (soap-services.md §1.3)."""
+
+    max_request_body: int = 64 * 1024 * 1024
+    """A client may send a whole file as one base64 part: 64 MiB by default."""
+    max_unzipped_message: int = 1024 * 1024 * 1024
+    """A ZIP payload whose message inflates past this is refused (zip bomb)."""
+    max_zip_ratio: int = 200
+    journal_body_limit: int = 64 * 1024
+    """How much of each SOAP request and response body the call journal keeps."""
+    worker_threads: int = 16
+
+
+@dataclass(frozen=True)
+class ProtocolOptions:
+    """Inferred protocol behaviour ([I] in ../shared/spec), each switchable."""
+
+    initial_format_version: str = "1.8"
+    """Version of downloads before the device has told its versions (mobile-kassa.md §5)."""
+    supported_format_versions: tuple[str, ...] = ("1.7", "1.8", "1.10", "1.16", "1.17", "1.19", "1.20", "1.21")
+    default_exchange_plans: tuple[str, ...] = ("СинхронизацияДанныхЧерезУниверсальныйФормат",)
+    """Plans an infobase accepts unless it says otherwise; ``*`` accepts any (mobile-kassa.md §3)."""
+    auto_create_nodes: bool = False
+    """Create a node on first contact for an unknown code (mobile-kassa.md §4); test option."""
+    strict_node_identity: bool = False
+    """Reject a message whose ``To`` is not our node code, instead of journaling it (enterprisedata.md §6)."""
+    operation_active_polls: int = 0
+    """Long operations report ``Active`` for this many polls before their real state, so clients can test polling."""
+    send_deletions: bool = True
+    """Send ``УдалениеОбъекта`` for deleted objects already sent to a node (enterprisedata.md §11)."""
+    qr_node_field: str = "factory_number"
+    """Second field of the connection QR: ``factory_number`` or ``node_code`` (mobile-kassa.md §2.2)."""
+    qr_login_encoding: str = "base64"
+    """Third field of the connection QR: ``base64`` or ``plain`` (mobile-kassa.md §2.2)."""
+    strict_format: bool = False
+    """Reject a whole incoming message on the first invalid object instead of skipping that object."""
+
+
+@dataclass(frozen=True)
+class Settings:
+    database_url: str = DEFAULT_DATABASE_URL
+    host: str = "127.0.0.1"
+    port: int = 8080
+    workers: int = 1
+    trusted_proxies: tuple[str, ...] = ()
+    """Addresses whose ``X-Forwarded-*`` headers are believed when deriving the WSDL address."""
+    debug: bool = False
+    """Put Python tracebacks into SOAP Faults. Never in production."""
+    data_dir: str = "kassa-data"
+    """Where transferred files too large for the database are kept."""
+    limits: Limits = field(default_factory=Limits)
+    protocol: ProtocolOptions = field(default_factory=ProtocolOptions)
+
+    @classmethod
+    def from_env(cls, environ: Mapping[str, str], **overrides: Any) -> Settings:
+        """Read ``KASSA_<NAME>`` for top-level fields and ``KASSA_LIMITS_<NAME>``/``KASSA_PROTOCOL_<NAME>`` for nested
+        ones; keyword overrides (from CLI flags) win when not None."""
+        top = _read(cls, environ, ENV_PREFIX, skip={"limits", "protocol"})
+        limits = Limits(**_read(Limits, environ, ENV_PREFIX + "LIMITS_"))
+        protocol = ProtocolOptions(**_read(ProtocolOptions, environ, ENV_PREFIX + "PROTOCOL_"))
+        top.update({k: v for k, v in overrides.items() if v is not None})
+        return cls(limits=limits, protocol=protocol, **top)
+
+    def replace(self, **changes: Any) -> Settings:
+        return dataclasses.replace(self, **changes)
+
+
+def _read(cls: type, environ: Mapping[str, str], prefix: str, skip: frozenset[str] | set[str] = frozenset()) -> dict:
+    values: dict[str, Any] = {}
+    for f in dataclasses.fields(cls):
+        if f.name in skip:
+            continue
+        name = prefix + f.name.upper()
+        if name not in environ:
+            continue
+        values[f.name] = _cast(name, environ[name], f.default)
+    return values
+
+
+def _cast(name: str, raw: str, default: Any) -> Any:
+    try:
+        if isinstance(default, bool):
+            lowered = raw.strip().lower()
+            if lowered in {"1", "true", "yes", "on"}:
+                return True
+            if lowered in {"0", "false", "no", "off", ""}:
+                return False
+            raise ValueError(raw)
+        if isinstance(default, int):
+            return int(raw)
+        if isinstance(default, tuple):
+            return tuple(part.strip() for part in raw.split(",") if part.strip())
+        return raw
+    except ValueError:
+        raise ConfigError(f"{name}: cannot read {raw!r} as {type(default).__name__}") from None
