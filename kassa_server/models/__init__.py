@@ -23,8 +23,10 @@ from kassa_server.models.documents import (
     ShiftReport,
 )
 from kassa_server.models.infobases import Infobase, User
+from kassa_server.models.journal import SoapCall
 from kassa_server.models.orders import CustomerOrder, OrderLine
 from kassa_server.models.registers import CashRegister
+from kassa_server.models.transfers import LongOperation, StoredFile, Transfer, TransferPart
 
 __all__ = [
     "Barcode",
@@ -34,6 +36,7 @@ __all__ = [
     "Counterparty",
     "CustomerOrder",
     "Infobase",
+    "LongOperation",
     "MarkingCode",
     "OrderLine",
     "Organization",
@@ -47,7 +50,11 @@ __all__ = [
     "ReceiptPayment",
     "Shift",
     "ShiftReport",
+    "SoapCall",
     "Store",
+    "StoredFile",
+    "Transfer",
+    "TransferPart",
     "Unit",
     "User",
 ]
