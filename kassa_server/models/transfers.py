@@ -41,7 +41,9 @@ class StoredFile(Base):
 
     id: Mapped[uuid.UUID] = mapped_column(primary_key=True)
     infobase_id: Mapped[int] = mapped_column(ForeignKey("infobases.id", ondelete="CASCADE"), index=True)
+    plan: Mapped[str] = mapped_column(String(150), default="")
     node_code: Mapped[str] = mapped_column(String(100), default="")
+    """The node the file was exported for or uploaded by; empty when unknown."""
     content: Mapped[bytes] = mapped_column(LargeBinary)
     created_at: Mapped[timestamp_now] = mapped_column(index=True)
 
@@ -58,6 +60,9 @@ class Transfer(Base):
     direction: Mapped[TransferDirection] = mapped_column(enum_column_type(TransferDirection))
     key: Mapped[str] = mapped_column(String(255))
     """``TransferId`` (Exchange_2_0_1_6) or ``FileID`` (EDE): any non-empty string a client or the server chose."""
+    plan: Mapped[str] = mapped_column(String(150), default="")
+    node_code: Mapped[str] = mapped_column(String(100), default="")
+    """For an outgoing transfer, the node whose export it carries (to tell the exchange logic it was delivered)."""
     content: Mapped[bytes | None] = mapped_column(LargeBinary)
     part_size: Mapped[int | None] = mapped_column()
     """Bytes per part of an outgoing transfer; None = one part."""

@@ -1,8 +1,8 @@
-"""transfers
+"""Transfers, their parts, long operations and the SOAP call journal.
 
 Revision ID: 0002_transfers
 Revises: 0001_catalog
-Create Date: 2026-11-26 17:50:48.950294
+Create Date: 2026-11-26 17:51:13.458940
 """
 
 from __future__ import annotations
@@ -45,6 +45,7 @@ def upgrade() -> None:
         "exchange_files",
         sa.Column("id", sa.Uuid(), nullable=False),
         sa.Column("infobase_id", sa.Integer(), nullable=False),
+        sa.Column("plan", sa.String(length=150), nullable=False),
         sa.Column("node_code", sa.String(length=100), nullable=False),
         sa.Column("content", sa.LargeBinary(), nullable=False),
         sa.Column("created_at", sa.DateTime(), server_default=sa.text("(CURRENT_TIMESTAMP)"), nullable=False),
@@ -67,6 +68,8 @@ def upgrade() -> None:
             nullable=False,
         ),
         sa.Column("key", sa.String(length=255), nullable=False),
+        sa.Column("plan", sa.String(length=150), nullable=False),
+        sa.Column("node_code", sa.String(length=100), nullable=False),
         sa.Column("content", sa.LargeBinary(), nullable=True),
         sa.Column("part_size", sa.Integer(), nullable=True),
         sa.Column("part_count", sa.Integer(), nullable=False),
