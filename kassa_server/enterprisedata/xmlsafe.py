@@ -1,0 +1,126 @@
+"""The one hardened way to parse XML: no DTD, no entities, no network, bounded nesting.
+
+``guard_prolog`` reads the prolog of a stream (everything before the root element) and rejects DOCTYPE declarations
+before lxml sees them, so the streaming reader can use ``iterparse`` on the rest. lxml parsers are always created
+with ``resolve_entities=False, no_network=True, load_dtd=False``; an entity reference left over is a syntax error that
+``map_lxml_errors`` turns into :class:`EntitiesForbidden`.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import io
+import re
+from collections.abc import Iterator
+from pathlib import Path
+from typing import IO
+
+from lxml import etree
+
+from .errors import DtdForbidden, EntitiesForbidden, ExternalReferenceForbidden, XmlSyntax
+
+PROLOG_LIMIT = 64 * 1024
+_DOCTYPE = re.compile(rb"<!DOCTYPE", re.IGNORECASE)
+
+
+def safe_parser() -> etree.XMLParser:
+    """A parser for small, untrusted documents."""
+    return etree.XMLParser(
+        resolve_entities=False, no_network=True, load_dtd=False, dtd_validation=False, huge_tree=False
+    )
+
+
+def parse_trusted_file(path: Path) -> etree._ElementTree:
+    """Parse a file we ship or generate (XDTO packages, XSDs); still without network or entities."""
+    return etree.parse(str(path), safe_parser())
+
+
+def check_prolog(prolog: bytes) -> None:
+    """Raise when ``prolog`` (the bytes before the root element) holds a DOCTYPE."""
+    match = _DOCTYPE.search(_strip_comments(prolog))
+    if match is None:
+        return
+    declaration = prolog[match.start() :]
+    if b"<!ENTITY" in declaration:
+        if b"SYSTEM" in declaration or b"PUBLIC" in declaration:
+            raise ExternalReferenceForbidden("the document declares external entities")
+        raise EntitiesForbidden("the document declares entities")
+    if re.match(rb"<!DOCTYPE\s+\S+\s+(SYSTEM|PUBLIC)", declaration):
+        raise ExternalReferenceForbidden("the DOCTYPE refers to an external DTD")
+    raise DtdForbidden("the document has a DOCTYPE declaration")
+
+
+def _strip_comments(data: bytes) -> bytes:
+    return re.sub(rb"<!--.*?-->", b"", data, flags=re.DOTALL)
+
+
+def _prolog_end(data: bytes) -> int | None:
+    """Index of the root element's ``<`` in ``data``, or None when not yet seen."""
+    pos = 0
+    while True:
+        lt = data.find(b"<", pos)
+        if lt < 0 or lt + 1 >= len(data):
+            return None
+        nxt = data[lt + 1 : lt + 2]
+        if nxt == b"?":
+            end = data.find(b"?>", lt)
+        elif data.startswith(b"<!--", lt):
+            end = data.find(b"-->", lt)
+        elif nxt == b"!":
+            # DOCTYPE: it may contain an internal subset in brackets
+            end = data.find(b"]>", lt)
+            if end < 0:
+                end = data.find(b">", lt)
+        else:
+            return lt
+        if end < 0:
+            return None
+        pos = end + 2
+
+
+class _Prefixed(io.RawIOBase):
+    """A read-only stream that yields ``head`` and then the rest of ``tail``."""
+
+    def __init__(self, head: bytes, tail: IO[bytes]) -> None:
+        self._head = head
+        self._tail = tail
+
+    def readable(self) -> bool:
+        return True
+
+    def read(self, size: int = -1) -> bytes:  # type: ignore[override]
+        if self._head:
+            if size < 0 or size >= len(self._head):
+                data, self._head = self._head, b""
+                if size < 0:
+                    return data + self._tail.read()
+                return data
+            data, self._head = self._head[:size], self._head[size:]
+            return data
+        return self._tail.read(size)
+
+
+def guard_prolog(stream: IO[bytes]) -> IO[bytes]:
+    """Check the prolog of ``stream`` and return a stream that replays it followed by the rest."""
+    head = b""
+    while True:
+        chunk = stream.read(4096)
+        head += chunk
+        end = _prolog_end(head)
+        if end is not None or not chunk or len(head) > PROLOG_LIMIT:
+            check_prolog(head if end is None else head[:end])
+            break
+    return _Prefixed(head, stream)  # type: ignore[return-value]
+
+
+@contextlib.contextmanager
+def map_lxml_errors() -> Iterator[None]:
+    """Translate lxml parse errors into :class:`FormatError` subclasses with a line number."""
+    try:
+        yield
+    except etree.XMLSyntaxError as exc:
+        message = str(exc.msg if hasattr(exc, "msg") else exc)
+        line = exc.lineno if exc.lineno else None
+        if "Entity" in message or "entity" in message:
+            raise EntitiesForbidden(f"line {line}: {message}") from exc
+        raise XmlSyntax(message, line) from exc
