@@ -1,0 +1,391 @@
+"""Schema-driven binding of the dataclasses in ``objects.py`` to the XML of one format version.
+
+Every dataclass field names its wire location as one or more alternative paths of Russian property names
+(``"КлючевыеСвойства/Ссылка"``, ``("ОбщиеСвойстваОбъектовФормата/Комментарий", "Комментарий")``). For a version, a
+*plan* is compiled once per (class, schema type): the first alternative that exists in that version's type graph
+wins, fields that exist nowhere in the version are dropped, and the plan lists the schema's elements **in schema
+order**. Writing walks the plan (so order, presence and required properties come from the XSD); reading inverts it.
+
+A top-level object referenced from another object is written as its key block: its fields under
+``КлючевыеСвойства/`` bound to the ``КлючевыеСвойства*`` type found at that position.
+Semantic differences that are not just names or positions are values that adapt to the schema type they meet
+(:class:`TextAdapter`, e.g. a VAT rate is an enum ≤ 1.16 and a key block ≥ 1.17).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import enum
+import functools
+import logging
+import types
+import typing
+import uuid
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Any, ClassVar, Protocol
+
+from lxml import etree
+
+from .errors import MissingProperty
+from .schema import ComplexType, Element, SimpleType, TypeGraph, type_graph
+
+log = logging.getLogger(__name__)
+KEY = "КлючевыеСвойства/"
+
+
+class RawXml(bytes):
+    """A property kept verbatim (``AdditionalInfo``, ``ДополнительныеРеквизиты``): the element's XML bytes."""
+
+
+class TextAdapter(Protocol):
+    """A value that is written as text when the schema has a simple type at its position."""
+
+    def to_text(self, simple: SimpleType) -> str | None: ...
+
+    @classmethod
+    def from_text(cls, text: str) -> Any: ...
+
+
+def wire(*paths: str, default: Any = None) -> Any:
+    """A field bound to the first of ``paths`` that exists in the version."""
+    return dataclasses.field(default=default, metadata={"wire": paths})
+
+
+def wire_list(*paths: str) -> Any:
+    return dataclasses.field(default_factory=list, metadata={"wire": paths})
+
+
+class Bound:
+    """Base of every bound dataclass; ``wire_types`` restricts the named schema types a class may be bound to."""
+
+    wire_types: ClassVar[tuple[str, ...]] = ()
+
+
+class FormatObject(Bound):
+    """Base of the top-level objects; ``wire_name`` is the Body element / format type name."""
+
+    wire_name: ClassVar[str] = ""
+
+
+@dataclasses.dataclass(slots=True)
+class Node:
+    element: Element
+    kind: str  # "group" | "scalar" | "object" | "adapter" | "raw"
+    field: str | None = None
+    py: Any = None
+    is_list: bool = False
+    simple: SimpleType | None = None
+    complex: ComplexType | None = None
+    key_only: bool = False
+    children: list[Node] = dataclasses.field(default_factory=list)
+    index: dict[str, Node] = dataclasses.field(default_factory=dict)
+
+    @property
+    def required(self) -> bool:
+        return self.element.min_occurs > 0
+
+
+@dataclasses.dataclass(slots=True)
+class Plan:
+    cls: type
+    ctype: ComplexType
+    nodes: list[Node]
+    index: dict[str, Node]
+    dropped: tuple[str, ...]  # fields that do not exist in this version
+
+
+def _field_types(cls: type) -> dict[str, tuple[Any, bool]]:
+    hints = typing.get_type_hints(cls)
+    result = {}
+    for f in dataclasses.fields(cls):
+        hint = hints[f.name]
+        is_list = False
+        if typing.get_origin(hint) is list:
+            hint, is_list = typing.get_args(hint)[0], True
+        if typing.get_origin(hint) in (typing.Union, types.UnionType):
+            hint = next(a for a in typing.get_args(hint) if a is not type(None))
+        result[f.name] = (hint, is_list)
+    return result
+
+
+_field_types = functools.cache(_field_types)  # type: ignore[assignment]
+
+
+def _is_bound(py: Any) -> bool:
+    return isinstance(py, type) and issubclass(py, Bound)
+
+
+def _fits(py: Any, target: ComplexType | SimpleType) -> bool:
+    if py is RawXml:
+        return True
+    if _is_bound(py):
+        if isinstance(target, SimpleType):
+            return hasattr(py, "from_text")
+        if py.wire_types and (target.name or "").split("}")[-1] not in py.wire_types:
+            return False
+        return True
+    return isinstance(target, SimpleType)
+
+
+_PLANS: dict[tuple[str, type, int, bool], Plan] = {}
+
+
+def compile_plan(graph: TypeGraph, cls: type, ctype: ComplexType, key_only: bool) -> Plan:
+    """The plan of ``cls`` bound to ``ctype`` (types of a cached graph live forever, so their id is a stable key)."""
+    key = (graph.version, cls, id(ctype), key_only)
+    plan = _PLANS.get(key)
+    if plan is None:
+        plan = _PLANS[key] = _compile_plan(graph, cls, ctype, key_only)
+    return plan
+
+
+def _compile_plan(graph: TypeGraph, cls: type, ctype: ComplexType, key_only: bool) -> Plan:
+    roots: dict[str, Node] = {}
+    dropped = []
+    for f in dataclasses.fields(cls):
+        py, is_list = _field_types(cls)[f.name]
+        for path in f.metadata["wire"]:
+            if key_only:
+                if not path.startswith(KEY):
+                    continue
+                path = path[len(KEY) :]
+            resolved = _resolve(graph, ctype, path.split("/"), py)
+            if resolved is not None:
+                _insert(graph, roots, resolved, f.name, py, is_list)
+                break
+        else:
+            if not key_only or any(p.startswith(KEY) for p in f.metadata["wire"]):
+                dropped.append(f.name)
+    nodes = _ordered(ctype, roots)
+    return Plan(cls, ctype, nodes, {n.element.qname: n for n in nodes}, tuple(dropped))
+
+
+def _resolve(graph: TypeGraph, ctype: ComplexType, segments: list[str], py: Any) -> list[Element] | None:
+    chain = []
+    current: ComplexType | SimpleType = ctype
+    for i, segment in enumerate(segments):
+        if not isinstance(current, ComplexType):
+            return None
+        element = current.by_name.get(segment)
+        if element is None:
+            return None
+        chain.append(element)
+        current = graph.element_type(element)
+        if i < len(segments) - 1 and not isinstance(current, ComplexType):
+            return None
+    return chain if _fits(py, current) else None
+
+
+def _insert(graph: TypeGraph, roots: dict[str, Node], chain: list[Element], name: str, py: Any, is_list: bool) -> None:
+    level = roots
+    for element in chain[:-1]:
+        node = level.get(element.name)
+        if node is None:
+            target = graph.element_type(element)
+            assert isinstance(target, ComplexType)
+            node = level[element.name] = Node(element, "group", complex=target)
+            node.index = {}
+        level = node.index  # temporarily keyed by local name; fixed in _ordered
+    element = chain[-1]
+    target = graph.element_type(element)
+    if py is RawXml:
+        kind = "raw"
+    elif _is_bound(py):
+        kind = "adapter" if isinstance(target, SimpleType) else "object"
+    else:
+        kind = "scalar"
+    node = Node(element, kind, field=name, py=py, is_list=is_list)
+    if isinstance(target, SimpleType):
+        node.simple = target
+    else:
+        node.complex = target
+        node.key_only = _is_bound(py) and issubclass(py, FormatObject)
+    level[element.name] = node
+
+
+def _ordered(ctype: ComplexType, level: dict[str, Node]) -> list[Node]:
+    nodes = [level[e.name] for e in ctype.elements if e.name in level]
+    for node in nodes:
+        if node.kind == "group":
+            assert node.complex is not None
+            node.children = _ordered(node.complex, node.index)
+            node.index = {c.element.qname: c for c in node.children}
+    return nodes
+
+
+# --- values -------------------------------------------------------------------------------------------------------
+
+
+def format_scalar(value: Any, simple: SimpleType) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, Decimal):
+        return format(value, "f")
+    if isinstance(value, datetime):
+        if simple.primitive == "date":
+            return value.date().isoformat()
+        return value.replace(tzinfo=None, microsecond=0).isoformat()
+    if isinstance(value, date):
+        return value.isoformat()
+    if isinstance(value, uuid.UUID):
+        return str(value)
+    if isinstance(value, enum.Enum):
+        return str(value.value)
+    return str(value)
+
+
+def parse_scalar(text: str, py: Any, simple: SimpleType) -> Any:
+    text = text.strip() if py is not str else text
+    if py is str:
+        return text
+    if py is bool:
+        return text in ("true", "1")
+    if py is Decimal:
+        return Decimal(text)
+    if py is int:
+        return int(text)
+    if py is datetime:
+        if simple.primitive == "date":
+            return datetime.combine(date.fromisoformat(text), datetime.min.time())
+        return datetime.fromisoformat(text)
+    if py is date:
+        return date.fromisoformat(text[:10])
+    if py is uuid.UUID:
+        return uuid.UUID(text)
+    if isinstance(py, type) and issubclass(py, enum.Enum):
+        return py(text)
+    return text
+
+
+# --- writing ------------------------------------------------------------------------------------------------------
+
+
+class Emitter:
+    """Builds the element of one object for one version, following the compiled plans."""
+
+    def __init__(self, version: str) -> None:
+        self.graph = type_graph(version)
+        self.version = version
+        self.object_type = ""
+
+    def build(self, obj: FormatObject) -> etree._Element:
+        ctype = self.graph.object_type(obj.wire_name)
+        if ctype is None:
+            raise KeyError(f"{obj.wire_name} does not exist in version {self.version}")
+        self.object_type = obj.wire_name
+        root = etree.Element(f"{{{self.graph.namespace}}}{obj.wire_name}")
+        plan = compile_plan(self.graph, type(obj), ctype, key_only=False)
+        self._emit(root, obj, plan.nodes, obj.wire_name)
+        return root
+
+    def _emit(self, parent: etree._Element, obj: Any, nodes: list[Node], path: str) -> None:
+        for node in nodes:
+            name = node.element.name
+            if node.kind == "group":
+                sub = etree.SubElement(parent, node.element.qname)
+                self._emit(sub, obj, node.children, f"{path}/{name}")
+                if len(sub) == 0:
+                    parent.remove(sub)
+                    if node.required:
+                        raise MissingProperty(self.object_type, f"{path}/{name}", self.version)
+                continue
+            value = getattr(obj, node.field)  # type: ignore[arg-type]
+            values = value if isinstance(value, list) else ([] if value is None else [value])
+            written = 0
+            for item in values:
+                written += self._emit_value(parent, node, item, f"{path}/{name}")
+                if not node.is_list:
+                    break
+            if not written and node.required:
+                raise MissingProperty(self.object_type, f"{path}/{name}", self.version)
+
+    def _emit_value(self, parent: etree._Element, node: Node, value: Any, path: str) -> int:
+        kind = node.kind
+        if kind == "scalar":
+            assert node.simple is not None
+            text = format_scalar(value, node.simple)
+            if node.simple.enumeration is not None and text not in node.simple.enumeration:
+                log.info("%s: %r is not a value of version %s, omitted", path, text, self.version)
+                return 0
+            etree.SubElement(parent, node.element.qname).text = text
+            return 1
+        if kind == "adapter":
+            assert node.simple is not None
+            adapted = value.to_text(node.simple)
+            if adapted is None:
+                log.info("%s: %r cannot be expressed in version %s, omitted", path, value, self.version)
+                return 0
+            etree.SubElement(parent, node.element.qname).text = adapted
+            return 1
+        if kind == "raw":
+            parent.append(_retag(etree.fromstring(bytes(value)), node.element.qname))
+            return 1
+        assert node.complex is not None
+        plan = compile_plan(self.graph, type(value), node.complex, node.key_only)
+        sub = etree.SubElement(parent, node.element.qname)
+        self._emit(sub, value, plan.nodes, path)
+        return 1
+
+
+def _retag(element: etree._Element, qname: str) -> etree._Element:
+    """Move a verbatim element (read in another version) into ``qname``'s namespace."""
+    ns = qname[1:].split("}")[0]
+    element.tag = qname
+    for child in element.iterdescendants(etree.Element):
+        child.tag = f"{{{ns}}}{etree.QName(child).localname}"
+    etree.cleanup_namespaces(element)
+    return element
+
+
+# --- reading ------------------------------------------------------------------------------------------------------
+
+
+class Parser:
+    """Turns the element of one object of one version into its dataclass."""
+
+    def __init__(self, version: str) -> None:
+        self.graph = type_graph(version)
+        self.version = version
+
+    def parse(self, element: etree._Element, cls: type[FormatObject]) -> FormatObject:
+        ctype = self.graph.object_type(cls.wire_name)
+        assert ctype is not None
+        plan = compile_plan(self.graph, cls, ctype, key_only=False)
+        return self._make(element, plan)
+
+    def _make(self, element: etree._Element, plan: Plan) -> Any:
+        values: dict[str, Any] = {}
+        self._fill(element, plan.index, values)
+        return plan.cls(**values)
+
+    def _fill(self, element: etree._Element, index: dict[str, Node], values: dict[str, Any]) -> None:
+        for child in element:
+            node = index.get(child.tag)  # type: ignore[call-overload]
+            if node is None:
+                continue
+            if node.kind == "group":
+                self._fill(child, node.index, values)
+                continue
+            if node.kind == "scalar":
+                assert node.simple is not None
+                value = parse_scalar(child.text or "", node.py, node.simple)
+            elif node.kind == "adapter":
+                value = node.py.from_text(child.text or "")
+            elif node.kind == "raw":
+                value = RawXml(etree.tostring(child))
+            else:
+                assert node.complex is not None
+                value = self._make(child, compile_plan(self.graph, node.py, node.complex, node.key_only))
+            if node.is_list:
+                values.setdefault(node.field, []).append(value)  # type: ignore[arg-type]
+            else:
+                values[node.field] = value  # type: ignore[index]
+
+
+def dropped_fields(version: str, obj: FormatObject) -> tuple[str, ...]:
+    """Fields of the top-level class that do not exist in ``version`` (for diagnostics and tests)."""
+    graph = type_graph(version)
+    ctype = graph.object_type(obj.wire_name)
+    assert ctype is not None
+    return compile_plan(graph, type(obj), ctype, key_only=False).dropped

@@ -1,0 +1,197 @@
+"""The compiled type graph and the strict validator of each format version, loaded once from ``xsd/``.
+
+The graph is read from the generated XSDs (``kassa_server._xsd``), which use a small subset of XSD: named and
+anonymous ``complexType`` with one ``sequence`` or ``choice`` (possibly inside ``complexContent/extension``),
+``simpleType`` restrictions, unions and lists. Wildcards are skipped in the graph and removed from the validator
+(``xsd/README.md``).
+"""
+
+from __future__ import annotations
+
+import functools
+from dataclasses import dataclass, field
+from importlib import resources
+
+from lxml import etree
+
+from .versions import HEADER_NS, SUPPORTED_VERSIONS, namespace
+from .xmlsafe import safe_parser
+from .xsdgen import HEADER_XSD, xsd_file_name
+
+XS_NS = "http://www.w3.org/2001/XMLSchema"
+XS = f"{{{XS_NS}}}"
+WILDCARDS = (XS + "any", XS + "anyAttribute")
+
+
+@dataclass(slots=True)
+class SimpleType:
+    name: str | None
+    primitive: str  # local name of the xs: primitive at the root of the restriction chain ("string", "decimal", …)
+    enumeration: frozenset[str] | None = None
+    fraction_digits: int | None = None
+
+
+@dataclass(slots=True)
+class Element:
+    name: str
+    qname: str  # Clark notation
+    type_name: str | None  # Clark notation of a named type
+    inline: ComplexType | SimpleType | None
+    min_occurs: int
+    max_occurs: int | None  # None = unbounded
+    nillable: bool
+
+
+@dataclass(slots=True)
+class ComplexType:
+    name: str | None
+    choice: bool
+    elements: list[Element] = field(default_factory=list)
+    by_name: dict[str, Element] = field(default_factory=dict)
+
+
+class TypeGraph:
+    """Named types of one version (its own namespace plus the header namespace), resolved on demand."""
+
+    def __init__(self, version: str, roots: list[etree._Element]) -> None:
+        self.version = version
+        self.namespace = namespace(version) if version != "header" else HEADER_NS
+        self._nodes: dict[str, etree._Element] = {}
+        self._types: dict[str, ComplexType | SimpleType] = {}
+        self.elements: dict[str, str] = {}  # global element local name -> type (Clark), own namespace
+        for root in roots:
+            tns = root.get("targetNamespace") or ""
+            for child in root.iterchildren(XS + "complexType", XS + "simpleType"):
+                self._nodes[f"{{{tns}}}{child.get('name')}"] = child
+            if tns == self.namespace:
+                for child in root.iterchildren(XS + "element"):
+                    self.elements[child.get("name") or ""] = _resolve_qname(child, child.get("type") or "")
+
+    def type(self, clark: str) -> ComplexType | SimpleType:
+        found = self._types.get(clark)
+        if found is None:
+            if clark.startswith(f"{{{XS_NS}}}"):
+                found = SimpleType(clark, clark.split("}")[1])
+            else:
+                node = self._nodes[clark]
+                found = self._compile(node, clark)
+            self._types[clark] = found
+        return found
+
+    def complex(self, clark: str) -> ComplexType:
+        found = self.type(clark)
+        assert isinstance(found, ComplexType), clark
+        return found
+
+    def element_type(self, element: Element) -> ComplexType | SimpleType:
+        if element.inline is not None:
+            return element.inline
+        assert element.type_name is not None
+        return self.type(element.type_name)
+
+    def object_type(self, local_name: str) -> ComplexType | None:
+        clark = self.elements.get(local_name)
+        return None if clark is None else self.complex(clark)
+
+    def _compile(self, node: etree._Element, name: str | None) -> ComplexType | SimpleType:
+        if node.tag == XS + "simpleType":
+            return self._simple(node, name)
+        result = ComplexType(name, choice=False)
+        group_owner = node
+        content = node.find(XS + "complexContent")
+        if content is not None:
+            extension = content[0]
+            base = self.complex(_resolve_qname(extension, extension.get("base") or ""))
+            result.elements.extend(base.elements)
+            group_owner = extension
+        for group in group_owner.iterchildren(XS + "sequence", XS + "choice"):
+            result.choice = group.tag == XS + "choice"
+            tns = self._tns(node)
+            for child in group.iterchildren(XS + "element"):
+                result.elements.append(self._element(child, tns))
+        result.by_name = {e.name: e for e in result.elements}
+        return result
+
+    def _tns(self, node: etree._Element) -> str:
+        return node.getroottree().getroot().get("targetNamespace") or ""
+
+    def _element(self, node: etree._Element, tns: str) -> Element:
+        type_attr = node.get("type")
+        inline: ComplexType | SimpleType | None = None
+        if type_attr is None:
+            inner = node[0]
+            inline = self._compile(inner, None)
+        max_occurs = node.get("maxOccurs", "1")
+        return Element(
+            name=node.get("name") or "",
+            qname=f"{{{tns}}}{node.get('name')}",
+            type_name=_resolve_qname(node, type_attr) if type_attr else None,
+            inline=inline,
+            min_occurs=int(node.get("minOccurs", "1")),
+            max_occurs=None if max_occurs == "unbounded" else int(max_occurs),
+            nillable=node.get("nillable") == "true",
+        )
+
+    def _simple(self, node: etree._Element, name: str | None) -> SimpleType:
+        restriction = node.find(XS + "restriction")
+        if restriction is None:  # union or list: treat as a string
+            return SimpleType(name, "string")
+        base = self.type(_resolve_qname(restriction, restriction.get("base") or ""))
+        assert isinstance(base, SimpleType)
+        values = [e.get("value") or "" for e in restriction.iterchildren(XS + "enumeration")]
+        fraction = restriction.find(XS + "fractionDigits")
+        return SimpleType(
+            name,
+            base.primitive,
+            frozenset(values) if values else base.enumeration,
+            int(fraction.get("value") or 0) if fraction is not None else base.fraction_digits,
+        )
+
+
+def _resolve_qname(node: etree._Element, qname: str) -> str:
+    prefix, _, local = qname.rpartition(":")
+    return f"{{{node.nsmap[prefix or None]}}}{local}"
+
+
+def _xsd_bytes(file_name: str) -> bytes:
+    return resources.files("kassa_server._xsd").joinpath(file_name).read_bytes()
+
+
+def _schema_root(file_name: str, strict: bool) -> etree._Element:
+    root = etree.fromstring(_xsd_bytes(file_name), safe_parser())
+    if strict:
+        for wildcard in list(root.iter(*WILDCARDS)):
+            parent = wildcard.getparent()
+            assert parent is not None
+            parent.remove(wildcard)
+    return root
+
+
+@functools.cache
+def type_graph(version: str) -> TypeGraph:
+    """The type graph of ``version`` (``"header"`` for the ExchangeMessage package)."""
+    header = _schema_root(HEADER_XSD, strict=False)
+    if version == "header":
+        return TypeGraph(version, [header])
+    if version not in SUPPORTED_VERSIONS:
+        raise KeyError(version)
+    return TypeGraph(version, [_schema_root(xsd_file_name(version), strict=False), header])
+
+
+class _StrictHeaderResolver(etree.Resolver):
+    def resolve(self, system_url, public_id, context):  # type: ignore[no-untyped-def]
+        if system_url and system_url.endswith(HEADER_XSD):
+            return self.resolve_string(etree.tostring(_schema_root(HEADER_XSD, strict=True)), context)
+        return None
+
+
+@functools.cache
+def validator(version: str) -> etree.XMLSchema:
+    """The strict (wildcard-free) XMLSchema of ``version`` or of ``"header"``."""
+    if version == "header":
+        return etree.XMLSchema(_schema_root(HEADER_XSD, strict=True))
+    parser = safe_parser()
+    parser.resolvers.add(_StrictHeaderResolver())
+    source = etree.tostring(_schema_root(xsd_file_name(version), strict=True))
+    root = etree.fromstring(source, parser, base_url=f"strict/{xsd_file_name(version)}")
+    return etree.XMLSchema(root)
