@@ -73,7 +73,7 @@ class ProductGroup(Base):
     parent_id: Mapped[int | None] = mapped_column(ForeignKey("product_groups.id", ondelete="SET NULL"))
     deleted: Mapped[bool] = mapped_column(default=False)
 
-    parent: Mapped[ProductGroup | None] = relationship(remote_side=[id])
+    parent: Mapped[ProductGroup | None] = relationship(remote_side="ProductGroup.id")
 
 
 class Product(Base):

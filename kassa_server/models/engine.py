@@ -23,8 +23,9 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
             event.listen(engine, "begin", _sqlite_on_begin)
         else:
             kwargs.setdefault("pool_pre_ping", True)
-            kwargs.setdefault("pool_size", 10)
-            kwargs.setdefault("max_overflow", 20)
+            if "poolclass" not in kwargs:
+                kwargs.setdefault("pool_size", 10)
+                kwargs.setdefault("max_overflow", 20)
             engine = create_engine(url, **kwargs)
     except (ImportError, ValueError) as exc:
         raise ConfigError(f"database URL {url!r}: {exc}") from exc
