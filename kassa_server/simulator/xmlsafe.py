@@ -1,0 +1,31 @@
+"""The one hardened lxml parser of the simulator: no entities, no DTD, no network."""
+
+from __future__ import annotations
+
+from lxml import etree
+
+__all__ = ["UnsafeXmlError", "parse_xml"]
+
+
+class UnsafeXmlError(ValueError):
+    """The document declares a DTD or entities, which a safe reader refuses."""
+
+
+def _parser() -> etree.XMLParser:
+    return etree.XMLParser(
+        resolve_entities=False,
+        no_network=True,
+        dtd_validation=False,
+        load_dtd=False,
+        huge_tree=True,
+        remove_blank_text=True,
+    )
+
+
+def parse_xml(data: bytes) -> etree._Element:
+    """Parse `data`; a DOCTYPE (the carrier of every entity trick) is rejected outright."""
+    root = etree.fromstring(data, _parser())
+    docinfo = root.getroottree().docinfo
+    if docinfo.doctype or docinfo.internalDTD is not None:
+        raise UnsafeXmlError("XML with a DOCTYPE is not accepted")
+    return root
