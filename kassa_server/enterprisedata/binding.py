@@ -122,9 +122,7 @@ def _fits(py: Any, target: ComplexType | SimpleType) -> bool:
     if _is_bound(py):
         if isinstance(target, SimpleType):
             return hasattr(py, "from_text")
-        if py.wire_types and (target.name or "").split("}")[-1] not in py.wire_types:
-            return False
-        return True
+        return not py.wire_types or (target.name or "").split("}")[-1] in py.wire_types
     return isinstance(target, SimpleType)
 
 
@@ -283,12 +281,10 @@ class Emitter:
         for node in nodes:
             name = node.element.name
             if node.kind == "group":
-                sub = etree.SubElement(parent, node.element.qname)
-                self._emit(sub, obj, node.children, f"{path}/{name}")
-                if len(sub) == 0:
-                    parent.remove(sub)
-                    if node.required:
-                        raise MissingProperty(self.object_type, f"{path}/{name}", self.version)
+                if _has_value(obj, node):
+                    self._emit(etree.SubElement(parent, node.element.qname), obj, node.children, f"{path}/{name}")
+                elif node.required:
+                    raise MissingProperty(self.object_type, f"{path}/{name}", self.version)
                 continue
             value = getattr(obj, node.field)  # type: ignore[arg-type]
             values = value if isinstance(value, list) else ([] if value is None else [value])
@@ -326,6 +322,16 @@ class Emitter:
         sub = etree.SubElement(parent, node.element.qname)
         self._emit(sub, value, plan.nodes, path)
         return 1
+
+
+def _has_value(obj: Any, group: Node) -> bool:
+    for node in group.children:
+        if node.kind == "group":
+            if _has_value(obj, node):
+                return True
+        elif getattr(obj, node.field) not in (None, []):  # type: ignore[arg-type]
+            return True
+    return False
 
 
 def _retag(element: etree._Element, qname: str) -> etree._Element:

@@ -1,3 +1,4 @@
+# ruff: noqa: RUF009  (wire() returns a dataclasses.field, which is what a dataclass default should be)
 """Version-independent dataclasses of the EnterpriseData objects exchanged with 1С:Мобильная касса.
 
 English names; the Russian property names appear only in the ``wire(...)`` paths that bind each field to the format
@@ -127,9 +128,9 @@ class VatRate(Bound):
         rate = None if self.rate is None else self.rate.normalize()
         for literal, (r, calculated, exempt, _kind) in _VAT_ENUM.items():
             same_rate = (r is None and rate is None) or (r is not None and rate is not None and r == rate)
-            if same_rate and calculated == self.calculated and exempt == self.exempt:
-                if simple.enumeration is None or literal in simple.enumeration:
-                    return literal
+            matches = same_rate and calculated == self.calculated and exempt == self.exempt
+            if matches and (simple.enumeration is None or literal in simple.enumeration):
+                return literal
         return None
 
     @classmethod
