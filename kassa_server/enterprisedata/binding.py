@@ -272,7 +272,7 @@ class Emitter:
         if ctype is None:
             raise KeyError(f"{obj.wire_name} does not exist in version {self.version}")
         self.object_type = obj.wire_name
-        root = etree.Element(f"{{{self.graph.namespace}}}{obj.wire_name}")
+        root = etree.Element(f"{{{self.graph.namespace}}}{obj.wire_name}", nsmap={None: self.graph.namespace})
         plan = compile_plan(self.graph, type(obj), ctype, key_only=False)
         self._emit(root, obj, plan.nodes, obj.wire_name)
         return root

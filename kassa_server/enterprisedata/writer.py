@@ -65,7 +65,7 @@ class MessageWriter:
     def _deletion(self, deletion: Deletion) -> etree._Element:
         assert self.version is not None
         ns = f"{{{namespace(self.version)}}}"
-        root = etree.Element(ns + "УдалениеОбъекта")
+        root = etree.Element(ns + "УдалениеОбъекта", nsmap={None: namespace(self.version)})
         outer = etree.SubElement(root, ns + "СсылкаНаОбъект")
         inner = etree.SubElement(outer, ns + "СсылкаНаОбъект")
         etree.SubElement(inner, ns + deletion.choice_name).text = str(deletion.ref)
