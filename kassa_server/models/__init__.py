@@ -1,5 +1,6 @@
 """The back office's database: SQLAlchemy 2 typed models. Importing this package registers every table."""
 
+from kassa_server.models import tracking  # noqa: F401  (registers the change-tracking flush hook)
 from kassa_server.models.base import Base
 from kassa_server.models.catalog import (
     Barcode,
@@ -22,6 +23,7 @@ from kassa_server.models.documents import (
     Shift,
     ShiftReport,
 )
+from kassa_server.models.exchange_state import ExchangeNode, NodeMessage, NodeOrder, Tombstone
 from kassa_server.models.infobases import Infobase, User
 from kassa_server.models.journal import SoapCall
 from kassa_server.models.orders import CustomerOrder, OrderLine
@@ -35,9 +37,12 @@ __all__ = [
     "CashRegister",
     "Counterparty",
     "CustomerOrder",
+    "ExchangeNode",
     "Infobase",
     "LongOperation",
     "MarkingCode",
+    "NodeMessage",
+    "NodeOrder",
     "OrderLine",
     "Organization",
     "Price",
@@ -53,6 +58,7 @@ __all__ = [
     "SoapCall",
     "Store",
     "StoredFile",
+    "Tombstone",
     "Transfer",
     "TransferPart",
     "Unit",

@@ -7,7 +7,7 @@ import uuid
 from decimal import Decimal
 from typing import Annotated
 
-from sqlalchemy import DateTime, Enum, ForeignKey, MetaData, Numeric, String, Uuid, func
+from sqlalchemy import BigInteger, DateTime, Enum, ForeignKey, MetaData, Numeric, String, Uuid, func
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 NAMING_CONVENTION = {
@@ -57,3 +57,9 @@ def new_ref() -> Mapped[uuid.UUID]:
 def enum_column_type(cls: type) -> Enum:
     """Store an enum by its value as a short string: portable, readable, and migrations stay simple."""
     return Enum(cls, native_enum=False, length=40, values_callable=lambda e: [m.value for m in e])
+
+
+class ChangeTracked:
+    """A row that travels to devices: ``change_seq`` is stamped on every change (models/tracking.py)."""
+
+    change_seq: Mapped[int] = mapped_column(BigInteger, default=0, index=True)

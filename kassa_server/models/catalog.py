@@ -9,12 +9,12 @@ import uuid
 from sqlalchemy import ForeignKey, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from kassa_server.models.base import Base, Money, Name, infobase_fk, intpk, new_ref
+from kassa_server.models.base import Base, ChangeTracked, Money, Name, infobase_fk, intpk, new_ref
 from kassa_server.models.base import enum_column_type as _enum
 from kassa_server.models.enums import LegalForm, ProductKind, TaxSystem, VatRate
 
 
-class Organization(Base):
+class Organization(ChangeTracked, Base):
     __tablename__ = "organizations"
 
     id: Mapped[intpk]
@@ -29,7 +29,7 @@ class Organization(Base):
     deleted: Mapped[bool] = mapped_column(default=False)
 
 
-class Store(Base):
+class Store(ChangeTracked, Base):
     """A trading point; travels as ``Справочник.Склады`` (objects.md §4.2)."""
 
     __tablename__ = "stores"
@@ -45,7 +45,7 @@ class Store(Base):
     organization: Mapped[Organization | None] = relationship()
 
 
-class Unit(Base):
+class Unit(ChangeTracked, Base):
     """A unit of measure: ОКЕИ code and short name (objects.md §4.4)."""
 
     __tablename__ = "units"
@@ -60,7 +60,7 @@ class Unit(Base):
     deleted: Mapped[bool] = mapped_column(default=False)
 
 
-class ProductGroup(Base):
+class ProductGroup(ChangeTracked, Base):
     """A goods folder (``НоменклатураГруппа``): a tree."""
 
     __tablename__ = "product_groups"
@@ -76,7 +76,7 @@ class ProductGroup(Base):
     parent: Mapped[ProductGroup | None] = relationship(remote_side="ProductGroup.id")
 
 
-class Product(Base):
+class Product(ChangeTracked, Base):
     __tablename__ = "products"
 
     id: Mapped[intpk]
@@ -100,7 +100,7 @@ class Product(Base):
     prices: Mapped[list[Price]] = relationship(back_populates="product", cascade="all, delete-orphan")
 
 
-class Barcode(Base):
+class Barcode(ChangeTracked, Base):
     """One barcode of a product; on the wire it is identified by its value, not by a Ссылка (objects.md §4.7)."""
 
     __tablename__ = "barcodes"
@@ -114,7 +114,7 @@ class Barcode(Base):
     product: Mapped[Product] = relationship(back_populates="barcodes")
 
 
-class PriceType(Base):
+class PriceType(ChangeTracked, Base):
     """A price type (1С:Касса's «вид цен», ``Справочник.ТипыЦен`` on the wire)."""
 
     __tablename__ = "price_types"
@@ -129,7 +129,7 @@ class PriceType(Base):
     deleted: Mapped[bool] = mapped_column(default=False)
 
 
-class Price(Base):
+class Price(ChangeTracked, Base):
     """The current price of a product in a price type."""
 
     __tablename__ = "prices"
@@ -146,7 +146,7 @@ class Price(Base):
     price_type: Mapped[PriceType] = relationship()
 
 
-class Counterparty(Base):
+class Counterparty(ChangeTracked, Base):
     """A customer (``Справочник.Контрагенты``)."""
 
     __tablename__ = "counterparties"

@@ -9,10 +9,10 @@ import hmac
 import os
 import uuid
 
-from sqlalchemy import ForeignKey, String, Text, UniqueConstraint
+from sqlalchemy import BigInteger, ForeignKey, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from kassa_server.models.base import Base, Name, intpk, timestamp_now
+from kassa_server.models.base import Base, ChangeTracked, Name, intpk, timestamp_now
 
 DEFAULT_EXCHANGE_PLAN = "СинхронизацияДанныхЧерезУниверсальныйФормат"
 
@@ -30,6 +30,8 @@ class Infobase(Base):
     """Comma-separated exchange plan names clients may use; ``*`` allows any (mobile-kassa.md §3)."""
     node_code: Mapped[str] = mapped_column(String(36), default=lambda: str(uuid.uuid4()))
     """This infobase's own node code (``КодЭтогоУзла``): ``Confirmation/From`` of our messages."""
+    change_seq: Mapped[int] = mapped_column(BigInteger, default=0)
+    """The last change sequence handed out in this infobase (models/tracking.py)."""
     created_at: Mapped[timestamp_now]
 
     users: Mapped[list[User]] = relationship(back_populates="infobase", cascade="all, delete-orphan")
@@ -43,7 +45,7 @@ class Infobase(Base):
         return "*" in plans or plan in plans
 
 
-class User(Base):
+class User(ChangeTracked, Base):
     __tablename__ = "users"
     __table_args__ = (UniqueConstraint("infobase_id", "login"),)
 

@@ -8,13 +8,13 @@ import uuid
 from sqlalchemy import ForeignKey, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from kassa_server.models.base import Base, Money, Quantity, enum_column_type, infobase_fk, intpk, new_ref
+from kassa_server.models.base import Base, ChangeTracked, Money, Quantity, enum_column_type, infobase_fk, intpk, new_ref
 from kassa_server.models.catalog import Counterparty, Organization, Product, Store
 from kassa_server.models.enums import OrderStatus, VatRate
 from kassa_server.models.registers import CashRegister
 
 
-class CustomerOrder(Base):
+class CustomerOrder(ChangeTracked, Base):
     __tablename__ = "customer_orders"
     __table_args__ = (UniqueConstraint("infobase_id", "number"),)
 

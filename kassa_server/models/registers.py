@@ -7,12 +7,12 @@ import uuid
 from sqlalchemy import ForeignKey, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from kassa_server.models.base import Base, Name, enum_column_type, infobase_fk, intpk, new_ref
+from kassa_server.models.base import Base, ChangeTracked, Name, enum_column_type, infobase_fk, intpk, new_ref
 from kassa_server.models.catalog import Organization, PriceType, Store
 from kassa_server.models.enums import RegisterKind, TaxSystem
 
 
-class CashRegister(Base):
+class CashRegister(ChangeTracked, Base):
     __tablename__ = "cash_registers"
     __table_args__ = (UniqueConstraint("infobase_id", "factory_number"),)
 

@@ -1,0 +1,110 @@
+"""Change tracking for every write path that goes through the ORM: CLI, CSV import, exchange, tests, any code.
+
+Before each flush, every new, changed or deleted row of a tracked model gets the next ``change_seq`` of its infobase
+(one ``UPDATE infobases SET change_seq = change_seq + 1 … RETURNING`` per infobase per flush). That update locks the
+infobase row until the transaction ends, so sequences are handed out in commit order: a reader never sees sequence
+N+1 committed while N is still to come, which is what makes the per-node watermark of exchange_state.py safe.
+Deleted rows leave a ``Tombstone``. Order lines stamp their order. Bulk ``update()``/``delete()`` statements bypass the
+ORM unit of work and are not tracked: change tracked tables through objects.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import event, update
+from sqlalchemy.orm import Session, UOWTransaction
+
+from kassa_server.models.catalog import (
+    Barcode,
+    Counterparty,
+    Organization,
+    Price,
+    PriceType,
+    Product,
+    ProductGroup,
+    Store,
+    Unit,
+)
+from kassa_server.models.exchange_state import Tombstone
+from kassa_server.models.infobases import Infobase, User
+from kassa_server.models.orders import CustomerOrder, OrderLine
+from kassa_server.models.registers import CashRegister
+
+TRACKED: dict[type, str] = {
+    Organization: "organization",
+    Store: "store",
+    CashRegister: "cash_register",
+    PriceType: "price_type",
+    Unit: "unit",
+    ProductGroup: "product_group",
+    Product: "product",
+    Barcode: "barcode",
+    Price: "price",
+    Counterparty: "counterparty",
+    CustomerOrder: "order",
+    User: "user",
+}
+"""Models whose rows travel to devices, with the kind name used in tombstones."""
+
+
+@event.listens_for(Session, "before_flush")
+def _stamp_changes(session: Session, _flush: UOWTransaction, _instances: Any) -> None:
+    stamped: list[Any] = []
+    deleted: list[Any] = []
+    for obj in session.new:
+        if type(obj) in TRACKED:
+            stamped.append(obj)
+        elif isinstance(obj, OrderLine) and obj.order is not None:
+            stamped.append(obj.order)
+    for obj in session.dirty:
+        if not session.is_modified(obj, include_collections=False):
+            continue
+        if type(obj) in TRACKED:
+            stamped.append(obj)
+        elif isinstance(obj, OrderLine) and obj.order is not None:
+            stamped.append(obj.order)
+    for obj in session.deleted:
+        if type(obj) in TRACKED:
+            deleted.append(obj)
+        elif isinstance(obj, OrderLine) and obj.order is not None and obj.order not in session.deleted:
+            stamped.append(obj.order)
+    if not stamped and not deleted:
+        return
+    sequences: dict[int, int] = {}
+    for obj in (*stamped, *deleted):
+        infobase_id = _infobase_id(obj)
+        if infobase_id is None or infobase_id in sequences:
+            continue
+        sequences[infobase_id] = _next_seq(session, infobase_id)
+    for obj in stamped:
+        infobase_id = _infobase_id(obj)
+        if infobase_id is not None:
+            obj.change_seq = sequences[infobase_id]
+    for obj in deleted:
+        infobase_id = _infobase_id(obj)
+        ref = getattr(obj, "ref", None)
+        if infobase_id is not None and ref is not None:
+            session.add(
+                Tombstone(
+                    infobase_id=infobase_id, object_kind=TRACKED[type(obj)], ref=ref, change_seq=sequences[infobase_id]
+                )
+            )
+
+
+def _infobase_id(obj: Any) -> int | None:
+    infobase_id = getattr(obj, "infobase_id", None)
+    if infobase_id is None and getattr(obj, "infobase", None) is not None:
+        infobase_id = obj.infobase.id
+    return infobase_id
+
+
+def _next_seq(session: Session, infobase_id: int) -> int:
+    result = session.connection().execute(
+        update(Infobase)
+        .where(Infobase.id == infobase_id)
+        .values(change_seq=Infobase.change_seq + 1)
+        .returning(Infobase.change_seq)
+    )
+    value = result.scalar_one_or_none()
+    return int(value) if value is not None else 0
