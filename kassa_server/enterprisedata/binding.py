@@ -379,7 +379,7 @@ class Parser:
             elif node.kind == "adapter":
                 value = node.py.from_text(child.text or "")
             elif node.kind == "raw":
-                value = RawXml(etree.tostring(child))
+                value = RawXml(etree.tostring(child, encoding="UTF-8"))
             else:
                 assert node.complex is not None
                 value = self._make(child, compile_plan(self.graph, node.py, node.complex, node.key_only))

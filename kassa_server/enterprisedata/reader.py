@@ -141,11 +141,13 @@ class MessageReader:
         type_name = qname.localname
         ref = _ref_of(element)
         if qname.namespace != self._body_ns:
-            return UnknownObject(type_name, ref, etree.tostring(element), f"namespace {qname.namespace}")
+            return UnknownObject(
+                type_name, ref, etree.tostring(element, encoding="UTF-8"), f"namespace {qname.namespace}"
+            )
         cls = BY_WIRE_NAME.get(type_name)
         if cls is None and type_name != Deletion.wire_name:
             log.info("skipping unknown object type %s (Ссылка %s)", type_name, ref)
-            return UnknownObject(type_name, ref, etree.tostring(element), "unknown object type")
+            return UnknownObject(type_name, ref, etree.tostring(element, encoding="UTF-8"), "unknown object type")
         if not schema.validate(element):
             error = schema.error_log.last_error
             return self._invalid(element, type_name, ref, f"line {error.line}: {error.message}", error.line)
@@ -162,7 +164,7 @@ class MessageReader:
         if self.strict:
             raise SchemaViolation(type_name, ref, reason, line)
         log.warning("skipping invalid %s (Ссылка %s): %s", type_name, ref, reason)
-        return InvalidObject(type_name, ref, etree.tostring(element), reason)
+        return InvalidObject(type_name, ref, etree.tostring(element, encoding="UTF-8"), reason)
 
     _owned: IO[bytes] | None = None
 

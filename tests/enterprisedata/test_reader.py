@@ -17,6 +17,7 @@ from kassa_server.enterprisedata import (
     Receipt,
     SchemaViolation,
     UnknownObject,
+    XmlSyntax,
     read_message,
     write_message,
 )
@@ -147,7 +148,8 @@ def test_hostile_prologs_are_rejected(name: str) -> None:
 
 
 def test_undeclared_entity_is_rejected() -> None:
-    with pytest.raises(EntitiesForbidden):
+    # libxml2 reports an undeclared entity in iterparse only as a generic syntax error at the end
+    with pytest.raises((EntitiesForbidden, XmlSyntax)):
         list(read_message(message("1.8", ITEM_18.replace("Молоко", "&xxe;"))))
 
 
