@@ -138,8 +138,8 @@ def register_devices(configs: Sequence[DeviceConfig], command: str = DEFAULT_REG
 class Fleet:
     """Run devices for `cycles` cycles each and/or for `duration` seconds, one sync every `interval` seconds.
 
-    After the run each device makes one more sync, so the receipts of its last cycle get confirmed and the server's
-    last message gets acknowledged (unless `final_sync` is off)."""
+    After the run each device whose last cycle succeeded makes one more sync, so the receipts of its last cycle get
+    confirmed and the server's last message gets acknowledged (unless `final_sync` is off or the run was stopped)."""
 
     def __init__(
         self,
@@ -190,14 +190,17 @@ class Fleet:
 
     def _drive(self, device: Device, delay: float) -> None:
         done = 0
+        last_failed = False
         if delay > 0 and self.stop.wait(delay):
             return
         while not self._finished(done):
             try:
                 device.run_cycle()
+                last_failed = False
                 with self._lock:
                     self._ok_cycles += 1
             except SimulatorError as error:
+                last_failed = True
                 logger.warning("%s: %s", device.config.factory_number, error)
                 with self._lock:
                     self._failed_cycles += 1
@@ -205,7 +208,7 @@ class Fleet:
             if self._finished(done):
                 break
             self.stop.wait(self.interval)
-        if self.final_sync and not self.stop.is_set():
+        if self.final_sync and done and not last_failed and not self.stop.is_set():
             try:
                 device.sync()
             except SimulatorError as error:
@@ -248,6 +251,8 @@ class Fleet:
             self.stop.set()
             for thread in threads:
                 thread.join()
+        if on_progress is not None:
+            on_progress(self.progress())
         interrupted = interrupted or self.stop.is_set()
         elapsed = time.perf_counter() - self._started
         for device in self.devices:
