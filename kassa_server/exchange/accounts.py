@@ -1,0 +1,101 @@
+"""Infobases and their users as the HTTP edge needs them: find a published base, check Basic credentials.
+
+Password checks use scrypt (~50 ms each) and a fleet of devices makes several calls a second, so successful checks are
+cached in memory for a short time, keyed by (infobase, login, sha256(password)): a changed password takes effect for
+new credentials at once, and for the old ones after at most ``ttl`` seconds.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session, sessionmaker
+
+from kassa_server.models.infobases import Infobase, User
+
+
+@dataclass(frozen=True)
+class PublishedInfobase:
+    id: int
+    name: str
+    title: str
+    public_url: str | None
+    node_code: str
+    plans: tuple[str, ...]
+
+    def allows_plan(self, plan: str) -> bool:
+        return "*" in self.plans or plan in self.plans
+
+
+@dataclass(frozen=True)
+class AuthenticatedUser:
+    infobase: str
+    login: str
+    user_id: int
+
+
+class InfobaseDirectory:
+    """Looks infobases up at request time, so a base created by the CLI is served without a restart."""
+
+    def __init__(self, sessions: sessionmaker[Session]) -> None:
+        self.sessions = sessions
+
+    def find(self, names: list[str]) -> PublishedInfobase | None:
+        """The first of ``names`` (candidates, in order) that is a published base; names compare case-sensitively."""
+        if not names:
+            return None
+        with self.sessions() as session:
+            rows = {
+                row.name: row for row in session.execute(select(Infobase).where(Infobase.name.in_(names))).scalars()
+            }
+        for name in names:
+            row = rows.get(name)
+            # SQL collations may compare case-insensitively (MySQL, some PostgreSQL setups): compare again in Python.
+            if row is not None and row.name == name:
+                return PublishedInfobase(
+                    row.id, row.name, row.title, row.public_url, row.node_code, tuple(row.allowed_plans)
+                )
+        return None
+
+
+class DatabaseAuthenticator:
+    """Checks a login and password against ``models.User`` of the infobase, with a short positive cache."""
+
+    def __init__(
+        self, sessions: sessionmaker[Session], *, ttl: float = 60.0, clock: Callable[[], float] = time.monotonic
+    ) -> None:
+        self.sessions = sessions
+        self.ttl = ttl
+        self.clock = clock
+        self._cache: dict[tuple[str, str, bytes], tuple[float, AuthenticatedUser]] = {}
+        self._lock = threading.Lock()
+        self.verifications = 0
+        """How many scrypt verifications ran (for tests and benchmarks)."""
+
+    def authenticate(self, infobase: str, login: str, password: str) -> AuthenticatedUser | None:
+        key = (infobase, login, hashlib.sha256(password.encode("utf-8")).digest())
+        now = self.clock()
+        with self._lock:
+            hit = self._cache.get(key)
+            if hit is not None and hit[0] > now:
+                return hit[1]
+        with self.sessions() as session:
+            user = session.execute(
+                select(User).join(Infobase).where(Infobase.name == infobase, User.login == login)
+            ).scalar_one_or_none()
+            if user is None or user.login != login:
+                return None
+            self.verifications += 1
+            if not user.check_password(password):
+                return None
+            found = AuthenticatedUser(infobase=infobase, login=user.login, user_id=user.id)
+        with self._lock:
+            if len(self._cache) > 10_000:
+                self._cache.clear()
+            self._cache[key] = (now + self.ttl, found)
+        return found

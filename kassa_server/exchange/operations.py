@@ -1,0 +1,91 @@
+"""Long operations (1C background jobs) and their recorded results, shared by every worker through the database.
+
+The emulator finishes the work inside the call and records the outcome; a poll then reports it (soap-services.md §8
+[I]). ``ProtocolOptions.operation_active_polls`` makes each operation answer ``Active`` that many times first, so a
+client developer can test their polling loop.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from dataclasses import dataclass
+
+from sqlalchemy import delete, select, update
+from sqlalchemy.orm import Session, sessionmaker
+
+from kassa_server.models.infobases import utcnow
+from kassa_server.models.transfers import LongOperation, OperationStatus
+
+__all__ = ["OperationResult", "OperationStatus", "OperationStore"]
+
+
+@dataclass(frozen=True)
+class OperationResult:
+    status: OperationStatus
+    error_message: str = ""
+    file_id: str = ""
+    part_count: int = 0
+
+
+class OperationStore:
+    def __init__(self, sessions: sessionmaker[Session], *, active_polls: int = 0) -> None:
+        self.sessions = sessions
+        self.active_polls = active_polls
+
+    def record(
+        self,
+        infobase_id: int,
+        kind: str,
+        result: OperationResult,
+        *,
+        node_code: str = "",
+        active_polls: int | None = None,
+    ) -> uuid.UUID:
+        """Record a finished operation and return its id (the wire ``Operation``/``OperationID``)."""
+        operation_id = uuid.uuid4()
+        with self.sessions.begin() as session:
+            session.add(
+                LongOperation(
+                    id=operation_id,
+                    infobase_id=infobase_id,
+                    kind=kind,
+                    node_code=node_code,
+                    status=result.status,
+                    error_message=result.error_message,
+                    file_id=result.file_id,
+                    part_count=result.part_count,
+                    active_polls_left=self.active_polls if active_polls is None else active_polls,
+                    finished_at=utcnow(),
+                )
+            )
+        return operation_id
+
+    def poll(self, infobase_id: int, operation_id: uuid.UUID) -> OperationResult | None:
+        """The operation's state as a client sees it now; None for an unknown id (the wire says ``Canceled``)."""
+        with self.sessions.begin() as session:
+            # The conditional decrement is atomic in both SQLite and PostgreSQL, so N polls from any workers see
+            # exactly N ``Active`` answers.
+            counted = session.execute(
+                update(LongOperation)
+                .where(
+                    LongOperation.id == operation_id,
+                    LongOperation.infobase_id == infobase_id,
+                    LongOperation.active_polls_left > 0,
+                )
+                .values(active_polls_left=LongOperation.active_polls_left - 1)
+            ).rowcount
+            operation = session.execute(
+                select(LongOperation).where(LongOperation.id == operation_id, LongOperation.infobase_id == infobase_id)
+            ).scalar_one_or_none()
+            if operation is None:
+                return None
+            if counted:
+                return OperationResult(OperationStatus.ACTIVE)
+            return OperationResult(operation.status, operation.error_message, operation.file_id, operation.part_count)
+
+    def purge_older_than(self, age: dt.timedelta, now: dt.datetime | None = None) -> int:
+        """Forget operations older than ``age``; results are kept at least 1 h (soap-services.md §8 [I])."""
+        cutoff = (now or utcnow()) - age
+        with self.sessions.begin() as session:
+            return int(session.execute(delete(LongOperation).where(LongOperation.created_at < cutoff)).rowcount or 0)

@@ -1,0 +1,87 @@
+"""spyne Applications for the three services, each for SOAP 1.1 and SOAP 1.2, as WSGI callables.
+
+Dispatch is by the local name of the first child of ``soap:Body`` (document/literal wrapped); ``SOAPAction`` is not
+required to match (soap-services.md §1.3). The WSDL clients see is rendered from ``contract.py`` by ``wsdl.py``, not
+by spyne; a test keeps the two in step.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from spyne import Application
+from spyne.server.wsgi import WsgiApplication
+
+from kassa_server.services.contract import (
+    ENTERPRISE_DATA_EXCHANGE_1_0_1_1,
+    EXCHANGE_2_0_1_6,
+    INTERFACE_VERSION,
+    ServiceContract,
+)
+from kassa_server.services.enterprisedata_exchange_1_0_1_1 import EnterpriseDataExchange_1_0_1_1
+from kassa_server.services.exchange_2_0_1_6 import Exchange_2_0_1_6
+from kassa_server.services.interface_version import InterfaceVersion
+from kassa_server.services.types import KassaSoap11, KassaSoap12
+
+WsgiApp = Callable[..., Any]
+
+SERVICE_CLASSES: dict[str, type] = {
+    EXCHANGE_2_0_1_6.name: Exchange_2_0_1_6,
+    ENTERPRISE_DATA_EXCHANGE_1_0_1_1.name: EnterpriseDataExchange_1_0_1_1,
+    INTERFACE_VERSION.name: InterfaceVersion,
+}
+CONTRACTS = (EXCHANGE_2_0_1_6, ENTERPRISE_DATA_EXCHANGE_1_0_1_1, INTERFACE_VERSION)
+
+# spyne logs every Fault with a traceback at ERROR; our faults are expected protocol answers, logged by faults.py.
+# Its XML-syntax logger prints whole request bodies; the call journal keeps them already (up to a limit).
+for _name in (
+    "spyne.application",
+    "spyne.application.server",
+    "spyne.application.client",
+    "spyne.protocol.soap.soap11.invalid",
+):
+    logging.getLogger(_name).setLevel(logging.CRITICAL)
+
+
+@dataclass(frozen=True)
+class SoapService:
+    contract: ServiceContract
+    spyne_app: Application
+    soap11: WsgiApp
+    soap12: WsgiApp
+
+    def wsgi_for(self, content_type: str) -> tuple[str, WsgiApp]:
+        """SOAP 1.2 for ``application/soap+xml``, SOAP 1.1 otherwise (``text/xml``)."""
+        if content_type.split(";")[0].strip().lower() == "application/soap+xml":
+            return "1.2", self.soap12
+        return "1.1", self.soap11
+
+
+def build_application(contract: ServiceContract, protocol: Any) -> Application:
+    return Application(
+        [SERVICE_CLASSES[contract.name]],
+        tns=contract.tns,
+        name=contract.name,
+        in_protocol=protocol(),
+        out_protocol=protocol(),
+    )
+
+
+def build_services(max_request_body: int) -> dict[str, SoapService]:
+    """Services keyed by the lower-cased service name and descriptor name (both match case-insensitively)."""
+    out: dict[str, SoapService] = {}
+    for contract in CONTRACTS:
+        app11 = build_application(contract, KassaSoap11)
+        app12 = build_application(contract, KassaSoap12)
+        service = SoapService(
+            contract=contract,
+            spyne_app=app11,
+            soap11=WsgiApplication(app11, max_content_length=max_request_body),
+            soap12=WsgiApplication(app12, max_content_length=max_request_body),
+        )
+        out[contract.name.lower()] = service
+        out[contract.descriptor.lower()] = service
+    return out

@@ -1,0 +1,165 @@
+"""The one table: exchange errors → SOAP Fault or soft error, with 1C's exact Russian texts (soap-services.md §9).
+
+Handlers raise ``kassa_server.exchange.errors`` classes; ``soap_call`` turns them into spyne Faults (HTTP 500,
+``faultcode`` Server, the Russian text as ``faultstring``). Soft errors are returned by the handlers themselves with
+the texts defined here. Anything unexpected becomes a Fault with a generic text and an ERROR log with the traceback;
+the traceback goes on the wire only when ``Settings.debug`` is on.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+import traceback
+from collections.abc import Callable
+from typing import Any, TypeVar
+
+from spyne import Fault
+
+from kassa_server.errors import DatabaseUnavailable
+from kassa_server.exchange.errors import (
+    ArchiveError,
+    EmptyArchive,
+    ExchangeError,
+    FileNotFound,
+    InvalidIdentifier,
+    MessageRejected,
+    MissingFileId,
+    NodeNotFound,
+    OperationNotSupported,
+    PartNotFound,
+    SyncAlreadyRunning,
+    TransferNotFound,
+    UnknownExchangePlan,
+)
+from kassa_server.services.context import ServiceCall, current_call
+
+logger = logging.getLogger(__name__)
+T = TypeVar("T")
+
+# -- texts [V SSL31/SSL31en unless marked]
+SYNC_ALREADY_RUNNING = "Синхронизация данных уже выполняется."
+EXPORT_FAILED = "Ошибка при выгрузке данных через веб-сервис."
+ARCHIVE_EMPTY = "Файл архива не содержит данных."
+EDE_NODE_NOT_FOUND = "Заданный узел плана обмена не найден. Обратитесь к администратору приложения."
+EDE_PART_NOT_FOUND = "Часть файла с указанным номером не найдена."
+MISSING_FILE_ID = "Не указан идентификатор загружаемого файла."
+NOT_SUPPORTED = "Операция не поддерживается."  # [I]
+GENERIC_ERROR = "Ошибка при выполнении операции веб-сервиса."  # [I]
+DATABASE_UNAVAILABLE = "Информационная база недоступна."  # [I]
+
+
+def exchange_node_not_found(app_name: str, plan_synonym: str, node_code: str) -> str:
+    """Exchange_2_0_1_6.TestConnection's soft error (soap-services.md §3.1)."""
+    return f'В "{app_name}" не найдена настройка синхронизации данных "{plan_synonym}" с идентификатором "{node_code}".'
+
+
+def operation_not_found(operation_id: str) -> str:
+    return f"Не найдено длительной операции с идентификатором {operation_id}."
+
+
+def file_not_found(file_id: str) -> str:
+    return f"Файл с идентификатором {file_id} не обнаружен."
+
+
+def part_not_found(part_no: int, transfer_id: str) -> str:
+    return f"Не найден фрагмент {part_no} сессии передачи с идентификатором {transfer_id}"
+
+
+def saved_part_not_found(part_no: int, transfer_id: str) -> str:
+    return (
+        f"Не найден фрагмент {part_no} сессии передачи с идентификатором {transfer_id}. "
+        'Необходимо убедиться, что в настройках программы заданы параметры "Каталог временных файлов для Linux" и '
+        '"Каталог временных файлов для Windows".'
+    )
+
+
+def no_parts_found(transfer_id: str) -> str:
+    return f"Не найден ни один фрагмент сессии передачи с идентификатором {transfer_id}."
+
+
+def node_not_registered(plan: str, node_code: str) -> str:
+    return f"Не найден узел плана обмена; имя плана обмена {plan}; код узла {node_code}"
+
+
+def unknown_plan(plan: str) -> str:
+    """1C's metadata lookup failure for an unknown plan name (soap-services.md §3.1 [I])."""
+    return f"Поле объекта не обнаружено ({plan})"
+
+
+def fault_text(exc: ExchangeError) -> str:
+    """The Russian text of an exchange error when it reaches the client as a Fault."""
+    match exc:
+        case UnknownExchangePlan():
+            return unknown_plan(exc.plan)
+        case NodeNotFound():
+            return node_not_registered(exc.plan, exc.node_code)
+        case FileNotFound():
+            return file_not_found(exc.file_id)
+        case PartNotFound():
+            return part_not_found(exc.part_no, exc.transfer_id)
+        case TransferNotFound():
+            return no_parts_found(exc.transfer_id)
+        case EmptyArchive():
+            return ARCHIVE_EMPTY
+        case ArchiveError():
+            return exc.reason
+        case MessageRejected():
+            return exc.reason
+        case MissingFileId():
+            return MISSING_FILE_ID
+        case SyncAlreadyRunning():
+            return SYNC_ALREADY_RUNNING
+        case OperationNotSupported():
+            return NOT_SUPPORTED
+        case InvalidIdentifier():
+            return f"Неверный формат идентификатора: {exc.value}"  # [I] the platform's UUID conversion error
+    return str(exc)
+
+
+class KassaFault(Fault):  # type: ignore[misc]
+    """A Fault as 1C sends it: ``faultcode`` Server, the Russian text, no ``detail`` (soap-services.md §11.2)."""
+
+    def __init__(self, text: str, detail: str | None = None) -> None:
+        super().__init__(faultcode="Server", faultstring=text, detail=detail)
+
+
+def soap_call(ctx: Any, operation: str, handler: Callable[[ServiceCall], T]) -> T:
+    """Run ``handler`` for the current call: record the operation, translate errors once, log one INFO line."""
+    call = current_call(ctx)
+    call.operation = operation
+    started = time.perf_counter()
+    try:
+        return handler(call)
+    except Fault as fault:
+        _fault(call, str(fault.faultstring))
+        raise
+    except ExchangeError as exc:
+        text = fault_text(exc)
+        _fault(call, text)
+        raise KassaFault(text) from exc
+    except DatabaseUnavailable as exc:
+        logger.error("%s: %s", operation, exc)
+        _fault(call, DATABASE_UNAVAILABLE)
+        raise KassaFault(DATABASE_UNAVAILABLE) from exc
+    except Exception as exc:  # the services' catch-all (style.md §2): never a traceback on the wire unless debug
+        logger.exception("unexpected error in %s.%s", call.service, operation)
+        text = GENERIC_ERROR
+        detail = traceback.format_exc() if call.deps.settings.debug else None
+        _fault(call, text if detail is None else f"{text} {exc!r}")
+        raise KassaFault(text if detail is None else f"{text} {exc!r}", detail) from exc
+    finally:
+        logger.info(
+            "%s %s.%s node=%s outcome=%s %.0f ms",
+            call.infobase.name,
+            call.service,
+            operation,
+            call.node_code,
+            call.outcome,
+            (time.perf_counter() - started) * 1000,
+        )
+
+
+def _fault(call: ServiceCall, text: str) -> None:
+    call.outcome = "fault"
+    call.message = text

@@ -1,0 +1,70 @@
+"""Transport mechanics shared by both exchange services: export → ZIP → stored file, parts → ZIP → import.
+
+Both services work on the same storage and call the same gateway, so a message uploaded through either service goes
+to the same import and downloads take from the same outbox (soap-services.md §10.3).
+"""
+
+from __future__ import annotations
+
+import io
+import logging
+import uuid
+from typing import BinaryIO
+
+from kassa_server.exchange.errors import ExchangeError, InvalidIdentifier, UnknownExchangePlan
+from kassa_server.exchange.files import first_entry, zip_message
+from kassa_server.exchange.interface import ImportOutcome
+from kassa_server.services.context import ServiceCall
+
+logger = logging.getLogger(__name__)
+
+MAX_COMPRESSION = 9
+"""Exchange_2_0_1_6 exports use maximum compression [V]."""
+DEFAULT_COMPRESSION = 6
+"""EDE exports use the default compression [V]."""
+
+
+def parse_uuid(value: str | None) -> uuid.UUID:
+    """A ``v8:UUID`` argument; a malformed one faults, as the platform's conversion does (soap-services.md §3.1)."""
+    try:
+        return uuid.UUID(str(value or "").strip())
+    except ValueError:
+        raise InvalidIdentifier(str(value)) from None
+
+
+def require_plan(call: ServiceCall, plan: str | None) -> str:
+    plan = plan or ""
+    if not call.infobase.allows_plan(plan):
+        raise UnknownExchangePlan(plan)
+    return plan
+
+
+def export_zip(call: ServiceCall, plan: str, node_code: str, entry_name: str, compresslevel: int) -> bytes:
+    gateway = call.deps.gateway
+
+    def write(out: BinaryIO) -> None:
+        gateway.export_message(call.infobase.name, plan, node_code, out)
+
+    return zip_message(write, entry_name, compresslevel=compresslevel)
+
+
+def import_zip(call: ServiceCall, plan: str, node_code: str, payload: bytes) -> ImportOutcome:
+    message = first_entry(payload, call.deps.archive_limits)
+    return import_message(call, plan, node_code, message)
+
+
+def import_message(call: ServiceCall, plan: str, node_code: str, message: bytes) -> ImportOutcome:
+    outcome = call.deps.gateway.import_message(call.infobase.name, plan, node_code, io.BytesIO(message))
+    if outcome.warnings:
+        call.message = "; ".join(outcome.warnings)
+    return outcome
+
+
+def confirm_delivery(call: ServiceCall, plan: str, node_code: str) -> None:
+    """Tell the exchange logic a download was released; its errors are only logged, as 1C does for ReleaseFile."""
+    if not node_code:
+        return
+    try:
+        call.deps.gateway.delivery_confirmed(call.infobase.name, plan, node_code)
+    except ExchangeError as exc:
+        logger.warning("delivery confirmation for node %s failed: %s", node_code, exc)

@@ -1,0 +1,211 @@
+"""``/<base>/ws/<Service>``: infobase lookup, Basic auth, ``?wsdl``, ``/ping``, and SOAP calls into spyne.
+
+* ``<base>`` is matched case-sensitively against the database at request time (a wrong case or unknown base → 404);
+  it may contain ``/`` (soap-services.md §1.1).
+* The service segment is a service or descriptor name, matched case-insensitively.
+* Everything under ``<base>/ws/`` needs Basic credentials, including ``/ping`` (401 + 1C's realm); an authenticated
+  ``GET …/<Service>/ping`` is 200, any other authenticated path 404.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import ipaddress
+import logging
+import time
+from dataclasses import dataclass
+from urllib.parse import parse_qsl, quote
+
+import anyio
+import anyio.to_thread
+from starlette.types import Receive, Scope, Send
+
+from kassa_server.exchange.accounts import InfobaseDirectory, PublishedInfobase
+from kassa_server.exchange.journal import JournalEntry
+from kassa_server.services.application import SoapService
+from kassa_server.services.context import ENVIRON_KEY, ServiceCall, ServiceDependencies
+from kassa_server.services.wsdl import render_wsdl
+from kassa_server.transport.auth import REALM_HEADER, Authenticator, authenticate
+from kassa_server.transport.journal import JournalSink, fault_string
+from kassa_server.transport.limits import BodyTooLarge, ClientDisconnected, read_body
+from kassa_server.transport.wsgi_bridge import build_environ, call_wsgi, send_response
+
+logger = logging.getLogger(__name__)
+
+TEXT = [("content-type", "text/plain; charset=utf-8")]
+XML = [("content-type", "text/xml; charset=utf-8")]
+
+
+@dataclass(frozen=True)
+class Target:
+    infobase: PublishedInfobase
+    rest: str
+    """The path after ``<base>/ws/``."""
+
+
+class SoapEndpoints:
+    """The ASGI app behind every ``/<base>/ws/...`` URL."""
+
+    def __init__(
+        self,
+        *,
+        directory: InfobaseDirectory,
+        authenticator: Authenticator,
+        services: dict[str, SoapService],
+        deps: ServiceDependencies,
+        journal: JournalSink,
+    ) -> None:
+        self.directory = directory
+        self.authenticator = authenticator
+        self.services = services
+        self.deps = deps
+        self.journal = journal
+        self.settings = deps.settings
+        self.limiter = anyio.CapacityLimiter(self.settings.limits.worker_threads)
+        self.trusted = [_network(p) for p in self.settings.trusted_proxies]
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        assert scope["type"] == "http"
+        target = await self._target(scope["path"])
+        if target is None:
+            await send_response(send, 404, TEXT, b"Not Found")
+            return
+        header = _header(scope, b"authorization")
+        user = await anyio.to_thread.run_sync(
+            authenticate, self.authenticator, target.infobase.name, header, limiter=self.limiter
+        )
+        if user is None:
+            logger.info("401 for %s %s", scope["method"], scope["path"])
+            await send_response(send, 401, [*TEXT, ("www-authenticate", REALM_HEADER)], b"Unauthorized")
+            return
+        segment, _, tail = target.rest.partition("/")
+        service = self.services.get(segment.lower())
+        if service is None:
+            await send_response(send, 404, TEXT, b"Not Found")
+            return
+        if tail.strip("/") == "ping" and scope["method"] in ("GET", "HEAD"):
+            await send_response(send, 200, TEXT, b"")
+            return
+        if tail.strip("/"):
+            await send_response(send, 404, TEXT, b"Not Found")
+            return
+        if scope["method"] in ("GET", "HEAD"):
+            if _wants_wsdl(scope):
+                address = self._soap_address(scope, target.infobase, service)
+                await send_response(send, 200, XML, render_wsdl(service.contract, address))
+            else:
+                await send_response(send, 405, [*TEXT, ("allow", "POST")], b"Use POST, or GET ?wsdl")
+            return
+        if scope["method"] != "POST":
+            await send_response(send, 405, [*TEXT, ("allow", "POST")], b"Method Not Allowed")
+            return
+        await self._soap(scope, receive, send, target.infobase, user.login, service)
+
+    async def _soap(
+        self, scope: Scope, receive: Receive, send: Send, infobase: PublishedInfobase, login: str, service: SoapService
+    ) -> None:
+        started = time.perf_counter()
+        entry = JournalEntry(at=_utcnow(), infobase=infobase.name, login=login, service=service.contract.name)
+        try:
+            body = await read_body(scope, receive, self.settings.limits.max_request_body)
+        except BodyTooLarge as exc:
+            entry.http_status, entry.outcome, entry.message = 413, "rejected", str(exc)
+            await self._journal(entry, started)
+            await send_response(send, 413, TEXT, b"Request Entity Too Large")
+            return
+        except ClientDisconnected:
+            logger.info("client went away while sending its request")
+            return
+        soap_version, wsgi_app = service.wsgi_for(_header(scope, b"content-type") or "")
+        call = ServiceCall(deps=self.deps, infobase=infobase, login=login, service=service.contract.name)
+        environ = build_environ(scope, body, {ENVIRON_KEY: call})
+        response = await call_wsgi(wsgi_app, environ, self.limiter)
+        entry.soap_version = soap_version
+        entry.operation = call.operation
+        entry.node_code = call.node_code
+        entry.http_status = response.status
+        entry.request_body, entry.request_size = body, len(body)
+        entry.response_body, entry.response_size = response.body, len(response.body)
+        if response.status >= 400:
+            entry.outcome = "fault"
+            entry.message = call.message or fault_string(response.body)
+        else:
+            entry.outcome, entry.message = call.outcome, call.message
+        await self._journal(entry, started)
+        await send_response(send, response.status, response.headers, response.body)
+
+    async def _journal(self, entry: JournalEntry, started: float) -> None:
+        entry.duration_ms = int((time.perf_counter() - started) * 1000)
+        await anyio.to_thread.run_sync(self.journal.record, entry, limiter=self.limiter)
+
+    async def _target(self, path: str) -> Target | None:
+        """Split ``/<base>/ws/<rest>``; a base may itself contain ``/ws/``, so every split is a candidate."""
+        candidates: list[tuple[str, str]] = []
+        start = 0
+        while (index := path.find("/ws/", start)) > 0:
+            candidates.append((path[1:index], path[index + 4 :]))
+            start = index + 1
+        if path.endswith("/ws") and len(path) > 3:
+            candidates.append((path[1:-3], ""))
+        if not candidates:
+            return None
+        infobase = await anyio.to_thread.run_sync(
+            self.directory.find, [base for base, _ in candidates], limiter=self.limiter
+        )
+        if infobase is None:
+            return None
+        rest = next(rest for base, rest in candidates if base == infobase.name)
+        return Target(infobase, rest)
+
+    def _soap_address(self, scope: Scope, infobase: PublishedInfobase, service: SoapService) -> str:
+        """The infobase's public URL when set, else this request's scheme, host and base (never a cached host)."""
+        descriptor = service.contract.descriptor
+        if infobase.public_url:
+            return f"{infobase.public_url.rstrip('/')}/ws/{descriptor}"
+        scheme = scope.get("scheme", "http")
+        host = _header(scope, b"host") or _server_host(scope)
+        prefix = scope.get("root_path", "")
+        if self._from_trusted_proxy(scope):
+            scheme = (_header(scope, b"x-forwarded-proto") or scheme).split(",")[0].strip()
+            host = (_header(scope, b"x-forwarded-host") or host).split(",")[0].strip()
+            prefix = (_header(scope, b"x-forwarded-prefix") or "").rstrip("/") + prefix
+        return f"{scheme}://{host}{prefix}/{quote(infobase.name)}/ws/{descriptor}"
+
+    def _from_trusted_proxy(self, scope: Scope) -> bool:
+        client = scope.get("client")
+        if not client or not self.trusted:
+            return False
+        try:
+            address = ipaddress.ip_address(client[0])
+        except ValueError:
+            return False
+        return any(network is not None and address in network for network in self.trusted)
+
+
+def _network(text: str) -> ipaddress.IPv4Network | ipaddress.IPv6Network | None:
+    try:
+        return ipaddress.ip_network(text.strip(), strict=False)
+    except ValueError:
+        logger.warning("trusted proxy %r is not an address or network; ignored", text)
+        return None
+
+
+def _header(scope: Scope, name: bytes) -> str | None:
+    for key, value in scope.get("headers", []):
+        if key == name:
+            return str(value.decode("latin-1"))
+    return None
+
+
+def _server_host(scope: Scope) -> str:
+    host, port = scope.get("server") or ("localhost", 80)
+    return f"{host}:{port}"
+
+
+def _wants_wsdl(scope: Scope) -> bool:
+    query = scope.get("query_string", b"").decode("latin-1")
+    return any(key.lower() == "wsdl" for key, _ in parse_qsl(query, keep_blank_values=True))
+
+
+def _utcnow() -> dt.datetime:
+    return dt.datetime.now(dt.UTC).replace(tzinfo=None)
