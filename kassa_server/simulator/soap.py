@@ -93,10 +93,28 @@ def _error_from(exc: BaseException, operation: str) -> SimulatorError:
         return SimulatorError(f"http_{exc.status_code}", operation, str(exc.message)[:200])
     if isinstance(exc, zeep.exceptions.XMLSyntaxError | zeep.exceptions.ValidationError | zeep.exceptions.Error):
         return SimulatorError("protocol", operation, str(exc))
+    status = getattr(getattr(exc, "response", None), "status_code", None)
+    if isinstance(exc, OSError) and isinstance(status, int):  # requests.HTTPError while loading the WSDL
+        return SimulatorError(f"http_{status}", operation, str(exc)[:200])
     if isinstance(exc, OSError):  # requests' exceptions derive from IOError
         kind = "timeout" if "timeout" in type(exc).__name__.lower() else "connection"
         return SimulatorError(kind, operation, str(exc)[:200])
     return SimulatorError("client", operation, f"{type(exc).__name__}: {exc}")
+
+
+class _CheckedTransport(Transport):
+    """zeep crashes on an error status with a non-SOAP body (it parses `Internal Server Error` as XML and gets
+    None); report such answers as HTTP errors instead."""
+
+    def post_xml(self, address: str, envelope: Any, headers: dict[str, str]) -> Any:
+        response = super().post_xml(address, envelope, headers)
+        if response.status_code >= 400 and b"Envelope" not in response.content[:4096]:
+            raise zeep.exceptions.TransportError(
+                f"HTTP {response.status_code}: {response.content[:200]!r}",
+                status_code=response.status_code,
+                content=response.content,
+            )
+        return response
 
 
 class SoapService:
@@ -113,7 +131,7 @@ class SoapService:
         self.params = params
         self.service = service
         self.recorder = recorder
-        self.transport = Transport(timeout=timeout, operation_timeout=timeout)
+        self.transport = _CheckedTransport(timeout=timeout, operation_timeout=timeout)
         self.transport.session.headers["Authorization"] = basic_authorization(params.user, params.password)
         self._proxy: Any = None
 
