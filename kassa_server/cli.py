@@ -100,7 +100,9 @@ def build_parser() -> argparse.ArgumentParser:
 
     demo = commands.add_parser("demo", help="seed the demo shop")
     demo.add_argument("--infobase", default=None, help="name of the demo infobase (default kassa)")
-    demo.add_argument("--public-url", default=None, help="«Адрес в интернете» for the QR code")
+    demo.add_argument(
+        "--public-url", default=None, help="«Адрес в интернете» for the QR code (default http://HOST:PORT/<name>)"
+    )
     demo.set_defaults(handler=cmd_demo)
 
     goods = commands.add_parser("goods", help="goods catalogue CSV").add_subparsers(metavar="COMMAND")
@@ -231,7 +233,9 @@ def cmd_demo(settings: Settings, args: argparse.Namespace) -> int:
     from kassa_server.admin.demo import DEMO_INFOBASE, seed_demo
 
     with _session(settings) as session:
-        summary = seed_demo(session, name=args.infobase or DEMO_INFOBASE, public_url=args.public_url)
+        name = args.infobase or DEMO_INFOBASE
+        public_url = args.public_url or f"http://{settings.host}:{settings.port}/{name}"
+        summary = seed_demo(session, name=name, public_url=public_url)
         _print_demo(settings, summary)
     return 0
 
@@ -245,6 +249,12 @@ def _print_demo(settings: Settings, summary: object) -> None:
     print(f"demo infobase {base!r}: {summary.goods} goods, {summary.orders} orders")
     print(f"cash register «{summary.register.name}», factory number {summary.register.factory_number}")
     print(f"log in as {summary.login!r} with password {summary.password!r}")
+    if summary.infobase.public_url:
+        from kassa_server.exchange.qr import qr_string
+
+        print(
+            f"connection QR string: {qr_string(summary.infobase.public_url, summary.register.factory_number, summary.login)}"
+        )
     for service in SERVICE_NAMES:
         print(f"  {root}/ws/{service}?wsdl")
 
@@ -298,7 +308,7 @@ def cmd_serve(settings: Settings, args: argparse.Namespace) -> int:
 
         with _session(settings, migrate=False) as session:
             if not demo_exists(session):
-                summary = seed_demo(session)
+                summary = seed_demo(session, public_url=f"http://{settings.host}:{settings.port}/kassa")
                 _print_demo(settings, summary)
             else:
                 print("demo infobase present; not seeding again")

@@ -11,6 +11,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from kassa_server.admin.infobases import add_user, create_infobase
+from kassa_server.exchange.devices import ensure_node
 from kassa_server.models import (
     Barcode,
     CashRegister,
@@ -244,6 +245,8 @@ def seed_demo(
         price_type=price_type,
     )
     session.add(register)
+    session.flush()
+    ensure_node(session, register)
     customers = [
         Counterparty(infobase_id=ib, name="Смирнов Алексей", phone="+7 900 000-00-01"),
         Counterparty(
