@@ -5,15 +5,21 @@ from __future__ import annotations
 import io
 import threading
 import zipfile
+from collections.abc import Iterator
 from dataclasses import dataclass, field
-from typing import BinaryIO
+from typing import Any, BinaryIO
+
+import pytest
 
 from sqlalchemy import select
 
+from kassa_server.app import create_app
 from kassa_server.exchange.errors import MessageRejected, NodeMarkedForDeletion, NodeNotFound, UnknownExchangePlan
 from kassa_server.exchange.interface import FormatObjectSupport, ImportOutcome, InfobaseParameters
 from kassa_server.models import Infobase, User
 from kassa_server.models.engine import make_engine, make_sessionmaker
+from kassa_server.settings import Settings
+from tests.live_server import live_server
 
 PLAN = "СинхронизацияДанныхЧерезУниверсальныйФормат"
 LOGIN = "Кассир"
@@ -127,3 +133,54 @@ def unzip_first(data: bytes) -> tuple[str, bytes]:
     with zipfile.ZipFile(io.BytesIO(data)) as archive:
         info = archive.infolist()[0]
         return info.filename, archive.read(info)
+
+
+@dataclass
+class SoapServer:
+    base_url: str
+    db_url: str
+    gateway: FakeGateway
+    infobase: str = "kassa"
+
+    def url(self, service: str = "Exchange_2_0_1_6", infobase: str | None = None) -> str:
+        return f"{self.base_url}/{infobase or self.infobase}/ws/{service}"
+
+    @property
+    def auth(self) -> tuple[bytes, bytes]:
+        return LOGIN.encode("utf-8"), PASSWORD.encode("utf-8")
+
+
+def start_server(
+    db_url: str, settings: Settings | None = None, gateway: FakeGateway | None = None
+) -> Iterator[SoapServer]:
+    gateway = gateway or FakeGateway()
+    make_infobase(db_url)
+    settings = (settings or Settings()).replace(database_url=db_url)
+    with live_server(create_app(settings, gateway=gateway)) as base_url:
+        yield SoapServer(base_url, db_url, gateway)
+
+
+@pytest.fixture
+def soap_server(db_url: str) -> Iterator[SoapServer]:
+    """A live server on a fresh database (SQLite and PostgreSQL) with infobase ``kassa`` and a fake gateway."""
+    yield from start_server(db_url)
+
+
+def zeep_client(server: SoapServer, service: str, *, wsdl_name: str | None = None) -> Any:
+    import requests
+    import zeep
+    from zeep.plugins import HistoryPlugin
+    from zeep.transports import Transport
+
+    session = requests.Session()
+    session.auth = server.auth
+    history = HistoryPlugin()
+    client = zeep.Client(
+        server.url(wsdl_name or service) + "?wsdl", transport=Transport(session=session), plugins=[history]
+    )
+    client.history = history  # type: ignore[attr-defined]
+    return client
+
+
+def bind(client: Any, service: str, soap12: bool = False) -> Any:
+    return client.bind(service, f"{service}Soap12" if soap12 else f"{service}Soap")

@@ -34,6 +34,7 @@ from kassa_server.services.types import (
     String,
     TableValue,
     V8Structure,
+    V8UUID,
     V8ValueStorage,
     bytes_of,
     out_base64,
@@ -298,7 +299,7 @@ class Exchange_2_0_1_6(ServiceBase):  # type: ignore[misc]
         return soap_call(ctx, "GetFunctionalOption", lambda call: (Name or "") == FUNCTIONAL_OPTION_ON)
 
     @rpc(
-        String,
+        V8UUID,
         Dec,
         _returns=(out_string(), out_uuid(), out_int()),
         _out_variable_names=("return", "TransferId", "PartQuantity"),
@@ -321,7 +322,7 @@ class Exchange_2_0_1_6(ServiceBase):  # type: ignore[misc]
 
         return soap_call(ctx, "PrepareGetFile", handle)
 
-    @rpc(String, Int, _returns=(out_string(), out_base64()), _out_variable_names=("return", "PartData"))
+    @rpc(V8UUID, Int, _returns=(out_string(), out_base64()), _out_variable_names=("return", "PartData"))
     def GetFilePart(ctx: Any, TransferId: str, PartNumber: int | None) -> Any:
         def handle(call: ServiceCall) -> Any:
             transfer_id = mechanics.parse_uuid(TransferId)
@@ -330,7 +331,7 @@ class Exchange_2_0_1_6(ServiceBase):  # type: ignore[misc]
 
         return soap_call(ctx, "GetFilePart", handle)
 
-    @rpc(String, _returns=out_string(), _out_variable_name="return")
+    @rpc(V8UUID, _returns=out_string(), _out_variable_name="return")
     def ReleaseFile(ctx: Any, TransferId: str) -> Any:
         def handle(call: ServiceCall) -> Any:
             transfer_id = mechanics.parse_uuid(TransferId)
@@ -342,7 +343,7 @@ class Exchange_2_0_1_6(ServiceBase):  # type: ignore[misc]
 
         return soap_call(ctx, "ReleaseFile", handle)
 
-    @rpc(String, Int, Base64, _returns=out_string(), _out_variable_name="return")
+    @rpc(V8UUID, Int, Base64, _returns=out_string(), _out_variable_name="return")
     def PutFilePart(ctx: Any, TransferId: str, PartNumber: int | None, PartData: Any) -> Any:
         def handle(call: ServiceCall) -> Any:
             transfer_id = mechanics.parse_uuid(TransferId)
@@ -353,7 +354,7 @@ class Exchange_2_0_1_6(ServiceBase):  # type: ignore[misc]
 
         return soap_call(ctx, "PutFilePart", handle)
 
-    @rpc(String, Int, _returns=(out_string(), out_uuid()), _out_variable_names=("return", "FileId"))
+    @rpc(V8UUID, Int, _returns=(out_string(), out_uuid()), _out_variable_names=("return", "FileId"))
     def SaveFileFromParts(ctx: Any, TransferId: str, PartQuantity: int | None) -> Any:
         def handle(call: ServiceCall) -> Any:
             transfer_id = mechanics.parse_uuid(TransferId)
@@ -377,7 +378,7 @@ class Exchange_2_0_1_6(ServiceBase):  # type: ignore[misc]
 
         return soap_call(ctx, "PutFileIntoStorage", handle)
 
-    @rpc(String, _returns=out_string(nillable=False), _out_variable_name="return")
+    @rpc(V8UUID, _returns=out_string(nillable=False), _out_variable_name="return")
     def GetFileFromStorage(ctx: Any, FileId: str) -> Any:
         def handle(call: ServiceCall) -> Any:
             raise OperationNotSupported("GetFileFromStorage")

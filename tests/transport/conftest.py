@@ -1,10 +1,3 @@
 from __future__ import annotations
 
-import pytest
-
-from tests.soap_support import FakeGateway
-
-
-@pytest.fixture
-def gateway() -> FakeGateway:
-    return FakeGateway()
+from tests.soap_support import soap_server  # noqa: F401  (fixture)
