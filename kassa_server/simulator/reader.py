@@ -15,7 +15,7 @@ from lxml import etree
 
 from .documents import KeyBlock, Vat
 from .versions import version_of_format
-from .xmlsafe import parse_xml
+from .xmlsafe import iterparse_safely
 
 __all__ = [
     "CatalogItem",
@@ -114,7 +114,8 @@ class IncomingMessage:
 
 
 def _local(element: etree._Element) -> str:
-    return etree.QName(element).localname
+    tag = element.tag
+    return tag.rpartition("}")[2] if isinstance(tag, str) else ""
 
 
 def _child(element: etree._Element | None, name: str) -> etree._Element | None:
@@ -282,22 +283,70 @@ def _read_object(message: IncomingMessage, element: etree._Element) -> None:
         message.skipped[name] += 1
 
 
+_KNOWN_OBJECTS = (
+    "Справочник.Организации",
+    "Справочник.КассыККМ",
+    "Справочник.Номенклатура",
+    "Справочник.ШтрихкодыНоменклатуры",
+    "Документ.УстановкаЦенНоменклатуры",
+    "Документ.ЗаказКлиента",
+    "Справочник.СостояниеЗаказа",
+    "УдалениеОбъекта",
+)
+# lxml matches these in C, so the millions of leaf elements of a big catalogue never reach Python.
+_STREAMED_TAGS = ("{*}Header", "{*}Body", *(f"{{*}}{name}" for name in _KNOWN_OBJECTS))
+
+
+def _root_name(data: bytes) -> str | None:
+    for element in iterparse_safely(data, tags=None, event="start"):
+        return _local(element)
+    return None
+
+
 def read_message(data: bytes) -> IncomingMessage:
-    """Parse a message file (BOM or not) safely and pick out what the app keeps."""
+    """Parse a message file (BOM or not) safely and pick out what the app keeps.
+
+    Streams: each Body child is handled and freed as soon as it ends, so a first download of 100k goods never sits
+    in memory as one tree."""
     if data.startswith(b"\xef\xbb\xbf"):
         data = data[3:]
+    message: IncomingMessage | None = None
+    last: etree._Element | None = None
+
+    def skip_unknown(elements: list[etree._Element]) -> None:
+        assert message is not None
+        for sibling in elements:
+            if sibling is not last and isinstance(sibling.tag, str):
+                message.skipped[_local(sibling)] += 1
+
     try:
-        root = parse_xml(data)
+        for element in iterparse_safely(data, tags=_STREAMED_TAGS):
+            parent = element.getparent()
+            name = _local(element)
+            if name == "Header" and parent is not None and parent.getparent() is None:
+                if _local(parent) != "Message":
+                    raise MessageFormatError(f"root element is {_local(parent)!r}, not Message")
+                message = IncomingMessage(header=_read_header(element), has_body=False)
+                element.clear()
+            elif name == "Body" and parent is not None and parent.getparent() is None:
+                if message is None:
+                    raise MessageFormatError("the message has no msg:Header")
+                message.has_body = True
+                skip_unknown(list(element))
+                element.clear()
+            elif parent is not None and _local(parent) == "Body" and message is not None:
+                skip_unknown(list(element.itersiblings(preceding=True)))
+                while parent[0] is not element:
+                    del parent[0]
+                _read_object(message, element)
+                element.clear()
+                last = element
     except etree.XMLSyntaxError as exc:
         raise MessageFormatError(f"not well-formed XML: {exc}") from exc
-    if _local(root) != "Message":
-        raise MessageFormatError(f"root element is {_local(root)!r}, not Message")
-    header_element = _child(root, "Header")
-    if header_element is None:
+    if message is None:
+        root = _root_name(data)
+        if root is not None and root != "Message":
+            raise MessageFormatError(f"root element is {root!r}, not Message")
+    if message is None:
         raise MessageFormatError("the message has no msg:Header")
-    body = _child(root, "Body")
-    message = IncomingMessage(header=_read_header(header_element), has_body=body is not None)
-    for element in body if body is not None else []:
-        if isinstance(element.tag, str):
-            _read_object(message, element)
     return message

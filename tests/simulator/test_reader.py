@@ -93,3 +93,13 @@ def test_dtd_and_entities_are_refused(data: bytes) -> None:
 def test_malformed_messages(data: bytes, text: str) -> None:
     with pytest.raises(MessageFormatError, match=text):
         read_message(data)
+
+
+def test_unknown_objects_between_known_ones_are_counted_once() -> None:
+    unknown = (
+        "<Справочник.Склады><КлючевыеСвойства><Наименование>С</Наименование></КлючевыеСвойства></Справочник.Склады>"
+    )
+    objects = sm.objects("1.21", FACTORY)[:3]
+    message = read_message(sm.message("1.21", [unknown, objects[0], unknown, unknown, objects[2], unknown]))
+    assert dict(message.skipped) == {"Справочник.Склады": 4}
+    assert len(message.organisations) == 1 and len(message.items) == 1
