@@ -1,0 +1,149 @@
+"""The exchange logic behind the SOAP services: nodes, numbering, downloads and uploads, over the database."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import BinaryIO
+
+from lxml import etree
+from sqlalchemy import select
+from sqlalchemy.orm import Session, sessionmaker
+
+from kassa_server.errors import DatabaseUnavailable
+from kassa_server.exchange.devices import find_node
+from kassa_server.exchange.errors import MessageRejected, NodeMarkedForDeletion, NodeNotFound, UnknownExchangePlan
+from kassa_server.exchange.inbound import apply_inbound
+from kassa_server.exchange.interface import FormatObjectSupport, ImportOutcome, InfobaseParameters
+from kassa_server.exchange.outbound import RECEIVES, SENDS, write_outbound
+from kassa_server.models import ExchangeNode, Infobase
+from kassa_server.models.engine import database_errors
+from kassa_server.settings import Settings
+
+log = logging.getLogger(__name__)
+
+
+class DatabaseExchangeGateway:
+    """Implements ``kassa_server.exchange.interface.ExchangeGateway``; each call is one database transaction."""
+
+    def __init__(self, sessions: sessionmaker[Session], settings: Settings) -> None:
+        self.sessions = sessions
+        self.settings = settings
+        self.options = settings.protocol
+
+    @contextmanager
+    def _transaction(self) -> Iterator[Session]:
+        with database_errors(), self.sessions() as session, session.begin():
+            yield session
+
+    def _infobase(self, session: Session, name: str) -> Infobase:
+        infobase = session.scalar(select(Infobase).where(Infobase.name == name))
+        if infobase is None:  # the transport answers 404 first; this is a race with a deleted infobase
+            raise DatabaseUnavailable(f"infobase {name!r} is gone")
+        return infobase
+
+    def _node(self, session: Session, infobase: Infobase, plan: str, code: str, *, lock: bool = False) -> ExchangeNode:
+        if not infobase.allows_plan(plan):
+            raise UnknownExchangePlan(plan)
+        node = find_node(session, infobase, code, for_update=lock)
+        if node is None and self.options.auto_create_nodes and code.strip():
+            node = ExchangeNode(infobase_id=infobase.id, code=code.strip(), plan_name=plan)
+            session.add(node)
+            session.flush()
+            log.warning("node %s created on first contact (auto_create_nodes)", code)
+        if node is None:
+            raise NodeNotFound(plan, code)
+        if node.deleted or (node.cash_register is not None and node.cash_register.deleted):
+            raise NodeMarkedForDeletion(plan, code)
+        return node
+
+    def check_node(self, infobase: str, plan: str, node_code: str) -> None:
+        with self._transaction() as session:
+            self._node(session, self._infobase(session, infobase), plan, node_code)
+
+    def export_message(self, infobase: str, plan: str, node_code: str, out: BinaryIO) -> None:
+        with self._transaction() as session:
+            base = self._infobase(session, infobase)
+            node = self._node(session, base, plan, node_code, lock=True)
+            node.plan_name = plan
+            write_outbound(session, base, node, self.options, out)
+
+    def import_message(self, infobase: str, plan: str, node_code: str, message: BinaryIO) -> ImportOutcome:
+        with self._transaction() as session:
+            base = self._infobase(session, infobase)
+            node = self._node(session, base, plan, node_code, lock=True)
+            result = apply_inbound(session, base, node, self.options, message, plan=plan)
+        log.info("node %s: message %s applied %s", node_code, result.message_no, result.applied)
+        return ImportOutcome(message_no=result.message_no, warnings=tuple(result.warnings))
+
+    def infobase_parameters(self, infobase: str, plan: str, node_code: str | None) -> InfobaseParameters:
+        with self._transaction() as session:
+            base = self._infobase(session, infobase)
+            plan_exists = base.allows_plan(plan)
+            node_exists = False
+            if plan_exists and node_code:
+                try:
+                    self._node(session, base, plan, node_code)
+                    node_exists = True
+                except NodeNotFound:
+                    node_exists = False
+            versions = tuple(self.options.supported_format_versions)
+            supported = tuple(
+                FormatObjectSupport(version, name, "*" if name in SENDS else "", "*" if name in RECEIVES else "")
+                for version in versions[-1:]
+                for name in dict.fromkeys((*SENDS, *RECEIVES))
+            )
+            return InfobaseParameters(
+                plan_exists=plan_exists,
+                plan_name=plan,
+                this_node_code=base.node_code,
+                node_exists=node_exists,
+                name=base.title or "1С:Касса",
+                format_versions=versions,
+                supported_objects=supported,
+            )
+
+    def create_exchange(self, infobase: str, plan: str, settings_xml: str) -> None:
+        """The wizard names the caller's node; accepted only for a known register (mobile-kassa.md §8 q4)."""
+        code = _node_code_from_settings(settings_xml)
+        with self._transaction() as session:
+            base = self._infobase(session, infobase)
+            if not base.allows_plan(plan):
+                raise UnknownExchangePlan(plan)
+            if code is None:
+                raise MessageRejected("В параметрах настройки не указан код узла.")
+            node = self._node(session, base, plan, code)
+            node.plan_name = plan
+            node.settings_xml = settings_xml[:65536]
+
+    def update_exchange(self, infobase: str, plan: str, node_code: str, settings_xml: bytes) -> None:
+        with self._transaction() as session:
+            node = self._node(session, self._infobase(session, infobase), plan, node_code)
+            node.settings_xml = settings_xml.decode("utf-8", "replace")[:65536]
+
+    def register_initial_data(self, infobase: str, plan: str, node_code: str, *, catalogs_only: bool) -> None:
+        """Queue a full export: moving the watermark back makes the next message carry everything again."""
+        with self._transaction() as session:
+            node = self._node(session, self._infobase(session, infobase), plan, node_code, lock=True)
+            node.acked_seq = 0
+
+    def delivery_confirmed(self, infobase: str, plan: str, node_code: str) -> None:
+        """Transport-level only: acknowledges nothing under SSL semantics (enterprisedata.md §4.2)."""
+        log.debug("node %s confirmed delivery of a download", node_code)
+
+
+def _node_code_from_settings(settings_xml: str) -> str | None:
+    """Find the caller's node code in the wizard's ``ПараметрыНастройки`` (any element named like a node code)."""
+    if not settings_xml.strip():
+        return None
+    parser = etree.XMLParser(resolve_entities=False, no_network=True, load_dtd=False)
+    try:
+        root = etree.fromstring(settings_xml.encode("utf-8"), parser)
+    except etree.XMLSyntaxError:
+        return None
+    wanted = {"КодНовогоУзлаВторойБазы", "КодЭтогоУзла", "NodeCode", "КодУзла", "PeerCode"}
+    for element in root.iter():
+        if isinstance(element.tag, str) and etree.QName(element).localname in wanted and (element.text or "").strip():
+            return element.text.strip()  # type: ignore[union-attr]
+    return None

@@ -1,0 +1,285 @@
+"""ORM rows ↔ EnterpriseData objects: the only module that imports both the models and the format."""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from collections.abc import Iterable
+from decimal import Decimal
+
+from kassa_server import enterprisedata as ed
+from kassa_server.models import (
+    Barcode,
+    CashRegister,
+    Counterparty,
+    CustomerOrder,
+    Organization,
+    Price,
+    PriceType,
+    Product,
+    ProductGroup,
+    Store,
+    Unit,
+    User,
+)
+from kassa_server.models.enums import (
+    ORDER_STATUS_NAMES,
+    LegalForm,
+    OrderStatus,
+    PaymentKind,
+    ProductKind,
+    TaxSystem,
+    VatRate,
+)
+
+RUBLE = ed.Currency(code="643", name="руб.")
+
+_LEGAL_FORM = {LegalForm.LEGAL_ENTITY: ed.LegalForm.LEGAL_ENTITY, LegalForm.INDIVIDUAL: ed.LegalForm.INDIVIDUAL}
+_TAX = {
+    TaxSystem.GENERAL: ed.TaxSystem.GENERAL,
+    TaxSystem.SIMPLIFIED_INCOME: ed.TaxSystem.SIMPLIFIED_INCOME,
+    TaxSystem.SIMPLIFIED_INCOME_MINUS_EXPENSE: ed.TaxSystem.SIMPLIFIED_INCOME_MINUS_EXPENSES,
+    TaxSystem.UTII: ed.TaxSystem.UTII,
+    TaxSystem.AGRICULTURAL: ed.TaxSystem.AGRICULTURAL,
+    TaxSystem.PATENT: ed.TaxSystem.PATENT,
+    TaxSystem.AUSN: ed.TaxSystem.AUSN,
+}
+# objects.md §1.4: (rate, calculated, exempt, kind); 5, 7 and 22 % exist only in the object form (≥ 1.17)
+_VAT: dict[VatRate, tuple[Decimal | None, bool, bool, ed.VatKind]] = {
+    VatRate.NONE: (None, False, True, ed.VatKind.EXEMPT),
+    VatRate.ZERO: (Decimal(0), False, False, ed.VatKind.ZERO),
+    VatRate.VAT5: (Decimal(5), False, False, ed.VatKind.REDUCED),
+    VatRate.VAT7: (Decimal(7), False, False, ed.VatKind.REDUCED),
+    VatRate.VAT10: (Decimal(10), False, False, ed.VatKind.REDUCED),
+    VatRate.VAT18: (Decimal(18), False, False, ed.VatKind.GENERAL),
+    VatRate.VAT20: (Decimal(20), False, False, ed.VatKind.GENERAL),
+    VatRate.VAT22: (Decimal(22), False, False, ed.VatKind.GENERAL),
+    VatRate.VAT10_110: (Decimal(10), True, False, ed.VatKind.REDUCED_CALCULATED),
+    VatRate.VAT18_118: (Decimal(18), True, False, ed.VatKind.GENERAL_CALCULATED),
+    VatRate.VAT20_120: (Decimal(20), True, False, ed.VatKind.GENERAL_CALCULATED),
+}
+
+ORDER_STATES: dict[OrderStatus, ed.OrderStatus] = {
+    OrderStatus.NEW: ed.OrderStatus.ACCEPTED,
+    OrderStatus.AGREED: ed.OrderStatus.CONFIRMED,
+    OrderStatus.ASSEMBLED: ed.OrderStatus.READY,
+    OrderStatus.IN_TRANSIT: ed.OrderStatus.IN_DELIVERY,
+    OrderStatus.COMPLETED: ed.OrderStatus.DONE,
+    OrderStatus.CANCELLED: ed.OrderStatus.CANCELLED,
+}
+"""1С:Касса status → ``СостояниеЗаказа`` (mobile-kassa.md §6 [I]); the Russian name goes to СостояниеЗаказаСтрокой."""
+
+PAYMENT_KINDS: dict[ed.PaymentType, PaymentKind] = {
+    ed.PaymentType.CASH: PaymentKind.CASH,
+    ed.PaymentType.ELECTRONIC: PaymentKind.CARD,
+    ed.PaymentType.PREPAYMENT: PaymentKind.PREPAYMENT,
+    ed.PaymentType.POSTPAYMENT: PaymentKind.POSTPAYMENT,
+    ed.PaymentType.COUNTER_PROVISION: PaymentKind.COUNTER_PROVISION,
+}
+
+
+def vat_object(rate: VatRate | None) -> ed.VatRate | None:
+    if rate is None:
+        return None
+    value, calculated, exempt, kind = _VAT[rate]
+    return ed.VatRate(rate=value, calculated=calculated, exempt=exempt, kind=kind)
+
+
+def vat_rate(obj: ed.VatRate | None) -> VatRate | None:
+    if obj is None:
+        return None
+    for rate, (value, calculated, exempt, _kind) in _VAT.items():
+        same = (value is None and obj.rate is None) or (
+            value is not None and obj.rate is not None and value == obj.rate
+        )
+        if same and calculated == obj.calculated and exempt == obj.exempt:
+            return rate
+    return None
+
+
+def organization(org: Organization) -> ed.Organization:
+    return ed.Organization(
+        ref=org.ref,
+        name=org.name,
+        full_name=org.full_name or org.name,
+        inn=org.inn or None,
+        kpp=org.kpp or None,
+        legal_form=_LEGAL_FORM[org.legal_form],
+        tax_system=_TAX[org.tax_system],
+    )
+
+
+def warehouse(store: Store) -> ed.Warehouse:
+    return ed.Warehouse(ref=store.ref, name=store.name, kind="Розничный", address=store.address or None)
+
+
+def cash_register(register: CashRegister) -> ed.CashRegister:
+    """One КассыККМ per node: ``РегистрационныйНомер`` = factory number (objects.md §4.3 [I])."""
+    return ed.CashRegister(
+        ref=register.ref,
+        name=register.name,
+        organization=organization(register.organization),
+        registration_number=register.factory_number,
+        warehouse=warehouse(register.store) if register.store else None,
+        tax_system=_TAX[register.effective_tax_system],
+    )
+
+
+def price_type(pt: PriceType) -> ed.PriceType:
+    return ed.PriceType(
+        ref=pt.ref,
+        name=pt.name,
+        currency=ed.Currency(code=pt.currency_code, name=pt.currency_name),
+        includes_vat=pt.includes_vat,
+    )
+
+
+def unit(u: Unit) -> ed.Unit:
+    return ed.Unit(ref=u.ref, code=u.code, name=u.name, full_name=u.full_name or None)
+
+
+def item_group(group: ProductGroup, groups: dict[int, ProductGroup]) -> ed.ItemGroup:
+    parent = groups.get(group.parent_id) if group.parent_id is not None else None
+    return ed.ItemGroup(
+        ref=group.ref,
+        name=group.name,
+        code=group.code or None,
+        parent=item_group(parent, groups) if parent is not None else None,
+    )
+
+
+def item(product: Product, units: dict[int, Unit], groups: dict[int, ProductGroup]) -> ed.Item:
+    product_unit = units.get(product.unit_id) if product.unit_id is not None else None
+    group = groups.get(product.group_id) if product.group_id is not None else None
+    return ed.Item(
+        ref=product.ref,
+        name=product.name,
+        full_name=product.full_name or product.name,
+        code=product.code or None,
+        article=product.article or None,
+        group=item_group(group, groups) if group is not None else None,
+        item_type=ed.ItemType.SERVICE if product.kind == ProductKind.SERVICE else ed.ItemType.GOODS,
+        unit=unit(product_unit) if product_unit is not None else None,
+        vat=vat_object(product.vat_rate),
+        weighed=product.weighed,
+        marked=product.marked,
+    )
+
+
+def item_key(product: Product) -> ed.Item:
+    """The reference form of a product: only what its key block carries."""
+    return ed.Item(
+        ref=product.ref,
+        name=product.name,
+        full_name=product.full_name or product.name,
+        code=product.code or None,
+        article=product.article or None,
+    )
+
+
+def barcode(row: Barcode, product: Product) -> ed.Barcode:
+    return ed.Barcode(
+        barcode=row.value,
+        records=[ed.BarcodeRecord(goods=ed.GoodsData(item=item_key(product)))],
+    )
+
+
+def price_list(
+    pt: PriceType, prices: Iterable[tuple[Price, Product]], *, ref: uuid.UUID, when: dt.datetime
+) -> ed.PriceList:
+    return ed.PriceList(
+        ref=ref,
+        date=when,
+        number=str(ref)[:8],
+        price_type=price_type(pt),
+        rows=[
+            ed.PriceRow(line_no=n, goods=ed.GoodsData(item=item_key(product)), price=price.value)
+            for n, (price, product) in enumerate(prices, start=1)
+        ],
+    )
+
+
+def counterparty(party: Counterparty) -> ed.Counterparty:
+    return ed.Counterparty(
+        ref=party.ref,
+        name=party.name,
+        full_name=party.full_name or party.name,
+        inn=party.inn or None,
+        kpp=party.kpp or None,
+        legal_form=_LEGAL_FORM[party.legal_form],
+    )
+
+
+def person(user: User) -> ed.Person:
+    return ed.Person(ref=user.ref, full_name=user.full_name or user.login)
+
+
+def customer_order(order: CustomerOrder) -> ed.CustomerOrder:
+    goods, services = [], []
+    for line in order.lines:
+        if line.product.kind == ProductKind.SERVICE:
+            services.append(
+                ed.OrderServiceRow(
+                    line_no=line.line_no,
+                    item=item_key(line.product),
+                    quantity=line.quantity,
+                    amount=line.amount,
+                    price=line.price,
+                    vat=vat_object(line.vat_rate),
+                    vat_amount=line.vat_amount,
+                )
+            )
+        else:
+            goods.append(
+                ed.OrderGoodsRow(
+                    line_no=line.line_no,
+                    goods=ed.GoodsData(item=item_key(line.product)),
+                    unit=unit(line.product.unit) if line.product.unit else None,
+                    quantity=line.quantity,
+                    amount=line.amount,
+                    price=line.price,
+                    vat=vat_object(line.vat_rate),
+                    vat_amount=line.vat_amount,
+                )
+            )
+    return ed.CustomerOrder(
+        ref=order.ref,
+        date=order.date,
+        number=order.number,
+        organization=organization(order.organization),
+        currency=RUBLE,
+        amount=order.amount,
+        warehouse=warehouse(order.store) if order.store else None,
+        counterparty=counterparty(order.counterparty) if order.counterparty else None,
+        includes_vat=True,
+        goods=goods,
+        services=services,
+    )
+
+
+def order_key(order: CustomerOrder) -> ed.CustomerOrder:
+    return ed.CustomerOrder(
+        ref=order.ref, date=order.date, number=order.number, organization=organization(order.organization)
+    )
+
+
+def order_state(order: CustomerOrder, status: OrderStatus | None = None) -> ed.OrderState:
+    """``Справочник.СостояниеЗаказа`` of an order; its Ссылка is derived from the order's so re-sends overwrite."""
+    status = status or order.status
+    return ed.OrderState(
+        ref=uuid.uuid5(order.ref, "СостояниеЗаказа"),
+        name=f"{order.number}: {ORDER_STATUS_NAMES[status]}",
+        order=order_key(order),
+        state_date=order.status_changed_at or order.date,
+        state=ORDER_STATES[status],
+        state_text=ORDER_STATUS_NAMES[status],
+    )
+
+
+def order_status_from_state(state: ed.OrderStatus | None) -> OrderStatus | None:
+    """The app's СостояниеЗаказа → a 1С:Касса status: Выполнен → completed, Отменен → cancelled, others kept."""
+    if state == ed.OrderStatus.DONE:
+        return OrderStatus.COMPLETED
+    if state == ed.OrderStatus.CANCELLED:
+        return OrderStatus.CANCELLED
+    return None

@@ -1,0 +1,356 @@
+"""The server → device message (1C calls this ``UploadData`` / ``PrepareDataForGetting``).
+
+Cumulative by construction: the Body carries every tracked row whose ``change_seq`` lies above the node's
+acknowledged watermark, so a lost download is harmless — the next one carries it again (enterprisedata.md §4.1).
+Objects come in dependency order (mobile-kassa.md §7.1); a first message is the whole catalogue.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import logging
+import uuid
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import BinaryIO
+
+from sqlalchemy import and_, or_, select
+from sqlalchemy.orm import Session, selectinload
+
+from kassa_server import enterprisedata as ed
+from kassa_server.exchange import mapping
+from kassa_server.models import (
+    Barcode,
+    CashRegister,
+    Counterparty,
+    CustomerOrder,
+    ExchangeNode,
+    Infobase,
+    NodeMessage,
+    NodeOrder,
+    OrderLine,
+    Price,
+    PriceType,
+    Product,
+    ProductGroup,
+    Tombstone,
+    Unit,
+    User,
+)
+from kassa_server.models.enums import DEVICE_ORDER_STATUSES
+from kassa_server.models.infobases import DEFAULT_EXCHANGE_PLAN
+from kassa_server.settings import ProtocolOptions
+
+log = logging.getLogger(__name__)
+
+PRICE_ROWS_PER_DOCUMENT = 1000
+"""Prices travel in ``УстановкаЦенНоменклатуры`` documents of at most this many rows, so memory stays flat."""
+STREAM_BATCH = 1000
+
+SENDS: tuple[str, ...] = (
+    "Справочник.Организации",
+    "Справочник.Склады",
+    "Справочник.КассыККМ",
+    "Справочник.ТипыЦен",
+    "Справочник.ФизическиеЛица",
+    "Справочник.ЕдиницыИзмерения",
+    "Справочник.НоменклатураГруппа",
+    "Справочник.Номенклатура",
+    "Справочник.ШтрихкодыНоменклатуры",
+    "Документ.УстановкаЦенНоменклатуры",
+    "Справочник.Контрагенты",
+    "Документ.ЗаказКлиента",
+    "Справочник.СостояниеЗаказа",
+)
+"""What we send (objects.md §2, «Emulator sends»)."""
+RECEIVES: tuple[str, ...] = (
+    "Документ.ЧекККМ",
+    "Документ.ОткрытиеКассовойСмены",
+    "Документ.ЗакрытиеКассовойСмены",
+    "Документ.ОтчетОРозничныхПродажах",
+    "Документ.ВнесениеДСВКассуККМ",
+    "Документ.ВыемкаДСИзКассыККМ",
+    "Документ.ЗаказКлиента",
+    "Справочник.СостояниеЗаказа",
+    "Справочник.СостояниеОплатыЗаказа",
+    "Справочник.СостояниеОтгрузкиЗаказа",
+    "Справочник.Организации",
+    "Справочник.Склады",
+    "Справочник.ЕдиницыИзмерения",
+    "Справочник.НоменклатураГруппа",
+    "Справочник.Номенклатура",
+    "Справочник.ШтрихкодыНоменклатуры",
+    "Документ.УстановкаЦенНоменклатуры",
+    "Справочник.Контрагенты",
+)
+"""What we accept (objects.md §2, «Emulator accepts»)."""
+
+_DELETION_TARGETS: dict[str, type[ed.CatalogObject]] = {
+    "organization": ed.Organization,
+    "store": ed.Warehouse,
+    "cash_register": ed.CashRegister,
+    "price_type": ed.PriceType,
+    "unit": ed.Unit,
+    "product_group": ed.ItemGroup,
+    "product": ed.Item,
+    "counterparty": ed.Counterparty,
+    "order": ed.CustomerOrder,
+    "user": ed.Person,
+}
+
+
+@dataclass(frozen=True)
+class OutboundSummary:
+    message_no: int
+    version: str
+    objects: int
+
+
+def our_object_types() -> list[ed.ObjectTypeSupport]:
+    names = dict.fromkeys((*SENDS, *RECEIVES))
+    return [ed.ObjectTypeSupport(name, "*" if name in SENDS else "", "*" if name in RECEIVES else "") for name in names]
+
+
+def node_version(node: ExchangeNode, options: ProtocolOptions) -> str:
+    return node.format_version or options.initial_format_version
+
+
+def write_outbound(
+    session: Session, infobase: Infobase, node: ExchangeNode, options: ProtocolOptions, out: BinaryIO
+) -> OutboundSummary:
+    """Write the next message for ``node`` to ``out`` and advance its numbering (the caller commits)."""
+    version = node_version(node, options)
+    message_no = node.sent_no + 1
+    session.refresh(infobase)
+    watermark = infobase.change_seq
+    header = ed.Header(
+        format_version=version,
+        creation_date=dt.datetime.now(dt.UTC).replace(tzinfo=None, microsecond=0),
+        exchange_plan=node.plan_name or DEFAULT_EXCHANGE_PLAN,
+        to_code=node.code,
+        from_code=infobase.node_code,
+        message_no=message_no,
+        received_no=node.received_no,
+        available_versions=list(options.supported_format_versions),
+        available_object_types=our_object_types(),
+    )
+    accepted = _peer_receives(node, version)
+    body = _Body(session, infobase, node, options, since=node.acked_seq, until=watermark)
+    objects = (obj for obj in body.objects() if accepted is None or _wire_name(obj) in accepted)
+    count = ed.write_message(out, header, objects)
+    node.sent_no = message_no
+    node.last_exchange_at = dt.datetime.now(dt.UTC).replace(tzinfo=None)
+    session.add(
+        NodeMessage(
+            node_id=node.id, message_no=message_no, max_seq=watermark, format_version=version, object_count=count
+        )
+    )
+    session.flush()
+    log.info("message %s for node %s: version %s, %s objects", message_no, node.code, version, count)
+    return OutboundSummary(message_no, version, count)
+
+
+def _wire_name(obj: object) -> str:
+    return "УдалениеОбъекта" if isinstance(obj, ed.Deletion) else type(obj).wire_name  # type: ignore[attr-defined]
+
+
+def _peer_receives(node: ExchangeNode, version: str) -> set[str] | None:
+    """The types the device declared in ``Receiving`` for ``version``; None = everything (enterprisedata.md §7)."""
+    if node.peer_object_types is None:
+        return None
+    accepted = {"УдалениеОбъекта"}
+    peer_versions = set(filter(None, node.peer_versions.split(",")))
+    for name, _sending, receiving in json.loads(node.peer_object_types):
+        receiving = (receiving or "").strip()
+        if receiving == "*":
+            if not peer_versions or version in peer_versions:
+                accepted.add(name)
+        elif version in {v.strip() for v in receiving.split(",")}:
+            accepted.add(name)
+    return accepted
+
+
+class _Body:
+    """The objects of one message, generated lazily in dependency order."""
+
+    def __init__(
+        self,
+        session: Session,
+        infobase: Infobase,
+        node: ExchangeNode,
+        options: ProtocolOptions,
+        *,
+        since: int,
+        until: int,
+    ) -> None:
+        self.session = session
+        self.infobase = infobase
+        self.node = node
+        self.options = options
+        self.since = since
+        self.until = until
+        self.register: CashRegister | None = (
+            session.get(CashRegister, node.cash_register_id) if node.cash_register_id else None
+        )
+        self.units = {u.id: u for u in session.scalars(select(Unit).where(Unit.infobase_id == infobase.id))}
+        self.groups = {
+            g.id: g for g in session.scalars(select(ProductGroup).where(ProductGroup.infobase_id == infobase.id))
+        }
+
+    def changed(self, column):  # type: ignore[no-untyped-def]
+        return and_(column > self.since, column <= self.until)
+
+    def objects(self) -> Iterator[ed.FormatObject | ed.Deletion]:
+        yield from self._register_settings()
+        yield from self._cashiers()
+        yield from self._units()
+        yield from self._groups()
+        yield from self._items()
+        yield from self._barcodes()
+        yield from self._prices()
+        yield from self._orders()
+        yield from self._deletions()
+
+    def _register_settings(self) -> Iterator[ed.FormatObject]:
+        register = self.register
+        if register is None or register.deleted:
+            return
+        org, store, pt = register.organization, register.store, register.price_type
+        if org.change_seq > self.since:
+            yield mapping.organization(org)
+        if store is not None and store.change_seq > self.since:
+            yield mapping.warehouse(store)
+        seqs = [register.change_seq, org.change_seq, store.change_seq if store else 0]
+        if max(seqs) > self.since:
+            yield mapping.cash_register(register)
+        if pt is not None and pt.change_seq > self.since and not pt.deleted:
+            yield mapping.price_type(pt)
+
+    def _cashiers(self) -> Iterator[ed.FormatObject]:
+        query = select(User).where(
+            User.infobase_id == self.infobase.id, User.is_cashier.is_(True), self.changed(User.change_seq)
+        )
+        for user in self.session.scalars(query.order_by(User.id)):
+            yield mapping.person(user)
+
+    def _units(self) -> Iterator[ed.FormatObject]:
+        for u in sorted(self.units.values(), key=lambda u: u.id):
+            if self.since < u.change_seq <= self.until and not u.deleted:
+                yield mapping.unit(u)
+
+    def _groups(self) -> Iterator[ed.FormatObject]:
+        def depth(group: ProductGroup) -> int:
+            level, current = 0, group
+            while current.parent_id is not None and current.parent_id in self.groups and level < 64:
+                level, current = level + 1, self.groups[current.parent_id]
+            return level
+
+        changed = [g for g in self.groups.values() if self.since < g.change_seq <= self.until and not g.deleted]
+        for group in sorted(changed, key=lambda g: (depth(g), g.id)):
+            yield mapping.item_group(group, self.groups)
+
+    def _items(self) -> Iterator[ed.FormatObject]:
+        query = (
+            select(Product)
+            .where(
+                Product.infobase_id == self.infobase.id, Product.deleted.is_(False), self.changed(Product.change_seq)
+            )
+            .order_by(Product.id)
+            .execution_options(yield_per=STREAM_BATCH)
+        )
+        for product in self.session.scalars(query):
+            yield mapping.item(product, self.units, self.groups)
+
+    def _barcodes(self) -> Iterator[ed.FormatObject]:
+        query = (
+            select(Barcode, Product)
+            .join(Product, Barcode.product_id == Product.id)
+            .where(
+                Barcode.infobase_id == self.infobase.id, Product.deleted.is_(False), self.changed(Barcode.change_seq)
+            )
+            .order_by(Barcode.id)
+            .execution_options(yield_per=STREAM_BATCH)
+        )
+        for row, product in self.session.execute(query).tuples():
+            yield mapping.barcode(row, product)
+
+    def _prices(self) -> Iterator[ed.FormatObject]:
+        pt = self.register.price_type if self.register is not None else None
+        if pt is None:
+            pt = self.session.scalar(
+                select(PriceType).where(PriceType.infobase_id == self.infobase.id).order_by(PriceType.id)
+            )
+        if pt is None:
+            return
+        query = (
+            select(Price, Product)
+            .join(Product, Price.product_id == Product.id)
+            .where(Price.price_type_id == pt.id, Product.deleted.is_(False), self.changed(Price.change_seq))
+            .order_by(Price.id)
+            .execution_options(yield_per=STREAM_BATCH)
+        )
+        batch: list[tuple[Price, Product]] = []
+        chunk = 0
+        when = dt.datetime.now().replace(microsecond=0)
+        for price, product in self.session.execute(query).tuples():
+            batch.append((price, product))
+            if len(batch) == PRICE_ROWS_PER_DOCUMENT:
+                yield mapping.price_list(pt, batch, ref=self._price_ref(pt, chunk), when=when)
+                batch, chunk = [], chunk + 1
+        if batch:
+            yield mapping.price_list(pt, batch, ref=self._price_ref(pt, chunk), when=when)
+
+    def _price_ref(self, pt: PriceType, chunk: int) -> uuid.UUID:
+        # deterministic per (node, watermark, chunk): a re-sent document keeps its Ссылка
+        return uuid.uuid5(pt.ref, f"{self.node.code}:{self.until}:{chunk}")
+
+    def _orders(self) -> Iterator[ed.FormatObject]:
+        """Orders for this device (ККТ = its register, status Согласован/Собран/В пути) and final states of orders
+        that left its filter after they were sent (mobile-kassa.md §6)."""
+        register_id = self.node.cash_register_id
+        held = select(NodeOrder.order_id).where(NodeOrder.node_id == self.node.id)
+        query = (
+            select(CustomerOrder)
+            .where(
+                CustomerOrder.infobase_id == self.infobase.id,
+                or_(CustomerOrder.cash_register_id == register_id, CustomerOrder.id.in_(held)),
+                or_(
+                    self.changed(CustomerOrder.change_seq),
+                    CustomerOrder.counterparty_id.in_(
+                        select(Counterparty.id).where(self.changed(Counterparty.change_seq))
+                    ),
+                ),
+            )
+            .options(selectinload(CustomerOrder.lines).selectinload(OrderLine.product))
+            .order_by(CustomerOrder.id)
+        )
+        holding = set(self.session.scalars(held))
+        for order in self.session.scalars(query):
+            in_filter = (
+                order.cash_register_id == register_id and order.status in DEVICE_ORDER_STATUSES and not order.deleted
+            )
+            if in_filter:
+                if order.counterparty is not None:
+                    yield mapping.counterparty(order.counterparty)
+                yield mapping.customer_order(order)
+                yield mapping.order_state(order)
+                if order.id not in holding:
+                    self.session.add(NodeOrder(node_id=self.node.id, order_id=order.id))
+                    holding.add(order.id)
+            elif order.id in holding:
+                yield mapping.order_state(order)
+
+    def _deletions(self) -> Iterator[ed.Deletion]:
+        if not self.options.send_deletions or self.node.sent_no == 0:
+            return
+        query = select(Tombstone).where(Tombstone.infobase_id == self.infobase.id, self.changed(Tombstone.change_seq))
+        for tombstone in self.session.scalars(query.order_by(Tombstone.id)):
+            target = _DELETION_TARGETS.get(tombstone.object_kind)
+            if target is not None:
+                yield ed.Deletion(target, tombstone.ref)
+        soft = select(Product.ref).where(
+            Product.infobase_id == self.infobase.id, Product.deleted.is_(True), self.changed(Product.change_seq)
+        )
+        for ref in self.session.scalars(soft):
+            yield ed.Deletion(ed.Item, ref)
