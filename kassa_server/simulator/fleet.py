@@ -6,11 +6,14 @@ import logging
 import math
 import random
 import shlex
+import shutil
 import subprocess
+import sys
 import threading
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from pathlib import Path
 
 from .device import Device, DeviceConfig
 from .soap import CallRecorder, SimulatorError
@@ -127,12 +130,25 @@ def register_devices(configs: Sequence[DeviceConfig], command: str = DEFAULT_REG
             "server": config.params.server,
             "user": config.params.user,
         }
-        argv = [token.format(**values) for token in template]
-        completed = subprocess.run(argv, capture_output=True, text=True, check=False)
+        argv = _resolve_program([token.format(**values) for token in template])
+        try:
+            completed = subprocess.run(argv, capture_output=True, text=True, check=False)
+        except OSError as exc:
+            failures.append(f"{config.factory_number}: cannot run {argv[0]!r}: {exc}")
+            continue
         if completed.returncode != 0:
             text = (completed.stderr or completed.stdout).strip().splitlines()
             failures.append(f"{config.factory_number}: exit {completed.returncode}: {text[-1] if text else ''}")
     return failures
+
+
+def _resolve_program(argv: list[str]) -> list[str]:
+    """`kassa-server` outside PATH (e.g. a virtualenv that is not activated) runs as `python -m kassa_server` of this
+    interpreter: still a separate process, never an import."""
+    if argv and argv[0] == "kassa-server" and shutil.which("kassa-server") is None:
+        sibling = Path(sys.executable).with_name("kassa-server")
+        return [str(sibling), *argv[1:]] if sibling.exists() else [sys.executable, "-m", "kassa_server", *argv[1:]]
+    return argv
 
 
 class Fleet:

@@ -238,6 +238,8 @@ def _array_values(array: object) -> list[str]:
     """The strings of a v8:Array (`Value` elements typed with xsi:type)."""
     if array is None:
         return []
+    if isinstance(array, list):  # zeep unwraps a type whose only element is the repeated Value
+        return [str(getattr(value, "value", value)) for value in array]
     values = field(array, "Value")
     if values is None:
         values = getattr(array, "Value", None)
