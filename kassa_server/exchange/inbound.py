@@ -71,6 +71,8 @@ def apply_inbound(
     try:
         reader = ed.read_message(message, strict=options.strict_format)
         header = reader.header
+    except ed.UnsupportedVersion as exc:
+        raise MessageRejected(_unsupported_version(exc.version)) from exc
     except ed.FormatError as exc:
         raise MessageRejected(f"Не удалось прочитать сообщение обмена: {exc}") from exc
     result = InboundResult(header.message_no, header.format_version)
@@ -80,9 +82,7 @@ def apply_inbound(
         log.info("settings-only message from node %s: versions %s", node.code, header.available_versions)
         return result
     if header.format_version not in options.supported_format_versions:
-        raise MessageRejected(
-            f"Версия {header.format_version} формата сообщения обмена {FORMAT_BASE_URI} не поддерживается."
-        )
+        raise MessageRejected(_unsupported_version(header.format_version))
     if not header.has_confirmation:
         raise MessageRejected("Ошибка при загрузке сообщения обмена: в заголовке нет подтверждения (Confirmation).")
     if not reader.has_body:
@@ -192,7 +192,8 @@ class _Applier:
             ed.Deletion: self.deletion,
         }.get(type(obj))
         if handler is not None:
-            handler(obj)
+            with self.session.no_autoflush:  # a half-built row must not be flushed by a look-up
+                handler(obj)
         elif isinstance(obj, ed.UnknownObject | ed.InvalidObject):
             reason = getattr(obj, "reason", "") or "unknown object type"
             self.keep_raw(obj.type_name, obj.ref, obj.raw, reason)
@@ -241,7 +242,9 @@ class _Applier:
             select(Receipt).where(Receipt.infobase_id == self.infobase.id, Receipt.ref == obj.ref)
         )
         if receipt is None:
-            receipt = Receipt(infobase_id=self.infobase.id, ref=obj.ref)
+            receipt = Receipt(
+                infobase_id=self.infobase.id, ref=obj.ref, amount=ZERO, cash_amount=ZERO, card_amount=ZERO
+            )
             self.session.add(receipt)
         else:
             receipt.lines.clear()
@@ -482,6 +485,11 @@ class _Applier:
         row.reason = reason[:255]
         row.xml = xml
         self.count("raw_objects")
+
+
+def _unsupported_version(version: str) -> str:
+    """SSL's text for a version it has no conversion rules for (enterprisedata.md §6)."""
+    return f"Версия {version} формата сообщения обмена {FORMAT_BASE_URI} не поддерживается."
 
 
 def _cashier(operation: ed.CashOperationData | None) -> str:

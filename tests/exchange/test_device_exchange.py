@@ -1,0 +1,314 @@
+"""The exchange with 1С:Мобильная касса devices through the gateway, on SQLite and PostgreSQL."""
+
+from __future__ import annotations
+
+import io
+import uuid
+from collections import Counter
+from collections.abc import Iterator
+from dataclasses import dataclass
+from decimal import Decimal
+
+import pytest
+from lxml import etree
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session, sessionmaker
+
+from kassa_server import enterprisedata as ed
+from kassa_server.admin.demo import DEMO_FACTORY_NUMBER, seed_demo
+from kassa_server.exchange.devices import register_device
+from kassa_server.exchange.errors import MessageRejected, NodeNotFound, UnknownExchangePlan
+from kassa_server.exchange.gateway import DatabaseExchangeGateway
+from kassa_server.exchange.numbering import DUPLICATE_WARNING
+from kassa_server.models import (
+    CashRegister,
+    CustomerOrder,
+    ExchangeNode,
+    Infobase,
+    Price,
+    Product,
+    RawObject,
+    Receipt,
+    Shift,
+)
+from kassa_server.models.engine import make_engine, make_sessionmaker
+from kassa_server.models.enums import OrderStatus, PaymentKind, ReceiptKind
+from kassa_server.settings import ProtocolOptions, Settings
+from tests.exchange import device_messages as dm
+
+NODE = DEMO_FACTORY_NUMBER
+
+
+@dataclass
+class Shop:
+    sessions: sessionmaker[Session]
+    gateway: DatabaseExchangeGateway
+    own_code: str
+
+    def download(self, node: str = NODE) -> ed.MessageReader:
+        out = io.BytesIO()
+        self.gateway.export_message("kassa", dm.PLAN, node, out)
+        return ed.read_message(io.BytesIO(out.getvalue()))
+
+    def download_objects(self, node: str = NODE) -> tuple[ed.Header, list[object]]:
+        reader = self.download(node)
+        return reader.header, list(reader)
+
+    def upload(self, head: ed.Header, objects: list[object] = (), node: str = NODE):  # type: ignore[no-untyped-def,assignment]
+        return self.gateway.import_message("kassa", dm.PLAN, node, dm.message(head, objects))
+
+
+@pytest.fixture
+def shop(db_url: str) -> Iterator[Shop]:
+    engine = make_engine(db_url)
+    sessions = make_sessionmaker(engine)
+    with sessions.begin() as session:
+        seed_demo(session)
+        own = session.scalars(select(Infobase)).one().node_code
+    yield Shop(sessions, DatabaseExchangeGateway(sessions, Settings(database_url=db_url)), own)
+    engine.dispose()
+
+
+def _types(objects: list[object]) -> Counter[str]:
+    return Counter(type(o).__name__ for o in objects)
+
+
+def _register_key(shop: Shop, factory_number: str = NODE) -> ed.CashRegister:
+    with shop.sessions() as session:
+        register = session.scalars(select(CashRegister).where(CashRegister.factory_number == factory_number)).one()
+        org = ed.Organization(
+            ref=register.organization.ref, name=register.organization.name, legal_form=ed.LegalForm.INDIVIDUAL
+        )
+        return dm.register_key(register.ref, factory_number, org)
+
+
+def _item_key(shop: Shop, name: str) -> ed.Item:
+    with shop.sessions() as session:
+        product = session.scalars(select(Product).where(Product.name == name)).one()
+        return ed.Item(ref=product.ref, name=product.name)
+
+
+def test_first_download_carries_the_whole_shop_in_dependency_order(shop: Shop) -> None:
+    head, objects = shop.download_objects()
+    assert head.format_version == "1.8"  # before the device told its versions (mobile-kassa.md §5)
+    assert (head.message_no, head.received_no, head.to_code, head.from_code) == (1, 0, NODE, shop.own_code)
+    assert head.exchange_plan == dm.PLAN
+    counts = _types(objects)
+    assert counts["Item"] == 54 and counts["Barcode"] == 52 and counts["PriceList"] == 1
+    assert counts["Organization"] == counts["Warehouse"] == counts["CashRegister"] == counts["PriceType"] == 1
+    # orders: only those whose ККТ is this device and whose status is Согласован, Собран or В пути
+    orders = [o for o in objects if isinstance(o, ed.CustomerOrder)]
+    states = [o for o in objects if isinstance(o, ed.OrderState)]
+    assert len(orders) == 3 and len(states) == 3
+    assert {s.state_text for s in states} == {"Согласован", "Собран", "В пути"}
+    assert {s.state for s in states} == {ed.OrderStatus.CONFIRMED, ed.OrderStatus.READY, ed.OrderStatus.IN_DELIVERY}
+    register = next(o for o in objects if isinstance(o, ed.CashRegister))
+    assert register.registration_number == NODE
+    assert register.tax_system == ed.TaxSystem.SIMPLIFIED_INCOME  # present in 1.8
+    # referenced objects come before the objects that reference them
+    order_of = {type(o).__name__: i for i, o in reversed(list(enumerate(objects)))}
+    assert order_of["Organization"] < order_of["CashRegister"] < order_of["Item"]
+    assert order_of["Unit"] < order_of["Item"] < order_of["Barcode"] < order_of["PriceList"]
+    assert order_of["Counterparty"] < order_of["CustomerOrder"] < order_of["OrderState"]
+    groups = [o for o in objects if isinstance(o, ed.ItemGroup)]
+    seen: set[uuid.UUID | None] = set()
+    for group in groups:
+        assert group.parent is None or group.parent.ref in seen
+        seen.add(group.ref)
+
+
+def test_version_is_negotiated_from_the_device_header_and_object_types_are_honoured(shop: Shop) -> None:
+    settings_only = dm.header(
+        None, from_code=NODE, to_code=shop.own_code, message_no=None, received_no=None, versions=["1.8", "1.21"]
+    )
+    settings_only.available_object_types = [ed.ObjectTypeSupport("Справочник.Номенклатура", "*", "*")]
+    shop.upload(settings_only)
+    with shop.sessions() as session:
+        node = session.scalars(select(ExchangeNode).where(ExchangeNode.code == NODE)).one()
+        assert (node.format_version, node.peer_versions, node.received_no) == ("1.21", "1.8,1.21", 0)
+    head, objects = shop.download_objects()
+    assert head.format_version == "1.21"
+    assert set(_types(objects)) == {"Item"}  # the device receives only Номенклатура
+
+
+def test_acknowledged_changes_are_not_sent_again_and_new_changes_are(shop: Shop) -> None:
+    shop.download_objects()
+    again, objects = shop.download_objects()  # not acknowledged: cumulative, everything again
+    assert again.message_no == 2 and _types(objects)["Item"] == 54
+    ack = dm.header("1.8", from_code=NODE, to_code=shop.own_code, message_no=1, received_no=2)
+    assert shop.upload(ack).warnings == ()
+    head, objects = shop.download_objects()
+    assert head.received_no == 1 and objects == []  # nothing changed: an empty, numbered message
+
+    with shop.sessions.begin() as session:
+        milk = session.scalars(select(Product).where(Product.name.like("Молоко%"))).one()
+        milk.name = "Молоко 2,5% 1 л"
+        price = session.scalars(select(Price).where(Price.product_id == milk.id)).one()
+        price.value = Decimal("95.00")
+        order = session.scalars(
+            select(CustomerOrder).where(
+                CustomerOrder.status == OrderStatus.AGREED, CustomerOrder.cash_register_id.is_not(None)
+            )
+        ).one()
+        order.status = OrderStatus.CANCELLED  # leaves the filter: a final state goes down
+        new_order = session.scalars(
+            select(CustomerOrder).where(
+                CustomerOrder.status == OrderStatus.NEW, CustomerOrder.cash_register_id.is_not(None)
+            )
+        ).one()
+        new_order.status = OrderStatus.ASSEMBLED  # enters the filter
+        doomed = session.scalars(select(Product).where(Product.name.like("Вафли%"))).one()
+        doomed_ref = doomed.ref
+        session.delete(doomed)
+    head, objects = shop.download_objects()
+    counts = _types(objects)
+    assert counts == Counter(
+        {"Item": 1, "PriceList": 1, "OrderState": 2, "CustomerOrder": 1, "Counterparty": 1, "Deletion": 1}
+    )
+    assert next(o for o in objects if isinstance(o, ed.Item)).name == "Молоко 2,5% 1 л"
+    prices = next(o for o in objects if isinstance(o, ed.PriceList))
+    assert [row.price for row in prices.rows] == [Decimal("95.00")]
+    final = [o for o in objects if isinstance(o, ed.OrderState) and o.state == ed.OrderStatus.CANCELLED]
+    assert len(final) == 1 and final[0].state_text == "Отменен"
+    deletion = next(o for o in objects if isinstance(o, ed.Deletion))
+    assert (deletion.target_type, deletion.ref) == (ed.Item, doomed_ref)
+
+
+def test_two_devices_see_only_their_own_orders(shop: Shop) -> None:
+    with shop.sessions.begin() as session:
+        infobase = session.scalars(select(Infobase)).one()
+        second = register_device(session, infobase, "0000000002000002").register
+        order = session.scalars(
+            select(CustomerOrder).where(
+                CustomerOrder.status == OrderStatus.IN_TRANSIT, CustomerOrder.cash_register_id.is_(None)
+            )
+        ).one()
+        order.cash_register_id = second.id
+        moved = session.scalars(
+            select(CustomerOrder).where(
+                CustomerOrder.status == OrderStatus.ASSEMBLED, CustomerOrder.cash_register_id.is_not(None)
+            )
+        ).one()
+        moved_ref = moved.ref
+        moved.cash_register_id = second.id
+    _, first = shop.download_objects()
+    _, second_objects = shop.download_objects("0000000002000002")
+    first_orders = {o.number for o in first if isinstance(o, ed.CustomerOrder)}
+    second_orders = {o.number for o in second_objects if isinstance(o, ed.CustomerOrder)}
+    assert len(first_orders) == 2 and len(second_orders) == 2 and not first_orders & second_orders
+    assert moved_ref in {o.ref for o in second_objects if isinstance(o, ed.CustomerOrder)}
+    assert next(o for o in second_objects if isinstance(o, ed.CashRegister)).registration_number == "0000000002000002"
+
+
+def test_receipts_shifts_and_order_states_come_up_once_and_atomically(shop: Shop) -> None:
+    shop.download_objects()
+    register = _register_key(shop)
+    milk = _item_key(shop, "Молоко 3,2% 1 л")
+    with shop.sessions() as session:
+        order = session.scalars(
+            select(CustomerOrder).where(
+                CustomerOrder.status == OrderStatus.AGREED, CustomerOrder.cash_register_id.is_not(None)
+            )
+        ).one()
+        order_key = ed.CustomerOrder(
+            ref=order.ref, number=order.number, date=order.date, organization=register.organization
+        )
+    cash = dm.sale(register, milk, amount="89.90")
+    card = dm.sale(register, milk, amount="179.80", card=True, order=order_key)
+    back = dm.refund(register, milk, cash, amount="89.90")
+    state = ed.OrderState(ref=uuid.uuid4(), order=order_key, state=ed.OrderStatus.DONE)
+    # the device writes 1.21 (Основание of a return exists from 1.10, КодRRN from 1.17): accepted in any version
+    upload = dm.header("1.21", from_code=NODE, to_code=shop.own_code, message_no=1, received_no=1)
+    objects = [dm.shift_opening(register), cash, card, back, state, dm.shift_closing(register, "179.80")]
+    outcome = shop.upload(upload, objects)
+    assert outcome.message_no == 1 and outcome.warnings == ()
+    assert shop.upload(upload, objects).warnings == (DUPLICATE_WARNING,)  # the same message twice: nothing changes
+    # the same receipts in a new message: updated by Ссылка, never duplicated
+    shop.upload(dm.header("1.21", from_code=NODE, to_code=shop.own_code, message_no=2, received_no=1), [cash, card])
+    with shop.sessions() as session:
+        receipts = {r.ref: r for r in session.scalars(select(Receipt))}
+        assert set(receipts) == {cash.ref, card.ref, back.ref}
+        assert (receipts[cash.ref].kind, receipts[cash.ref].cash_amount, receipts[cash.ref].card_amount) == (
+            ReceiptKind.SALE,
+            Decimal("89.90"),
+            Decimal("0.00"),
+        )
+        assert receipts[card.ref].card_amount == Decimal("179.80")
+        assert [p.kind for p in receipts[card.ref].payments] == [PaymentKind.CARD]
+        assert receipts[card.ref].payments[0].rrn == "123456789012"  # КодRRN exists from 1.17
+        assert receipts[back.ref].kind == ReceiptKind.RETURN and receipts[back.ref].base_receipt_ref == cash.ref
+        assert receipts[cash.ref].lines[0].product_id is not None
+        shift = session.scalars(select(Shift)).one()
+        assert shift.opened_at is not None and shift.closed_at is not None
+        assert shift.closing_amount == Decimal("179.80")
+        paid = session.get(CustomerOrder, order.id)
+        assert paid is not None and paid.paid and paid.status == OrderStatus.COMPLETED
+        node = session.scalars(select(ExchangeNode).where(ExchangeNode.code == NODE)).one()
+        assert node.received_no == 2
+
+
+def test_a_bad_message_is_rejected_whole_and_leaves_nothing(shop: Shop) -> None:
+    register = _register_key(shop)
+    milk = _item_key(shop, "Молоко 3,2% 1 л")
+    good = dm.message(
+        dm.header("1.8", from_code=NODE, to_code=shop.own_code, message_no=1, received_no=0),
+        [dm.sale(register, milk, amount="1.00")],
+    )
+    broken = good.getvalue().replace(
+        "</Документ.ЧекККМ>".encode(), "</Документ.ЧекККМ><Справочник.Номенклатура>".encode()
+    )
+    with pytest.raises(MessageRejected):
+        shop.gateway.import_message("kassa", dm.PLAN, NODE, io.BytesIO(broken))
+    with shop.sessions() as session:
+        assert session.scalar(select(func.count()).select_from(Receipt)) == 0
+        node = session.scalars(select(ExchangeNode).where(ExchangeNode.code == NODE)).one()
+        assert node.received_no == 0
+    unsupported = dm.message(dm.header("1.8", from_code=NODE, to_code=shop.own_code, message_no=1, received_no=0))
+    with pytest.raises(MessageRejected, match="не поддерживается"):
+        shop.gateway.import_message(
+            "kassa",
+            dm.PLAN,
+            NODE,
+            io.BytesIO(unsupported.getvalue().replace(b"EnterpriseData/1.8", b"EnterpriseData/1.99")),
+        )
+
+
+def test_unknown_objects_are_kept_raw_and_reported(shop: Shop) -> None:
+    xml = dm.message(dm.header("1.8", from_code=NODE, to_code=shop.own_code, message_no=1, received_no=0)).getvalue()
+    body_end = b"</Body>" if b"</Body>" in xml else None
+    unknown = "<Документ.Неизвестный><Поле>1</Поле></Документ.Неизвестный>".encode()
+    if body_end is None:  # an empty Body is written as <Body .../>
+        start = xml.index(b"<Body")
+        close = xml.index(b"/>", start)
+        xml = xml[:close] + b">" + unknown + b"</Body>" + xml[close + 2 :]
+    else:
+        xml = xml.replace(body_end, unknown + body_end)
+    outcome = shop.gateway.import_message("kassa", dm.PLAN, NODE, io.BytesIO(xml))
+    with shop.sessions() as session:
+        raws = session.scalars(select(RawObject)).all()
+        assert [(r.object_type, r.node_code) for r in raws] == [("Документ.Неизвестный", NODE)]
+        kept = etree.fromstring(raws[0].xml)
+        assert etree.QName(kept).localname == "Документ.Неизвестный" and kept[0].text == "1"
+    assert any("Документ.Неизвестный" in w for w in outcome.warnings)
+
+
+def test_unknown_node_and_plan_are_protocol_errors(shop: Shop) -> None:
+    with pytest.raises(NodeNotFound):
+        shop.gateway.check_node("kassa", dm.PLAN, "nope")
+    with pytest.raises(UnknownExchangePlan):
+        shop.gateway.check_node("kassa", "ДругойПлан", NODE)
+
+
+def test_auto_created_nodes_when_configured(db_url: str) -> None:
+    engine = make_engine(db_url)
+    sessions = make_sessionmaker(engine)
+    with sessions.begin() as session:
+        seed_demo(session)
+    gateway = DatabaseExchangeGateway(
+        sessions, Settings(database_url=db_url, protocol=ProtocolOptions(auto_create_nodes=True))
+    )
+    gateway.check_node("kassa", dm.PLAN, "brand-new")
+    out = io.BytesIO()
+    gateway.export_message("kassa", dm.PLAN, "brand-new", out)
+    assert ed.read_message(io.BytesIO(out.getvalue())).header.to_code == "brand-new"
+    engine.dispose()
