@@ -81,7 +81,7 @@ def test_ssl_client_over_exchange_2_0_1_6(soap_server: SoapServer, chunk_kb: int
 
 @pytest.mark.parametrize(("chunk_kb", "size"), CASES)
 def test_external_client_over_enterprisedata_exchange(soap_server: SoapServer, chunk_kb: int, size: int) -> None:
-    """§10.2: Ping, TestConnection, receive (PrepareDataForGetting … ConfirmGettingFile), send (PutFilePart, PutData)."""
+    """§10.2: Ping, TestConnection, receive (PrepareDataForGetting … ConfirmGettingFile), send (PutFilePart …)."""
     gateway = soap_server.gateway
     gateway.outbound = b"<Message>" + os.urandom(size).hex().encode()[:size] + b"</Message>"
     svc = bind(zeep_client(soap_server, "EnterpriseDataExchange_1_0_1_1"), "EnterpriseDataExchange_1_0_1_1")
