@@ -10,7 +10,6 @@ from dataclasses import dataclass, field
 from typing import Any, BinaryIO
 
 import pytest
-
 from sqlalchemy import select
 
 from kassa_server.app import create_app
