@@ -1,0 +1,220 @@
+"""A 1С:Мобильная касса's whole life over real HTTP, zeep reading our WSDL, on both services and both databases:
+register, QR, first download, upload of a shift with receipts and an order state, acknowledgements, incremental
+downloads with exactly the changes, repeated messages that change nothing, and two devices with their own orders."""
+
+from __future__ import annotations
+
+import io
+import time
+import uuid
+import zipfile
+from collections import Counter
+from collections.abc import Iterator
+from decimal import Decimal
+from typing import Any
+
+import pytest
+import requests
+import zeep
+import zxingcpp
+from PIL import Image
+from sqlalchemy import func, select
+from zeep.transports import Transport
+
+from kassa_server import enterprisedata as ed
+from kassa_server.admin.demo import DEMO_LOGIN, DEMO_PASSWORD, seed_demo
+from kassa_server.app import create_app
+from kassa_server.exchange.devices import register_device
+from kassa_server.exchange.qr import device_qr_string, qr_png
+from kassa_server.models import CashRegister, CustomerOrder, Infobase, Price, Product, Receipt, Shift
+from kassa_server.models.engine import make_engine, make_sessionmaker
+from kassa_server.models.enums import OrderStatus, ReceiptKind
+from kassa_server.settings import Settings
+from tests.exchange import device_messages as dm
+from tests.live_server import live_server
+
+PLAN = dm.PLAN
+FIRST = "0000000001012345"
+SECOND = "0000000002000002"
+
+
+class Device:
+    """The app's side of one service: download and upload whole messages through the SOAP calls of the spec."""
+
+    def __init__(self, base_url: str, service: str, code: str, chunk_kb: int = 1) -> None:
+        session = requests.Session()
+        session.auth = (DEMO_LOGIN.encode("utf-8"), DEMO_PASSWORD.encode("utf-8"))
+        client = zeep.Client(f"{base_url}/kassa/ws/{service}?wsdl", transport=Transport(session=session))
+        self.svc = client.bind(service, f"{service}Soap")
+        self.service = service
+        self.code = code
+        self.chunk_kb = chunk_kb
+
+    def download(self) -> bytes:
+        if self.service == "EnterpriseDataExchange_1_0_1_1":
+            operation = self.svc.PrepareDataForGetting(PLAN, self.code, self.chunk_kb)["OperationID"]
+            result = _poll(lambda: self.svc.PrepareDataActionResult(operation)["return"])
+            assert result["Status"] == "Completed", result
+            parts = [self.svc.GetDataPart(result["FileID"], n)["return"] for n in range(1, result["PartCount"] + 1)]
+            self.svc.ConfirmGettingFile(result["FileID"], True)
+        else:
+            upload = self.svc.UploadData(PLAN, self.code, "", False, "", False)
+            prepared = self.svc.PrepareGetFile(upload["FileID"], self.chunk_kb)
+            parts = [
+                self.svc.GetFilePart(prepared["TransferId"], n)["PartData"]
+                for n in range(1, prepared["PartQuantity"] + 1)
+            ]
+            self.svc.ReleaseFile(prepared["TransferId"])
+        with zipfile.ZipFile(io.BytesIO(b"".join(parts))) as archive:
+            return archive.read(archive.infolist()[0])
+
+    def upload(self, message: bytes) -> None:
+        buffer = io.BytesIO()
+        with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+            archive.writestr("data.xml", message)
+        payload = buffer.getvalue()
+        step = self.chunk_kb * 1024
+        pieces = [payload[i : i + step] for i in range(0, len(payload), step)]
+        file_id = str(uuid.uuid4())
+        for number, piece in enumerate(pieces, start=1):
+            self.svc.PutFilePart(file_id, number, piece)
+        if self.service == "EnterpriseDataExchange_1_0_1_1":
+            operation = self.svc.PutData(PLAN, self.code, file_id)["OperationID"]
+            status = _poll(lambda: {"Status": self.svc.PutDataActionResult(operation)["return"]})
+            assert status["Status"] == "Completed", status
+        else:
+            saved = self.svc.SaveFileFromParts(file_id, len(pieces))
+            self.svc.DownloadData(PLAN, self.code, str(saved["FileId"]), False, "", False)
+
+
+def _poll(call: Any) -> Any:
+    for _ in range(100):
+        result = call()
+        if result["Status"] != "Active":
+            return result
+        time.sleep(0.05)
+    raise AssertionError("the operation stayed Active")
+
+
+def _read(xml: bytes) -> tuple[ed.Header, list[Any]]:
+    reader = ed.read_message(io.BytesIO(xml), strict=True)  # every object validated against its version's XSD
+    return reader.header, list(reader)
+
+
+def _message(head: ed.Header, objects: list[Any]) -> bytes:
+    return dm.message(head, objects).getvalue()
+
+
+@pytest.fixture
+def shop(db_url: str) -> Iterator[tuple[str, Any]]:
+    engine = make_engine(db_url)
+    sessions = make_sessionmaker(engine)
+    with sessions.begin() as session:
+        seed_demo(session)
+        infobase = session.scalars(select(Infobase)).one()
+        register_device(session, infobase, SECOND, name="Касса 2")
+    with live_server(create_app(Settings(database_url=db_url))) as base_url:
+        with sessions.begin() as session:  # «Адрес в интернете»: where this server is published
+            session.scalars(select(Infobase)).one().public_url = f"{base_url}/kassa"
+        yield base_url, sessions
+    engine.dispose()
+
+
+@pytest.mark.parametrize("service", ["EnterpriseDataExchange_1_0_1_1", "Exchange_2_0_1_6"])
+def test_a_device_lives_its_whole_life_over_http(shop: tuple[str, Any], service: str) -> None:
+    base_url, sessions = shop
+    # the QR the app scans
+    with sessions() as session:
+        infobase = session.scalars(select(Infobase)).one()
+        own_code = infobase.node_code
+        text = device_qr_string(infobase, FIRST, FIRST, DEMO_LOGIN)
+    decoded = [r.text for r in zxingcpp.read_barcodes(Image.open(io.BytesIO(qr_png(text))))]
+    assert decoded == [f"{base_url}/kassa;0000000001012345;0JrQsNGB0YHQuNGA;"]
+
+    device = Device(base_url, service, FIRST)
+    assert device.svc.TestConnection(PLAN, FIRST)["return"] is True
+
+    # 1. the first download: the whole shop, validated against the 1.8 XSD while read
+    head, objects = _read(device.download())
+    assert (head.format_version, head.message_no, head.to_code, head.from_code) == ("1.8", 1, FIRST, own_code)
+    counts = Counter(type(o).__name__ for o in objects)
+    assert counts["Item"] == 54 and counts["CustomerOrder"] == 3 and counts["CashRegister"] == 1
+    register_key = next(o for o in objects if isinstance(o, ed.CashRegister))
+    milk = next(o for o in objects if isinstance(o, ed.Item) and o.name == "Молоко 3,2% 1 л")
+    order = next(o for o in objects if isinstance(o, ed.CustomerOrder))
+    order_key = ed.CustomerOrder(ref=order.ref, date=order.date, number=order.number, organization=order.organization)
+
+    # 2. a shift with a cash sale, a card sale paying an order, a return, and the order's state: in 1.21
+    key = ed.CashRegister(
+        ref=register_key.ref, name=register_key.name, organization=register_key.organization, registration_number=FIRST
+    )
+    item = ed.Item(ref=milk.ref, name=milk.name)
+    cash = dm.sale(key, item, amount="89.90")
+    card = dm.sale(key, item, amount="179.80", card=True, order=order_key)
+    back = dm.refund(key, item, cash, amount="89.90")
+    state = ed.OrderState(ref=uuid.uuid4(), order=order_key, state=ed.OrderStatus.DONE, name="done")
+    upload = _message(
+        dm.header("1.21", from_code=FIRST, to_code=own_code, message_no=1, received_no=1),
+        [dm.shift_opening(key), cash, card, back, state, dm.shift_closing(key, "179.80")],
+    )
+    device.upload(upload)
+    device.upload(upload)  # the same message again: a duplicate, nothing changes
+    with sessions() as session:
+        receipts = session.scalars(select(Receipt).order_by(Receipt.date)).all()
+        assert sorted((r.kind, r.amount, r.card_amount) for r in receipts) == sorted(
+            [
+                (ReceiptKind.SALE, Decimal("89.90"), Decimal("0.00")),
+                (ReceiptKind.SALE, Decimal("179.80"), Decimal("179.80")),
+                (ReceiptKind.RETURN, Decimal("89.90"), Decimal("0.00")),
+            ]
+        )
+        assert session.scalar(select(func.count()).select_from(Shift)) == 1
+        paid = session.scalars(select(CustomerOrder).where(CustomerOrder.ref == order.ref)).one()
+        assert paid.paid and paid.status == OrderStatus.COMPLETED
+
+    # 3. the next download acknowledges the upload, speaks 1.21, and carries only the order that left the filter
+    head, objects = _read(device.download())
+    assert (head.format_version, head.message_no, head.received_no) == ("1.21", 2, 1)
+    assert [(type(o).__name__, getattr(o, "state_text", None)) for o in objects] == [("OrderState", "Выполнен")]
+    device.upload(_message(dm.header("1.21", from_code=FIRST, to_code=own_code, message_no=2, received_no=2), []))
+    head, objects = _read(device.download())
+    assert head.message_no == 3 and objects == []  # nothing changed since the acknowledged message
+    device.upload(_message(dm.header("1.21", from_code=FIRST, to_code=own_code, message_no=3, received_no=3), []))
+
+    # 4. back-office edits: a rename, a price, an order entering the filter, an order moving to the other device
+    with sessions.begin() as session:
+        product = session.scalars(select(Product).where(Product.ref == milk.ref)).one()
+        product.name = "Молоко 3,2% 0,9 л"
+        session.scalars(select(Price).where(Price.product_id == product.id)).one().value = Decimal("84.90")
+        entering = session.scalars(
+            select(CustomerOrder).where(
+                CustomerOrder.status == OrderStatus.NEW, CustomerOrder.cash_register_id.is_not(None)
+            )
+        ).one()
+        entering.status = OrderStatus.IN_TRANSIT
+        moving = session.scalars(
+            select(CustomerOrder).where(
+                CustomerOrder.status == OrderStatus.ASSEMBLED, CustomerOrder.cash_register_id.is_not(None)
+            )
+        ).one()
+        second = session.scalars(select(CashRegister).where(CashRegister.factory_number == SECOND)).one()
+        moving.cash_register_id = second.id
+        entering_ref, moving_ref = entering.ref, moving.ref
+    head, objects = _read(device.download())
+    summary = Counter(type(o).__name__ for o in objects)
+    assert summary == Counter({"Item": 1, "PriceList": 1, "Counterparty": 1, "CustomerOrder": 1, "OrderState": 2})
+    assert next(o for o in objects if isinstance(o, ed.Item)).name == "Молоко 3,2% 0,9 л"
+    assert [r.price for r in next(o for o in objects if isinstance(o, ed.PriceList)).rows] == [Decimal("84.90")]
+    assert next(o for o in objects if isinstance(o, ed.CustomerOrder)).ref == entering_ref
+    withdrawn = [o for o in objects if isinstance(o, ed.OrderState) and o.order.ref == moving_ref]
+    assert len(withdrawn) == 1  # the final state goes to the device that held the order
+    again_head, again = _read(device.download())  # not acknowledged yet: the same changes again, numbered anew
+    assert again_head.message_no == head.message_no + 1 and Counter(type(o).__name__ for o in again) == summary
+
+    # 5. the other device sees only its own orders, the moved one among them
+    other = Device(base_url, service, SECOND)
+    _, theirs = _read(other.download())
+    mine = {o.ref for o in objects if isinstance(o, ed.CustomerOrder)}
+    their_orders = {o.ref for o in theirs if isinstance(o, ed.CustomerOrder)}
+    assert moving_ref in their_orders and not mine & their_orders
+    assert next(o for o in theirs if isinstance(o, ed.CashRegister)).registration_number == SECOND
