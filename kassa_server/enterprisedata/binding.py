@@ -18,9 +18,11 @@ import dataclasses
 import enum
 import functools
 import logging
+import re
 import types
 import typing
 import uuid
+from collections.abc import Callable
 from datetime import date, datetime
 from decimal import Decimal
 from typing import Any, ClassVar, Protocol
@@ -80,10 +82,17 @@ class Node:
     key_only: bool = False
     children: list[Node] = dataclasses.field(default_factory=list)
     index: dict[str, Node] = dataclasses.field(default_factory=dict)
+    # precomputed for the text writer and the reader (filled in __post_init__ / on first use)
+    required: bool = dataclasses.field(init=False, default=False)
+    open: str = dataclasses.field(init=False, default="")
+    close: str = dataclasses.field(init=False, default="")
+    empty: str = dataclasses.field(init=False, default="")
+    plans: dict[type, Plan] = dataclasses.field(init=False, default_factory=dict)  # nested object class -> plan
 
-    @property
-    def required(self) -> bool:
-        return self.element.min_occurs > 0
+    def __post_init__(self) -> None:
+        name = self.element.name
+        self.required = self.element.min_occurs > 0
+        self.open, self.close, self.empty = f"<{name}>", f"</{name}>", f"<{name}/>"
 
 
 @dataclasses.dataclass(slots=True)
@@ -322,6 +331,152 @@ class Emitter:
         sub = etree.SubElement(parent, node.element.qname)
         self._emit(sub, value, plan.nodes, path)
         return 1
+
+
+SPILL_PARTS = 1 << 16
+
+
+class TextEmitter:
+    """Writes the markup of one object of one version as text parts, following the same compiled plans as
+    :class:`Emitter` and producing the same bytes as lxml serializing :meth:`Emitter.build` (tested), without
+    building a tree: tags are precomputed per plan node, text is escaped as libxml2 escapes it.
+
+    The caller joins the parts and must pass the joined text through :func:`check_xml_chars` before writing it.
+    """
+
+    def __init__(self, version: str) -> None:
+        self.graph = type_graph(version)
+        self.version = version
+        self.object_type = ""
+        self._roots: dict[type, tuple[str, str, str, list[Node]]] = {}
+        #: called with the parts so far when a list inside one object has produced SPILL_PARTS of them
+        self.spill: Callable[[list[str]], None] | None = None
+
+    def emit(self, obj: FormatObject, out: list[str]) -> None:
+        cls = type(obj)
+        root = self._roots.get(cls)
+        if root is None:
+            ctype = self.graph.object_type(obj.wire_name)
+            if ctype is None:
+                raise KeyError(f"{obj.wire_name} does not exist in version {self.version}")
+            name, ns = obj.wire_name, self.graph.namespace
+            plan = compile_plan(self.graph, cls, ctype, key_only=False)
+            root = self._roots[cls] = (f'<{name} xmlns="{ns}">', f"</{name}>", f'<{name} xmlns="{ns}"/>', plan.nodes)
+        self.object_type = obj.wire_name
+        start = len(out)
+        out.append(root[0])
+        self._emit(out, obj, root[3], obj.wire_name)
+        if len(out) == start + 1:
+            out[start] = root[2]
+        else:
+            out.append(root[1])
+
+    def _emit(self, out: list[str], obj: Any, nodes: list[Node], path: str) -> None:
+        for node in nodes:
+            kind = node.kind
+            if kind == "group":
+                if _has_value(obj, node):
+                    start = len(out)
+                    out.append(node.open)
+                    self._emit(out, obj, node.children, f"{path}/{node.element.name}")
+                    if len(out) == start + 1:
+                        out[start] = node.empty
+                    else:
+                        out.append(node.close)
+                elif node.required:
+                    raise MissingProperty(self.object_type, f"{path}/{node.element.name}", self.version)
+                continue
+            value = getattr(obj, node.field)  # type: ignore[arg-type]
+            if value is None:
+                written = 0
+            elif type(value) is list:
+                written = 0
+                for item in value:
+                    written += self._value(out, node, item, path)
+                    if not node.is_list:
+                        break
+                    if len(out) >= SPILL_PARTS and self.spill is not None:
+                        self.spill(out)
+            else:
+                written = self._value(out, node, value, path)
+            if not written and node.required:
+                raise MissingProperty(self.object_type, f"{path}/{node.element.name}", self.version)
+
+    def _value(self, out: list[str], node: Node, value: Any, path: str) -> int:
+        kind = node.kind
+        if kind == "scalar":
+            simple = node.simple
+            assert simple is not None
+            text = value if type(value) is str else format_scalar(value, simple)
+            if simple.enumeration is not None and text not in simple.enumeration:
+                log.info("%s/%s: %r is not a value of version %s, omitted", path, node.element.name, text, self.version)
+                return 0
+            out.append(node.open)
+            out.append(escape_text(text))
+            out.append(node.close)
+            return 1
+        if kind == "object":
+            cls = type(value)
+            plan = node.plans.get(cls)
+            if plan is None:
+                assert node.complex is not None
+                plan = node.plans[cls] = compile_plan(self.graph, cls, node.complex, node.key_only)
+            start = len(out)
+            out.append(node.open)
+            self._emit(out, value, plan.nodes, f"{path}/{node.element.name}")
+            if len(out) == start + 1:
+                out[start] = node.empty
+            else:
+                out.append(node.close)
+            return 1
+        if kind == "adapter":
+            assert node.simple is not None
+            adapted = value.to_text(node.simple)
+            if adapted is None:
+                log.info("%s/%s: %r cannot be expressed in version %s, omitted", path, node.element.name, value,
+                         self.version)  # fmt: skip
+                return 0
+            out.append(node.open)
+            out.append(escape_text(adapted))
+            out.append(node.close)
+            return 1
+        # raw: parsed (which checks it), moved into this version's namespace and serialized by lxml inside a
+        # wrapper that declares the default namespace, as the object's own element does
+        ns = self.graph.namespace
+        wrapper = etree.Element(f"{{{ns}}}w", nsmap={None: ns})
+        wrapper.append(_retag(etree.fromstring(bytes(value), _raw_parser()), node.element.qname))
+        text = etree.tostring(wrapper, encoding="unicode")
+        head = f'<w xmlns="{ns}">'
+        assert text.startswith(head) and text.endswith("</w>"), text
+        out.append(text[len(head) : -len("</w>")])
+        return 1
+
+
+def escape_text(text: str) -> str:
+    """Escape character data exactly as libxml2 serializes a text node (``&``, ``<``, ``>``, CR)."""
+    if "&" in text:
+        text = text.replace("&", "&amp;")
+    if "<" in text:
+        text = text.replace("<", "&lt;")
+    if ">" in text:
+        text = text.replace(">", "&gt;")
+    if "\r" in text:
+        text = text.replace("\r", "&#13;")
+    return text
+
+
+_NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f]")
+
+
+def check_xml_chars(text: str) -> None:
+    """Refuse control characters that XML 1.0 cannot carry (lxml refuses them the same way)."""
+    if _NOT_XML.search(text) is not None:
+        raise ValueError("All strings must be XML compatible: Unicode or ASCII, no NULL bytes or control characters")
+
+
+@functools.cache
+def _raw_parser() -> etree.XMLParser:
+    return etree.XMLParser(resolve_entities=False, no_network=True, load_dtd=False, huge_tree=False)
 
 
 def _has_value(obj: Any, group: Node) -> bool:

@@ -1,4 +1,11 @@
-"""Streaming writer of exchange messages (``lxml.etree.xmlfile``): the envelope, then one object at a time."""
+"""Streaming writer of exchange messages: the envelope with ``lxml.etree.xmlfile``, then one object at a time.
+
+The objects are written as text by :class:`~.binding.TextEmitter` (precomputed tags, libxml2's escaping; the bytes
+are those lxml would serialize from :meth:`~.binding.Emitter.build`, which a test checks for every type and version)
+into a small buffer that goes to the stream at object boundaries, or every ``binding.SPILL_PARTS`` parts inside a
+huge object, so neither a tree nor a whole large document (a price list of 100k rows) is ever held in memory. The
+xmlfile is flushed before the first object, so the envelope and the objects reach the stream in document order.
+"""
 
 from __future__ import annotations
 
@@ -11,7 +18,7 @@ from typing import IO
 
 from lxml import etree
 
-from .binding import Emitter, FormatObject
+from .binding import FormatObject, TextEmitter, check_xml_chars, escape_text
 from .errors import UnsupportedVersion
 from .header import Header, build_header
 from .objects import Deletion
@@ -21,6 +28,7 @@ log = logging.getLogger(__name__)
 XS_NS = "http://www.w3.org/2001/XMLSchema"
 XSI_NS = "http://www.w3.org/2001/XMLSchema-instance"
 BOM = b"\xef\xbb\xbf"
+FLUSH_BYTES = 1 << 18  # encoded objects buffered before a write to the stream
 
 
 class MessageWriter:
@@ -38,7 +46,11 @@ class MessageWriter:
         self._bom = bom
         self._stack = contextlib.ExitStack()
         self._xf: etree.xmlfile | None = None
-        self._emitter = Emitter(self.version) if self.version else None
+        self._emitter = TextEmitter(self.version) if self.version else None
+        if self._emitter is not None:
+            self._emitter.spill = self._spill
+        self._pending: list[bytes] = []
+        self._pending_size = 0
         self.count = 0
 
     def __enter__(self) -> MessageWriter:
@@ -52,29 +64,57 @@ class MessageWriter:
             self._stack.enter_context(
                 xf.element(f"{{{namespace(self.version)}}}Body", nsmap={None: namespace(self.version)})
             )
+            xf.flush()
+            self._stack.callback(self._flush)  # runs before the Body element closes
         self._xf = xf
         return self
 
     def write(self, obj: FormatObject | Deletion) -> None:
+        """Write one object; an object that cannot be written (``MissingProperty``, a control character) leaves
+        nothing behind, except a huge one whose first rows already went to the stream (``binding.SPILL_PARTS``)."""
         if self._xf is None or self._emitter is None:
             raise RuntimeError("write() needs an open data message (settings-only messages have no Body)")
-        element = self._deletion(obj) if isinstance(obj, Deletion) else self._emitter.build(obj)
-        self._xf.write(element)
+        parts: list[str] = []
+        if isinstance(obj, Deletion):
+            self._deletion(obj, parts)
+        else:
+            self._emitter.emit(obj, parts)
+        self._pending.append(_encoded(parts))
+        self._pending_size += len(self._pending[-1])
         self.count += 1
+        if self._pending_size >= FLUSH_BYTES:
+            self._flush()
 
-    def _deletion(self, deletion: Deletion) -> etree._Element:
+    def _spill(self, parts: list[str]) -> None:
+        """Called by the emitter inside a huge object: write what it has so far."""
+        self._pending.append(_encoded(parts))
+        parts.clear()
+        self._flush()
+
+    def _flush(self) -> None:
+        if self._pending:
+            self._stream.write(b"".join(self._pending))
+            self._pending.clear()
+            self._pending_size = 0
+
+    def _deletion(self, deletion: Deletion, parts: list[str]) -> None:
         assert self.version is not None
-        ns = f"{{{namespace(self.version)}}}"
-        root = etree.Element(ns + "УдалениеОбъекта", nsmap={None: namespace(self.version)})
-        outer = etree.SubElement(root, ns + "СсылкаНаОбъект")
-        inner = etree.SubElement(outer, ns + "СсылкаНаОбъект")
-        etree.SubElement(inner, ns + deletion.choice_name).text = str(deletion.ref)
-        return root
+        name = deletion.choice_name
+        parts.append(
+            f'<УдалениеОбъекта xmlns="{namespace(self.version)}"><СсылкаНаОбъект><СсылкаНаОбъект><{name}>'
+            f"{escape_text(str(deletion.ref))}</{name}></СсылкаНаОбъект></СсылкаНаОбъект></УдалениеОбъекта>"
+        )
 
     def __exit__(
         self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
     ) -> None:
         self._stack.__exit__(exc_type, exc, tb)
+
+
+def _encoded(parts: list[str]) -> bytes:
+    text = "".join(parts)
+    check_xml_chars(text)
+    return text.encode("utf-8")
 
 
 def write_message(
