@@ -29,7 +29,7 @@ from typing import Any, ClassVar, Protocol
 
 from lxml import etree
 
-from .errors import MissingProperty
+from .errors import MissingProperty, NestingTooDeep
 from .schema import ComplexType, Element, SimpleType, TypeGraph, type_graph
 
 log = logging.getLogger(__name__)
@@ -88,6 +88,7 @@ class Node:
     close: str = dataclasses.field(init=False, default="")
     empty: str = dataclasses.field(init=False, default="")
     plans: dict[type, Plan] = dataclasses.field(init=False, default_factory=dict)  # nested object class -> plan
+    convert: Callable[[str], Any] | None = dataclasses.field(init=False, default=None)  # text -> scalar (reader)
 
     def __post_init__(self) -> None:
         name = self.element.name
@@ -503,45 +504,96 @@ def _retag(element: etree._Element, qname: str) -> etree._Element:
 
 
 class Parser:
-    """Turns the element of one object of one version into its dataclass."""
+    """Turns the element of one object of one version into its dataclass.
 
-    def __init__(self, version: str) -> None:
+    ``max_depth`` bounds the nesting below the object's element (recursive key blocks such as a group's parent
+    group can nest a valid object arbitrarily deep).
+    """
+
+    def __init__(self, version: str, max_depth: int = 64) -> None:
         self.graph = type_graph(version)
         self.version = version
+        self.max_depth = max_depth
+        self._roots: dict[type, Plan] = {}
 
-    def parse(self, element: etree._Element, cls: type[FormatObject]) -> FormatObject:
-        ctype = self.graph.object_type(cls.wire_name)
-        assert ctype is not None
-        plan = compile_plan(self.graph, cls, ctype, key_only=False)
-        return self._make(element, plan)
+    def parse(self, element: etree._Element, cls: type[FormatObject], depth: int = 1) -> FormatObject:
+        return self._make(element, self.plan_of(cls), depth)
 
-    def _make(self, element: etree._Element, plan: Plan) -> Any:
+    def plan_of(self, cls: type[FormatObject]) -> Plan:
+        plan = self._roots.get(cls)
+        if plan is None:
+            ctype = self.graph.object_type(cls.wire_name)
+            assert ctype is not None
+            plan = self._roots[cls] = compile_plan(self.graph, cls, ctype, key_only=False)
+        return plan
+
+    def _make(self, element: etree._Element, plan: Plan, depth: int) -> Any:
         values: dict[str, Any] = {}
-        self._fill(element, plan.index, values)
+        self._fill(element, plan.index, values, depth + 1)
         return plan.cls(**values)
 
-    def _fill(self, element: etree._Element, index: dict[str, Node], values: dict[str, Any]) -> None:
+    def make_row(self, element: etree._Element, node: Node, depth: int) -> Any:
+        """The value of one element bound to ``node`` (a list row read on its own)."""
+        return self._value(element, node, depth)
+
+    def _fill(self, element: etree._Element, index: dict[str, Node], values: dict[str, Any], depth: int) -> None:
+        if depth > self.max_depth:
+            raise NestingTooDeep(self.max_depth, element.sourceline)
         for child in element:
             node = index.get(child.tag)  # type: ignore[call-overload]
             if node is None:
                 continue
             if node.kind == "group":
-                self._fill(child, node.index, values)
+                self._fill(child, node.index, values, depth + 1)
                 continue
-            if node.kind == "scalar":
-                assert node.simple is not None
-                value = parse_scalar(child.text or "", node.py, node.simple)
-            elif node.kind == "adapter":
-                value = node.py.from_text(child.text or "")
-            elif node.kind == "raw":
-                value = RawXml(etree.tostring(child, encoding="UTF-8"))
-            else:
-                assert node.complex is not None
-                value = self._make(child, compile_plan(self.graph, node.py, node.complex, node.key_only))
+            value = self._value(child, node, depth)
             if node.is_list:
-                values.setdefault(node.field, []).append(value)  # type: ignore[arg-type]
+                found = values.get(node.field)  # type: ignore[arg-type]
+                if found is None:
+                    values[node.field] = [value]  # type: ignore[index]
+                else:
+                    found.append(value)
             else:
                 values[node.field] = value  # type: ignore[index]
+
+    def _value(self, child: etree._Element, node: Node, depth: int) -> Any:
+        kind = node.kind
+        if kind == "scalar":
+            convert = node.convert
+            if convert is None:
+                assert node.simple is not None
+                convert = node.convert = scalar_converter(node.py, node.simple)
+            return convert(child.text or "")
+        if kind == "object":
+            plan = node.plans.get(node.py)
+            if plan is None:
+                assert node.complex is not None
+                plan = node.plans[node.py] = compile_plan(self.graph, node.py, node.complex, node.key_only)
+            return self._make(child, plan, depth)
+        if kind == "adapter":
+            return node.py.from_text(child.text or "")
+        return RawXml(etree.tostring(child, encoding="UTF-8"))
+
+
+def scalar_converter(py: Any, simple: SimpleType) -> Callable[[str], Any]:
+    """A function doing what :func:`parse_scalar` does for ``py`` and ``simple``, with the dispatch done once."""
+    if py is str:
+        return _same
+    if py is Decimal:
+        return lambda text: Decimal(text.strip())
+    if py is int:
+        return lambda text: int(text.strip())
+    if py is uuid.UUID:
+        return lambda text: uuid.UUID(text.strip())
+    return functools.partial(_parse_scalar_kw, py=py, simple=simple)
+
+
+def _same(text: str) -> str:
+    return text
+
+
+def _parse_scalar_kw(text: str, *, py: Any, simple: SimpleType) -> Any:
+    return parse_scalar(text, py, simple)
 
 
 def dropped_fields(version: str, obj: FormatObject) -> tuple[str, ...]:

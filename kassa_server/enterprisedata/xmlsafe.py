@@ -3,7 +3,7 @@
 ``guard_prolog`` reads the prolog of a stream (everything before the root element) and rejects DOCTYPE declarations
 before lxml sees them, so the streaming reader can use ``iterparse`` on the rest. lxml parsers are always created
 with ``resolve_entities=False, no_network=True, load_dtd=False``; an entity reference left over is a syntax error that
-``map_lxml_errors`` turns into :class:`EntitiesForbidden`.
+``translate_syntax_error`` turns into :class:`EntitiesForbidden` (found in lxml's error log).
 """
 
 from __future__ import annotations
@@ -17,7 +17,14 @@ from typing import IO
 
 from lxml import etree
 
-from .errors import DtdForbidden, EntitiesForbidden, ExternalReferenceForbidden, XmlSyntax
+from .errors import (
+    DtdForbidden,
+    EntitiesForbidden,
+    ExternalReferenceForbidden,
+    FormatError,
+    NestingTooDeep,
+    XmlSyntax,
+)
 
 PROLOG_LIMIT = 64 * 1024
 _DOCTYPE = re.compile(rb"<!DOCTYPE", re.IGNORECASE)
@@ -114,13 +121,26 @@ def guard_prolog(stream: IO[bytes]) -> IO[bytes]:
 
 
 @contextlib.contextmanager
-def map_lxml_errors() -> Iterator[None]:
+def map_lxml_errors(max_depth: int | None = None) -> Iterator[None]:
     """Translate lxml parse errors into :class:`FormatError` subclasses with a line number."""
     try:
         yield
     except etree.XMLSyntaxError as exc:
-        message = str(exc.msg if hasattr(exc, "msg") else exc)
-        line = exc.lineno if exc.lineno else None
-        if "Entity" in message or "entity" in message:
-            raise EntitiesForbidden(f"line {line}: {message}") from exc
-        raise XmlSyntax(message, line) from exc
+        raise translate_syntax_error(exc, max_depth) from exc
+
+
+def translate_syntax_error(exc: etree.XMLSyntaxError, max_depth: int | None = None) -> FormatError:
+    """The :class:`FormatError` for an lxml parse error.
+
+    The error log is consulted as well as the message: libxml2 reports an undeclared entity (``&xxe;`` without a
+    DTD) in ``iterparse`` as a generic "no element found" at the end and keeps the real cause in the log.
+    """
+    message = str(exc.msg if hasattr(exc, "msg") else exc)
+    line = exc.lineno if exc.lineno else None
+    causes = [(entry.type_name, entry.message, entry.line) for entry in exc.error_log]
+    for type_name, text, at in [*causes, ("", message, line)]:
+        if "ENTITY" in type_name or "Entity" in text or "entity" in text:
+            return EntitiesForbidden(f"line {at}: {text}")
+        if "Excessive depth" in text:
+            return NestingTooDeep(max_depth or 256, at)
+    return XmlSyntax(message, line)
