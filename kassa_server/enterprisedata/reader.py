@@ -10,25 +10,28 @@ from __future__ import annotations
 import logging
 import uuid
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
-from typing import IO
+from typing import IO, Any
 
 from lxml import etree
 
-from .binding import FormatObject, Parser
+from .binding import FormatObject, Node, Parser
 from .errors import EnvelopeError, FormatError, NestingTooDeep, SchemaViolation
 from .header import Header, parse_header
 from .objects import BY_WIRE_NAME, Deletion
-from .schema import validator
+from .schema import fragment_validator, validator
 from .versions import HEADER_NS, version_of_namespace
 from .xmlsafe import guard_prolog, translate_syntax_error
 
 log = logging.getLogger(__name__)
 MAX_DEPTH = 64
+#: rows of one table kept in the object's tree; later rows are validated, converted and dropped one by one
+STREAM_ROWS = 256
+ROW_SUFFIX = "}Строка"
 HEADER_TAG = f"{{{HEADER_NS}}}Header"
 #: the Body element names the reader gets events for (in any namespace; a foreign one is reported as unknown)
-OBJECT_TAGS = [f"{{*}}{name}" for name in (*BY_WIRE_NAME, Deletion.wire_name)]
+OBJECT_TAGS = [f"{{*}}{name}" for name in (*BY_WIRE_NAME, Deletion.wire_name)] + ["{*}Строка"]
 
 
 @dataclass(slots=True)
@@ -54,6 +57,16 @@ class InvalidObject:
 BodyItem = FormatObject | Deletion | UnknownObject | InvalidObject
 
 
+@dataclass(slots=True)
+class _Streamed:
+    """Rows of the object being read that were validated and converted on their own (see ``STREAM_ROWS``)."""
+
+    element: etree._Element
+    counts: dict[str, int] = field(default_factory=dict)  # table tag -> rows seen
+    rows: dict[str, list[Any]] = field(default_factory=dict)  # field name -> converted rows
+    invalid: tuple[str, int | None] | None = None  # the first violation among the rows
+
+
 class MessageReader:
     """Reads ``.header`` on construction; iterating yields the Body items. Use as a context manager or call close()."""
 
@@ -77,6 +90,7 @@ class MessageReader:
             remove_comments=True,
         )
         self._has_body = False
+        self._streamed: _Streamed | None = None
         self.header = self._read_header()
 
     @property
@@ -89,7 +103,7 @@ class MessageReader:
         except StopIteration:
             return None
         except etree.XMLSyntaxError as exc:
-            raise translate_syntax_error(exc, self.max_depth) from exc
+            raise translate_syntax_error(exc, self.max_depth, self._events.error_log) from exc
 
     def _root(self) -> etree._Element | None:
         return self._events.root  # type: ignore[no-any-return]
@@ -159,16 +173,76 @@ class MessageReader:
                 while len(body):  # unknown objects after the last known one
                     yield self._take_first(body, schema, parser)
                 return
-            if element.getparent() is not body:
-                continue  # an object tag nested elsewhere: part of the enclosing element
+            parent = element.getparent()
+            if parent is not body:
+                if element.tag.endswith(ROW_SUFFIX):  # type: ignore[union-attr]
+                    self._row(element, parent, body, parser)
+                continue  # otherwise an object tag nested elsewhere: part of the enclosing element
             while body[0] is not element:  # unknown objects in front of this one
                 yield self._take_first(body, schema, parser)
             yield self._take_first(body, schema, parser)
 
+    def _row(self, row: etree._Element, table: etree._Element | None, body: etree._Element, parser: Parser) -> None:
+        """A table row of an object still being read: past ``STREAM_ROWS`` rows, validate and convert it alone and
+        drop its element, so a huge document (a price list of 100k rows) never sits in memory as a tree."""
+        obj = table.getparent() if table is not None else None
+        if obj is None or obj.getparent() is not body:
+            return
+        state = self._streamed
+        if state is None or state.element is not obj:
+            state = self._streamed = _Streamed(obj)
+        count = state.counts.get(table.tag, 0) + 1  # type: ignore[union-attr]
+        state.counts[table.tag] = count  # type: ignore[union-attr]
+        if count <= STREAM_ROWS:
+            return
+        node = self._row_node(obj, table, row, parser)  # type: ignore[arg-type]
+        if node is None:
+            return
+        if state.invalid is None:
+            type_name = etree.QName(obj).localname
+            assert node.element.type_name is not None
+            tag, row.tag = row.tag, node.element.type_name
+            valid = fragment_validator(self.version or "").validate(row)
+            row.tag = tag
+            if not valid:
+                error = fragment_validator(self.version or "").error_log.last_error
+                state.invalid = (f"line {error.line}: {error.message.replace(node.element.type_name, tag)}", error.line)
+            else:
+                try:
+                    state.rows.setdefault(node.field or "", []).append(parser.make_row(row, node, depth=5))
+                except (ValueError, LookupError, FormatError) as exc:
+                    if isinstance(exc, NestingTooDeep):
+                        raise
+                    state.invalid = (f"cannot convert: {exc}", row.sourceline)
+            if state.invalid is not None and self.strict:
+                raise SchemaViolation(type_name, _ref_of(obj), state.invalid[0], state.invalid[1])
+        table.remove(row)  # type: ignore[union-attr]
+
+    def _row_node(self, obj: etree._Element, table: etree._Element, row: etree._Element, parser: Parser) -> Node | None:
+        """The plan node of a row of ``table`` in ``obj`` when it can be read alone (a named row type), else None."""
+        qname = etree.QName(obj)
+        cls = BY_WIRE_NAME.get(qname.localname)
+        if cls is None or qname.namespace != self._body_ns:
+            return None
+        group = parser.plan_of(cls).index.get(table.tag)  # type: ignore[call-overload]
+        node = None if group is None or group.kind != "group" else group.index.get(row.tag)  # type: ignore[call-overload]
+        if node is None or node.kind != "object" or not node.is_list or node.element.type_name is None:
+            return None
+        return node
+
     def _take_first(self, body: etree._Element, schema: etree.XMLSchema, parser: Parser) -> BodyItem:
         element = body[0]
+        streamed = self._streamed if self._streamed is not None and self._streamed.element is element else None
+        self._streamed = None
         try:
-            return self._object(element, schema, parser)
+            result = self._object(element, schema, parser)
+            if streamed is not None and streamed.invalid is not None:
+                type_name = etree.QName(element).localname
+                return self._invalid(element, type_name, _ref_of(element), *streamed.invalid)
+            if streamed is not None and isinstance(result, FormatObject):
+                for field, rows in streamed.rows.items():
+                    getattr(result, field).extend(rows)
+            return result
         finally:
             del body[0]
 

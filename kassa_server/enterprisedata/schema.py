@@ -195,3 +195,20 @@ def validator(version: str) -> etree.XMLSchema:
     source = etree.tostring(_schema_root(xsd_file_name(version), strict=True))
     root = etree.fromstring(source, parser, base_url=f"strict/{xsd_file_name(version)}")
     return etree.XMLSchema(root)
+
+
+@functools.cache
+def fragment_validator(version: str) -> etree.XMLSchema:
+    """The strict schema of ``version`` plus a global element for every named complex type that has none (named
+    after the type), so that a part of an object, such as one row of a huge table, can be validated on its own by
+    giving its element the type's name."""
+    parser = safe_parser()
+    parser.resolvers.add(_StrictHeaderResolver())
+    root = _schema_root(xsd_file_name(version), strict=True)
+    declared = {e.get("name") for e in root.iterchildren(XS + "element")}
+    for complex_type in list(root.iterchildren(XS + "complexType")):
+        name = complex_type.get("name")
+        if name and name not in declared:
+            etree.SubElement(root, XS + "element", name=name, type=f"tns:{name}")
+    source = etree.tostring(root)
+    return etree.XMLSchema(etree.fromstring(source, parser, base_url=f"strict/{xsd_file_name(version)}"))

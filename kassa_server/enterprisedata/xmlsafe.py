@@ -129,18 +129,21 @@ def map_lxml_errors(max_depth: int | None = None) -> Iterator[None]:
         raise translate_syntax_error(exc, max_depth) from exc
 
 
-def translate_syntax_error(exc: etree.XMLSyntaxError, max_depth: int | None = None) -> FormatError:
+def translate_syntax_error(
+    exc: etree.XMLSyntaxError, max_depth: int | None = None, log: etree._ListErrorLog | None = None
+) -> FormatError:
     """The :class:`FormatError` for an lxml parse error.
 
-    The error log is consulted as well as the message: libxml2 reports an undeclared entity (``&xxe;`` without a
-    DTD) in ``iterparse`` as a generic "no element found" at the end and keeps the real cause in the log.
+    ``log`` (the parser's own error log) is consulted as well as the message: libxml2 reports an undeclared entity
+    (``&xxe;`` without a DTD) in ``iterparse`` as a generic "no element found" at the end and keeps the real cause
+    in the log.
     """
     message = str(exc.msg if hasattr(exc, "msg") else exc)
     line = exc.lineno if exc.lineno else None
-    causes = [(entry.type_name, entry.message, entry.line) for entry in exc.error_log]
-    for type_name, text, at in [*causes, ("", message, line)]:
-        if "ENTITY" in type_name or "Entity" in text or "entity" in text:
-            return EntitiesForbidden(f"line {at}: {text}")
+    causes = [("", message, line)] + [(entry.type_name, entry.message, entry.line) for entry in (log or ())]
+    for type_name, text, at in causes:
         if "Excessive depth" in text:
             return NestingTooDeep(max_depth or 256, at)
+        if "ENTITY" in type_name or "Entity" in text or "entity" in text:
+            return EntitiesForbidden(f"line {at}: {text}")
     return XmlSyntax(message, line)

@@ -3,17 +3,29 @@
 from __future__ import annotations
 
 import io
+import uuid
+from datetime import datetime
+from decimal import Decimal
 
 import pytest
+from lxml import etree
 
 from kassa_server.enterprisedata import (
+    Currency,
     DtdForbidden,
     EntitiesForbidden,
     ExternalReferenceForbidden,
+    GoodsData,
+    Header,
     InvalidObject,
     Item,
+    ItemGroup,
+    ItemType,
     MissingProperty,
     NestingTooDeep,
+    PriceList,
+    PriceRow,
+    PriceType,
     Receipt,
     SchemaViolation,
     UnknownObject,
@@ -21,6 +33,7 @@ from kassa_server.enterprisedata import (
     read_message,
     write_message,
 )
+from kassa_server.enterprisedata.reader import STREAM_ROWS
 
 HEAD = (
     '<Message xmlns:msg="http://www.1c.ru/SSL/Exchange/Message"><msg:Header>'
@@ -157,3 +170,151 @@ def test_absurd_nesting_is_rejected() -> None:
     deep = "<a>" * 200 + "</a>" * 200
     with pytest.raises(NestingTooDeep):
         list(read_message(message("1.8", deep)))
+
+
+# objects.md §8.1 and §8.4, verbatim (indentation included)
+RECEIPT_18 = """<Документ.ЧекККМ>
+  <КлючевыеСвойства>
+    <Ссылка>3f2c9a7e-5b1d-4c8e-9f10-2a6b7c8d9e01</Ссылка>
+    <Дата>2024-05-14T12:31:08</Дата>
+    <НомерКассовойСмены>42</НомерКассовойСмены>
+    <КассаККМ>
+      <Ссылка>0c4e5f60-7182-4a93-b4c5-d6e7f8091a2b</Ссылка>
+      <Наименование>Мобильная касса 1</Наименование>
+      <Организация>
+        <Ссылка>5a1b2c3d-4e5f-4a6b-8c7d-9e0f1a2b3c4d</Ссылка>
+        <Наименование>ИП Петров П.П.</Наименование>
+        <ИНН>771234567890</ИНН>
+        <ЮридическоеФизическоеЛицо>ФизическоеЛицо</ЮридическоеФизическоеЛицо>
+      </Организация>
+      <РегистрационныйНомер>0000000001012345</РегистрационныйНомер>
+    </КассаККМ>
+    <НомерВПрограмме>117</НомерВПрограмме>
+    <НомерЧекаФР>7</НомерЧекаФР>
+  </КлючевыеСвойства>
+  <ДанныеОперацииККМ>
+    <Валюта><ДанныеКлассификатора><Код>643</Код><Наименование>руб.</Наименование></ДанныеКлассификатора></Валюта>
+    <Сумма>250</Сумма>
+    <Кассир><Наименование>Петров П.П.</Наименование></Кассир>
+  </ДанныеОперацииККМ>
+  <ТоварыПродажа>
+    <Строка>
+      <НомерСтрокиДокумента>1</НомерСтрокиДокумента>
+      <ДанныеНоменклатуры>
+        <Номенклатура><Ссылка>9d8c7b6a-5f4e-4d3c-8b2a-1f0e9d8c7b6a</Ссылка><Наименование>Молоко 3,2% 1 л</Наименование></Номенклатура>
+        <Штрихкод>4600000000024</Штрихкод>
+      </ДанныеНоменклатуры>
+      <Количество>2</Количество>
+      <Сумма>250</Сумма>
+      <Цена>125</Цена>
+      <СтавкаНДС>НДС10</СтавкаНДС>
+      <СуммаНДС>22.73</СуммаНДС>
+    </Строка>
+  </ТоварыПродажа>
+  <ОплатыККМ>
+    <Строка><Сумма>250</Сумма><ТипОплаты>Электронно</ТипОплаты></Строка>
+  </ОплатыККМ>
+  <ПризнакСпособаРасчета>ПередачаСПолнойОплатой</ПризнакСпособаРасчета>
+  <АкцизныеМарки>
+    <Строка>
+      <ДанныеНоменклатуры><Номенклатура><Ссылка>9d8c7b6a-5f4e-4d3c-8b2a-1f0e9d8c7b6a</Ссылка><Наименование>Молоко 3,2% 1 л</Наименование></Номенклатура></ДанныеНоменклатуры>
+      <НомерАкцизнойМарки>010460000000002421Xk7pQ2mA9bC3d</НомерАкцизнойМарки>
+      <ТипАкцизнойМарки>МолочнаяПродукция</ТипАкцизнойМарки>
+    </Строка>
+  </АкцизныеМарки>
+</Документ.ЧекККМ>"""  # noqa: E501
+
+ITEM_121 = """<Справочник.Номенклатура>
+  <КлючевыеСвойства>
+    <Ссылка>6f0c1a60-3b7d-41ef-9a1c-0242ac120002</Ссылка>
+    <КодВПрограмме>00-00000001</КодВПрограмме>
+    <Артикул>A-100</Артикул>
+    <Наименование>Кофе зерновой 250 г</Наименование>
+    <Группа><Ссылка>6f0c1a61-3b7d-41ef-9a1c-0242ac120002</Ссылка><Наименование>Кофе</Наименование></Группа>
+  </КлючевыеСвойства>
+  <ТипНоменклатуры>Товар</ТипНоменклатуры>
+  <ЕдиницаИзмерения>
+    <Ссылка>6b5a4c3d-2e1f-4a0b-9c8d-7e6f5a4b3c2d</Ссылка>
+    <ДанныеКлассификатора><Код>796</Код><Наименование>шт</Наименование></ДанныеКлассификатора>
+  </ЕдиницаИзмерения>
+  <СтавкаНДС><Ставка>20</Ставка><РасчетнаяСтавка>false</РасчетнаяСтавка><НеОблагается>false</НеОблагается><ВидСтавки>Общая</ВидСтавки></СтавкаНДС>
+  <ПризнакПредметаРасчета>Товар</ПризнакПредметаРасчета>
+  <Весовой>false</Весовой>
+  <ОбщиеСвойстваОбъектовФормата><СостояниеОбъекта>Актуальный</СостояниеОбъекта></ОбщиеСвойстваОбъектовФормата>
+</Справочник.Номенклатура>"""
+
+
+def canonical_object(xml: bytes | str, version: str) -> bytes:
+    """The c14n of the single Body object in ``xml`` (a whole message or a bare fragment), whitespace dropped."""
+    data = xml.encode() if isinstance(xml, str) else xml
+    if not data.lstrip(b"\xef\xbb\xbf").startswith(b"<?xml"):
+        data = message(version, data.decode()).getvalue()
+    root = etree.fromstring(data, etree.XMLParser(remove_blank_text=True, resolve_entities=False, no_network=True))
+    body = root[1]
+    return etree.tostring(body[0], method="c14n", exclusive=True)
+
+
+@pytest.mark.parametrize(("version", "example"), [("1.8", RECEIPT_18), ("1.21", ITEM_121)])
+def test_spec_examples_8_1_and_8_4_are_written_back_identically(version: str, example: str) -> None:
+    with read_message(message(version, example)) as reader:
+        (obj,) = list(reader)
+    if version == "1.8":
+        assert isinstance(obj, Receipt) and obj.receipt_number == "7" and obj.number_in_app == "117"
+        assert obj.sales[0].vat is not None and obj.sales[0].vat.rate == 10 and obj.sales[0].goods is not None
+        assert obj.sales[0].goods.barcode == "4600000000024" and obj.marking_codes[0].kind == "МолочнаяПродукция"
+        assert obj.operation is not None and obj.operation.cashier is not None
+        assert obj.operation.cashier.name == "Петров П.П." and obj.payments[0].payment_type == "Электронно"
+    else:
+        assert isinstance(obj, Item) and obj.vat is not None and obj.vat.rate == 20 and not obj.vat.calculated
+        assert obj.object_state == "Актуальный" and obj.group is not None and obj.group.name == "Кофе"
+        assert obj.unit is not None and obj.unit.code == "796" and obj.weighed is False
+    buffer = io.BytesIO()
+    write_message(buffer, Header(version, datetime(2025, 3, 1), "server"), [obj])
+    assert canonical_object(buffer.getvalue(), version) == canonical_object(example, version)
+
+
+def test_undeclared_entity_is_named_as_such() -> None:
+    with pytest.raises(EntitiesForbidden, match="xxe"):
+        list(read_message(message("1.8", ITEM_18.replace("Молоко", "&xxe;"))))
+
+
+def test_nesting_beyond_libxml2_limit_and_deep_valid_recursion_are_rejected() -> None:
+    deep = "<a>" * 300 + "</a>" * 300
+    with pytest.raises(NestingTooDeep):
+        list(read_message(message("1.8", deep)))
+    group = ItemGroup(ref=uuid.uuid4(), name="0")
+    for level in range(70):  # the group key block is recursive: a valid object can nest without bound
+        group = ItemGroup(ref=uuid.uuid4(), name=str(level + 1), parent=group)
+    buffer = io.BytesIO()
+    write_message(buffer, Header("1.21", datetime(2025, 3, 1), "server"), [group])
+    with pytest.raises(NestingTooDeep):
+        list(read_message(io.BytesIO(buffer.getvalue()), strict=False))
+
+
+def price_list_message(rows: int) -> str:
+    price_type = PriceType(ref=uuid.uuid4(), name="Розничная", currency=Currency(code="643", name="руб."))
+    item = Item(ref=uuid.uuid4(), name="Товар", item_type=ItemType.GOODS)
+    price_list = PriceList(
+        ref=uuid.UUID(int=7, version=4), date=datetime(2025, 3, 1), number="1", price_type=price_type,
+        rows=[PriceRow(i + 1, GoodsData(item=item), Decimal(i)) for i in range(rows)],
+    )  # fmt: skip
+    buffer = io.BytesIO()
+    write_message(buffer, Header("1.21", datetime(2025, 3, 1), "server"), [price_list, item])
+    return buffer.getvalue().decode("utf-8-sig")
+
+
+def test_rows_of_a_huge_table_are_read_one_by_one_and_checked() -> None:
+    rows = STREAM_ROWS + 100
+    text = price_list_message(rows)
+    with read_message(io.BytesIO(text.encode())) as reader:
+        price_list, item = list(reader)
+    assert isinstance(price_list, PriceList) and [r.price for r in price_list.rows] == list(range(rows))
+    assert [r.line_no for r in price_list.rows] == list(range(1, rows + 1)) and isinstance(item, Item)
+    for bad_row in (10, STREAM_ROWS + 50):  # kept in the tree / read on its own
+        bad = text.replace(f"<Цена>{bad_row}</Цена>", "<Цена>много</Цена>").encode()
+        with pytest.raises(SchemaViolation, match="00000000-0000-4000-8000-000000000007") as info:
+            list(read_message(io.BytesIO(bad)))
+        assert info.value.object_type == "Документ.УстановкаЦенНоменклатуры" and "Цена" in info.value.violation
+        with read_message(io.BytesIO(bad), strict=False) as reader:
+            invalid, item = list(reader)
+        assert isinstance(invalid, InvalidObject) and "Цена" in invalid.reason and isinstance(item, Item)
