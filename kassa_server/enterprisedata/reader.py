@@ -20,7 +20,7 @@ from .binding import FormatObject, Node, Parser
 from .errors import EnvelopeError, FormatError, NestingTooDeep, SchemaViolation
 from .header import Header, parse_header
 from .objects import BY_WIRE_NAME, Deletion
-from .schema import fragment_validator, validator
+from .schema import fragment_validator
 from .versions import HEADER_NS, version_of_namespace
 from .xmlsafe import guard_prolog, translate_syntax_error
 
@@ -163,7 +163,7 @@ class MessageReader:
             return
         assert self.version is not None and self._body is not None
         body = self._body
-        schema = validator(self.version)
+        schema = fragment_validator(self.version)  # the strict schema plus row types: one compiled schema
         parser = Parser(self.version, self.max_depth)
         while (item := self._next()) is not None:
             event, element = item
