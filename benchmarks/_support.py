@@ -243,12 +243,24 @@ def seed_shop(database_url: str, *, goods: int, devices: int, demo: bool = False
 class ServerProcess:
     """``python -m kassa_server --database-url URL serve`` on 127.0.0.1:<free port>, output to a log file."""
 
-    def __init__(self, database_url: str, log_dir: Path, *, workers: int = 1, env: dict[str, str] | None = None):
+    def __init__(
+        self,
+        database_url: str,
+        log_dir: Path,
+        *,
+        workers: int = 1,
+        env: dict[str, str] | None = None,
+        profile: Path | None = None,
+    ):
         self.port = free_port()
         self.base_url = f"http://127.0.0.1:{self.port}"
         self.log_path = log_dir / f"server-{self.port}.log"
         command = [sys.executable, "-m", "kassa_server", "--database-url", database_url, "serve"]
         command += ["--host", "127.0.0.1", "--port", str(self.port), "--workers", str(workers)]
+        self.profiled = profile is not None
+        if profile is not None:  # py-spy starts the server itself (attaching to a running one needs ptrace rights)
+            spy = str(Path(sys.executable).with_name("py-spy"))
+            command = [spy, "record", "-o", str(profile), "-f", "raw", "-r", "100", "--", *command]
         self._log = self.log_path.open("wb")
         self.popen = subprocess.Popen(
             command, stdout=self._log, stderr=subprocess.STDOUT, env={**os.environ, **(env or {})}, cwd=log_dir
@@ -306,9 +318,14 @@ class ServerProcess:
 
     def stop(self) -> None:
         if self.popen.poll() is None:
-            self.popen.send_signal(signal.SIGINT)
+            if self.profiled:  # stop the server; py-spy then writes its profile and exits
+                for child in self.process.children():
+                    with contextlib.suppress(psutil.Error):
+                        child.send_signal(signal.SIGINT)
+            else:
+                self.popen.send_signal(signal.SIGINT)
             try:
-                self.popen.wait(timeout=20)
+                self.popen.wait(timeout=60)
             except subprocess.TimeoutExpired:
                 self.popen.kill()
                 self.popen.wait()

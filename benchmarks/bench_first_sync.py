@@ -17,13 +17,13 @@ Usage: python benchmarks/bench_first_sync.py [--goods 100000] [--part-kb 1024] [
 3. The floor: in a fresh interpreter, lxml builds the same number of elements in the same number of objects (leaf
    texts padded to the same XML size), serializes them with ``xmlfile`` and zips them. Ratios are against it.
 
-With ``--profile DIR`` py-spy records the server during each sync (DIR/first-sync-<service>.svg and .txt).
+With ``--profile DIR`` the server runs under py-spy (DIR/first-sync-<service>.txt, collapsed stacks; the profile
+includes start-up and warm-up, and the sampling slows the server: take figures from a run without it).
 """
 
 from __future__ import annotations
 
 import argparse
-import subprocess
 import sys
 import time
 import zipfile
@@ -42,23 +42,16 @@ PREPARE = {
 
 
 def sync_once(shop: s.Shop, service: str, factory_number: str, part_kb: int, tmp: Path, profile: Path | None) -> dict:
-    with s.ServerProcess(shop.database_url, tmp) as server:
+    if profile is not None:
+        profile.mkdir(parents=True, exist_ok=True)
+    out = profile / f"first-sync-{service}.txt" if profile is not None else None
+    with s.ServerProcess(shop.database_url, tmp, profile=out) as server:
         recorder = CallRecorder()
         flow = make_flow(service, s.connection(server.base_url, factory_number), recorder, part_kb=part_kb,
                          poll_interval=0.1, timeout=1800)  # fmt: skip
         flow.check()  # WSDL + Ping: not part of the figure
         idle_mb = server.rss_mb()
         server.reset_peak()
-        spy = None
-        if profile is not None:
-            profile.mkdir(parents=True, exist_ok=True)
-            out = profile / f"first-sync-{service}"
-            spy = subprocess.Popen(
-                ["py-spy", "record", "-p", str(server.popen.pid), "-o", f"{out}.txt", "-f", "raw", "-r", "50"],
-                stdout=subprocess.DEVNULL,
-                stderr=subprocess.STDOUT,
-            )
-            time.sleep(1.0)
         recorder.operations.clear()
         cpu0 = server.cpu_seconds()
         started = time.perf_counter()
@@ -68,9 +61,6 @@ def sync_once(shop: s.Shop, service: str, factory_number: str, part_kb: int, tmp
         end_to_end = time.perf_counter() - started
         cpu = server.cpu_seconds() - cpu0
         peak_mb = server.peak_rss_mb()
-        if spy is not None:
-            spy.send_signal(2)
-            spy.wait(timeout=60)
         flow.close()
     service_name = s.SERVICES[service]
     prepare = sum(sum(recorder.operations.get(f"{service_name}.{op}", [])) for op in PREPARE[service])
