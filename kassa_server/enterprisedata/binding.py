@@ -534,19 +534,42 @@ class Parser:
 
     def make_row(self, element: etree._Element, node: Node, depth: int) -> Any:
         """The value of one element bound to ``node`` (a list row read on its own)."""
-        return self._value(element, node, depth)
+        assert node.kind == "object" and node.complex is not None
+        plan = node.plans.get(node.py)
+        if plan is None:
+            plan = node.plans[node.py] = compile_plan(self.graph, node.py, node.complex, node.key_only)
+        return self._make(element, plan, depth)
 
     def _fill(self, element: etree._Element, index: dict[str, Node], values: dict[str, Any], depth: int) -> None:
+        # the hot loop of reading: one iteration per element, so the dispatch is inlined
         if depth > self.max_depth:
             raise NestingTooDeep(self.max_depth, element.sourceline)
         for child in element:
             node = index.get(child.tag)  # type: ignore[call-overload]
             if node is None:
                 continue
-            if node.kind == "group":
+            kind = node.kind
+            if kind == "scalar":
+                convert = node.convert
+                if convert is None:
+                    assert node.simple is not None
+                    convert = node.convert = scalar_converter(node.py, node.simple)
+                value = convert(child.text or "")
+            elif kind == "object":
+                plan = node.plans.get(node.py)
+                if plan is None:
+                    assert node.complex is not None
+                    plan = node.plans[node.py] = compile_plan(self.graph, node.py, node.complex, node.key_only)
+                fields: dict[str, Any] = {}
+                self._fill(child, plan.index, fields, depth + 1)
+                value = plan.cls(**fields)
+            elif kind == "group":
                 self._fill(child, node.index, values, depth + 1)
                 continue
-            value = self._value(child, node, depth)
+            elif kind == "adapter":
+                value = node.py.from_text(child.text or "")
+            else:
+                value = RawXml(etree.tostring(child, encoding="UTF-8"))
             if node.is_list:
                 found = values.get(node.field)  # type: ignore[arg-type]
                 if found is None:
@@ -555,24 +578,6 @@ class Parser:
                     found.append(value)
             else:
                 values[node.field] = value  # type: ignore[index]
-
-    def _value(self, child: etree._Element, node: Node, depth: int) -> Any:
-        kind = node.kind
-        if kind == "scalar":
-            convert = node.convert
-            if convert is None:
-                assert node.simple is not None
-                convert = node.convert = scalar_converter(node.py, node.simple)
-            return convert(child.text or "")
-        if kind == "object":
-            plan = node.plans.get(node.py)
-            if plan is None:
-                assert node.complex is not None
-                plan = node.plans[node.py] = compile_plan(self.graph, node.py, node.complex, node.key_only)
-            return self._make(child, plan, depth)
-        if kind == "adapter":
-            return node.py.from_text(child.text or "")
-        return RawXml(etree.tostring(child, encoding="UTF-8"))
 
 
 def scalar_converter(py: Any, simple: SimpleType) -> Callable[[str], Any]:

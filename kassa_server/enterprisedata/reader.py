@@ -64,6 +64,7 @@ class _Streamed:
     element: etree._Element
     counts: dict[str, int] = field(default_factory=dict)  # table tag -> rows seen
     rows: dict[str, list[Any]] = field(default_factory=dict)  # field name -> converted rows
+    nodes: dict[str, Node | None] = field(default_factory=dict)  # table tag -> plan node of its rows
     invalid: tuple[str, int | None] | None = None  # the first violation among the rows
 
 
@@ -195,7 +196,10 @@ class MessageReader:
         state.counts[table.tag] = count  # type: ignore[union-attr]
         if count <= STREAM_ROWS:
             return
-        node = self._row_node(obj, table, row, parser)  # type: ignore[arg-type]
+        if table.tag in state.nodes:  # type: ignore[union-attr]
+            node = state.nodes[table.tag]  # type: ignore[union-attr]
+        else:
+            node = state.nodes[table.tag] = self._row_node(obj, table, row, parser)  # type: ignore[arg-type,union-attr]
         if node is None:
             return
         if state.invalid is None:
@@ -249,17 +253,18 @@ class MessageReader:
     def _object(self, element: etree._Element, schema: etree.XMLSchema, parser: Parser) -> BodyItem:
         qname = etree.QName(element)
         type_name = qname.localname
-        ref = _ref_of(element)
         cls = BY_WIRE_NAME.get(type_name)
         if qname.namespace != self._body_ns or (cls is None and type_name != Deletion.wire_name):
             _check_depth(element, 3, self.max_depth)
+            ref = _ref_of(element)
             reason = "unknown object type" if qname.namespace == self._body_ns else f"namespace {qname.namespace}"
             log.info("skipping %s %s (Ссылка %s)", reason, type_name, ref)
             return UnknownObject(type_name, ref, etree.tostring(element, encoding="UTF-8"), reason)
         if not schema.validate(element):
             _check_depth(element, 3, self.max_depth)
             error = schema.error_log.last_error
-            return self._invalid(element, type_name, ref, f"line {error.line}: {error.message}", error.line)
+            reason = f"line {error.line}: {error.message}"
+            return self._invalid(element, type_name, _ref_of(element), reason, error.line)
         try:
             if cls is None:
                 return _deletion(element)
@@ -267,7 +272,7 @@ class MessageReader:
         except (ValueError, LookupError, FormatError) as exc:
             if isinstance(exc, NestingTooDeep):
                 raise
-            return self._invalid(element, type_name, ref, f"cannot convert: {exc}", element.sourceline)
+            return self._invalid(element, type_name, _ref_of(element), f"cannot convert: {exc}", element.sourceline)
 
     def _invalid(
         self, element: etree._Element, type_name: str, ref: str | None, reason: str, line: int | None
