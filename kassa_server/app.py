@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
-import importlib
 import logging
 import os
 from collections.abc import AsyncIterator
@@ -16,6 +15,7 @@ from starlette.routing import Route
 
 from kassa_server.exchange.accounts import DatabaseAuthenticator, InfobaseDirectory
 from kassa_server.exchange.files import TransferStore
+from kassa_server.exchange.gateway import DatabaseExchangeGateway
 from kassa_server.exchange.interface import ExchangeGateway
 from kassa_server.exchange.journal import DatabaseJournal
 from kassa_server.exchange.operations import OperationStore
@@ -31,21 +31,6 @@ logger = logging.getLogger(__name__)
 OPERATION_RETENTION = dt.timedelta(hours=24)
 
 
-def _default_gateway(sessions: Any, settings: Settings) -> ExchangeGateway:
-    """The real gateway (issue 5) when it exists, else the clearly named placeholder."""
-    try:
-        module = importlib.import_module("kassa_server.exchange.gateway")
-    except ModuleNotFoundError as exc:
-        if exc.name != "kassa_server.exchange.gateway":
-            raise
-        from kassa_server.exchange.placeholder_gateway import PlaceholderExchangeGateway
-
-        logger.warning("kassa_server.exchange.gateway is missing: using the PLACEHOLDER exchange gateway")
-        return PlaceholderExchangeGateway(sessions, settings)
-    gateway: ExchangeGateway = module.DatabaseExchangeGateway(sessions, settings)
-    return gateway
-
-
 def create_app(settings: Settings, *, gateway: ExchangeGateway | None = None) -> Starlette:
     """Build the ASGI app for ``settings``: every published infobase of the database at ``/<base>/ws/<Service>``.
 
@@ -58,7 +43,7 @@ def create_app(settings: Settings, *, gateway: ExchangeGateway | None = None) ->
     operations = OperationStore(sessions, active_polls=settings.protocol.operation_active_polls)
     deps = ServiceDependencies(
         settings=settings,
-        gateway=gateway if gateway is not None else _default_gateway(sessions, settings),
+        gateway=gateway if gateway is not None else DatabaseExchangeGateway(sessions, settings),
         transfers=transfers,
         operations=operations,
         interface_versions=dict(DEFAULT_INTERFACE_VERSIONS),

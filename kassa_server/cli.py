@@ -252,9 +252,8 @@ def _print_demo(settings: Settings, summary: object) -> None:
     if summary.infobase.public_url:
         from kassa_server.exchange.qr import qr_string
 
-        print(
-            f"connection QR string: {qr_string(summary.infobase.public_url, summary.register.factory_number, summary.login)}"
-        )
+        qr = qr_string(summary.infobase.public_url, summary.register.factory_number, summary.login)
+        print(f"connection QR string: {qr}")
     for service in SERVICE_NAMES:
         print(f"  {root}/ws/{service}?wsdl")
 

@@ -26,6 +26,7 @@ from kassa_server.services import faults, mechanics
 from kassa_server.services.context import ServiceCall
 from kassa_server.services.faults import KassaFault, soap_call
 from kassa_server.services.types import (
+    V8UUID,
     ArrayValue,
     Base64,
     Bool,
@@ -34,7 +35,6 @@ from kassa_server.services.types import (
     String,
     TableValue,
     V8Structure,
-    V8UUID,
     V8ValueStorage,
     bytes_of,
     out_base64,
