@@ -373,6 +373,7 @@ class TextEmitter:
             out.append(root[1])
 
     def _emit(self, out: list[str], obj: Any, nodes: list[Node], path: str) -> None:
+        # the hot loop of writing: one iteration per property, so the dispatch on the node kind is inlined
         for node in nodes:
             kind = node.kind
             if kind == "group":
@@ -389,68 +390,81 @@ class TextEmitter:
                 continue
             value = getattr(obj, node.field)  # type: ignore[arg-type]
             if value is None:
-                written = 0
-            elif type(value) is list:
-                written = 0
-                for item in value:
-                    written += self._value(out, node, item, path)
-                    if not node.is_list:
-                        break
+                if node.required:
+                    raise MissingProperty(self.object_type, f"{path}/{node.element.name}", self.version)
+                continue
+            items = value if type(value) is list else (value,)
+            if not node.is_list:
+                items = items[:1]
+            written = False
+            for item in items:
+                if kind == "scalar":
+                    simple = node.simple
+                    assert simple is not None
+                    item_type = type(item)
+                    if item_type is str:
+                        text = escape_text(item)
+                    elif item_type in _SAFE_FORMATS:
+                        text = _SAFE_FORMATS[item_type](item)
+                    else:
+                        text = escape_text(format_scalar(item, simple))
+                    if simple.enumeration is not None and text not in simple.enumeration:
+                        log.info("%s/%s: %r is not a value of version %s, omitted", path, node.element.name, text,
+                                 self.version)  # fmt: skip
+                        continue
+                    out.append(node.open)
+                    out.append(text)
+                    out.append(node.close)
+                elif kind == "object":
+                    cls = type(item)
+                    plan = node.plans.get(cls)
+                    if plan is None:
+                        assert node.complex is not None
+                        plan = node.plans[cls] = compile_plan(self.graph, cls, node.complex, node.key_only)
+                    start = len(out)
+                    out.append(node.open)
+                    self._emit(out, item, plan.nodes, f"{path}/{node.element.name}")
+                    if len(out) == start + 1:
+                        out[start] = node.empty
+                    else:
+                        out.append(node.close)
                     if len(out) >= SPILL_PARTS and self.spill is not None:
                         self.spill(out)
-            else:
-                written = self._value(out, node, value, path)
+                elif kind == "adapter":
+                    assert node.simple is not None
+                    adapted = item.to_text(node.simple)
+                    if adapted is None:
+                        log.info("%s/%s: %r cannot be expressed in version %s, omitted", path, node.element.name,
+                                 item, self.version)  # fmt: skip
+                        continue
+                    out.append(node.open)
+                    out.append(escape_text(adapted))
+                    out.append(node.close)
+                else:
+                    out.append(self._raw(node, item))
+                written = True
             if not written and node.required:
                 raise MissingProperty(self.object_type, f"{path}/{node.element.name}", self.version)
 
-    def _value(self, out: list[str], node: Node, value: Any, path: str) -> int:
-        kind = node.kind
-        if kind == "scalar":
-            simple = node.simple
-            assert simple is not None
-            text = value if type(value) is str else format_scalar(value, simple)
-            if simple.enumeration is not None and text not in simple.enumeration:
-                log.info("%s/%s: %r is not a value of version %s, omitted", path, node.element.name, text, self.version)
-                return 0
-            out.append(node.open)
-            out.append(escape_text(text))
-            out.append(node.close)
-            return 1
-        if kind == "object":
-            cls = type(value)
-            plan = node.plans.get(cls)
-            if plan is None:
-                assert node.complex is not None
-                plan = node.plans[cls] = compile_plan(self.graph, cls, node.complex, node.key_only)
-            start = len(out)
-            out.append(node.open)
-            self._emit(out, value, plan.nodes, f"{path}/{node.element.name}")
-            if len(out) == start + 1:
-                out[start] = node.empty
-            else:
-                out.append(node.close)
-            return 1
-        if kind == "adapter":
-            assert node.simple is not None
-            adapted = value.to_text(node.simple)
-            if adapted is None:
-                log.info("%s/%s: %r cannot be expressed in version %s, omitted", path, node.element.name, value,
-                         self.version)  # fmt: skip
-                return 0
-            out.append(node.open)
-            out.append(escape_text(adapted))
-            out.append(node.close)
-            return 1
-        # raw: parsed (which checks it), moved into this version's namespace and serialized by lxml inside a
-        # wrapper that declares the default namespace, as the object's own element does
+    def _raw(self, node: Node, value: RawXml) -> str:
+        """A verbatim property: parsed (which checks it), moved into this version's namespace and serialized by
+        lxml inside a wrapper that declares the default namespace, as the object's own element does."""
         ns = self.graph.namespace
         wrapper = etree.Element(f"{{{ns}}}w", nsmap={None: ns})
         wrapper.append(_retag(etree.fromstring(bytes(value), _raw_parser()), node.element.qname))
         text = etree.tostring(wrapper, encoding="unicode")
         head = f'<w xmlns="{ns}">'
         assert text.startswith(head) and text.endswith("</w>"), text
-        out.append(text[len(head) : -len("</w>")])
-        return 1
+        return text[len(head) : -len("</w>")]
+
+
+#: exact value types whose text never needs escaping, formatted as :func:`format_scalar` formats them
+_SAFE_FORMATS: dict[type, Callable[[Any], str]] = {
+    uuid.UUID: str,
+    Decimal: lambda value: format(value, "f"),
+    bool: lambda value: "true" if value else "false",
+    int: str,
+}
 
 
 def escape_text(text: str) -> str:
