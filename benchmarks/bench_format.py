@@ -146,9 +146,13 @@ def child(name: str, args: list[str]) -> None:
         "parse": lambda p: phase_parse(Path(p)),
     }
     rss_before = peak_mb()
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    cpu_before = usage.ru_utime + usage.ru_stime
     t0 = time.perf_counter()
     result = phases[name](*args)
     result["seconds"] = time.perf_counter() - t0
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    result["cpu"] = usage.ru_utime + usage.ru_stime - cpu_before
     result["rss_mb"] = peak_mb()
     result["rss_start_mb"] = rss_before
     print(json.dumps(result))
@@ -171,8 +175,14 @@ def main() -> None:
         floor_count = run_phase("count", bare)
         read = run_phase("read", message)
         parse = run_phase("parse", message)
+        floor_again = run_phase(
+            "floor", bare, str(counted["elements"]), str(write["objects"]), str(counted["xml_bytes"])
+        )
         zip_mb = os.path.getsize(message) / 1e6
-    base = floor["seconds"]
+    # the machine may be shared: the floor runs first and last, and the faster run is the reference (which can
+    # only make our ratios look worse); CPU seconds of each child are printed beside wall-clock seconds
+    floor = min(floor, floor_again, key=lambda figures: figures["seconds"])
+    base, base_cpu = floor["seconds"], floor["cpu"]
     print(
         f"goods={n} version={options.version} objects={write['objects']:.0f} read={read['objects']:.0f} "
         f"elements={counted['elements']:.0f} xml={counted['xml_bytes'] / 1e6:.1f} MB zip={zip_mb:.1f} MB"
@@ -187,9 +197,12 @@ def main() -> None:
         ("unzip + read + validate", read),
         ("ref: unzip + iterparse only", parse),
     ]
-    print(f"{'phase':30s} {'seconds':>8s} {'x floor':>8s} {'peak RSS MB':>12s}")
+    print(f"{'phase':30s} {'wall s':>8s} {'x floor':>8s} {'CPU s':>8s} {'x floor':>8s} {'peak RSS MB':>12s}")
     for label, figures in rows:
-        print(f"{label:30s} {figures['seconds']:8.2f} {figures['seconds'] / base:8.1f} {figures['rss_mb']:12.0f}")
+        print(
+            f"{label:30s} {figures['seconds']:8.2f} {figures['seconds'] / base:8.1f} {figures['cpu']:8.2f} "
+            f"{figures['cpu'] / base_cpu:8.1f} {figures['rss_mb']:12.0f}"
+        )
 
 
 if __name__ == "__main__":
