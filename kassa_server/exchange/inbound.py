@@ -14,7 +14,7 @@ import logging
 import uuid
 from dataclasses import dataclass, field
 from decimal import Decimal
-from typing import BinaryIO
+from typing import Any, BinaryIO
 
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
@@ -170,6 +170,10 @@ class _Applier:
         self.register: CashRegister | None = (
             session.get(CashRegister, node.cash_register_id) if node.cash_register_id else None
         )
+        # Look-ups repeat for every line of every receipt; within the message's one transaction their answers
+        # only change through this applier (item() adds products), so they are remembered per message.
+        self._products: dict[uuid.UUID, Product | None] = {}
+        self._registers: dict[tuple[str, object], CashRegister | None] = {}
 
     def count(self, what: str) -> None:
         self.result.applied[what] = self.result.applied.get(what, 0) + 1
@@ -208,25 +212,24 @@ class _Applier:
         key = obj.cash_register
         if key is not None:
             if key.ref is not None:
-                found = self.session.scalar(
-                    select(CashRegister).where(
-                        CashRegister.infobase_id == self.infobase.id, CashRegister.ref == key.ref
-                    )
-                )
+                found = self._register_where("ref", key.ref, CashRegister.ref == key.ref)
                 if found is not None:
                     return found
             if key.registration_number:
-                found = self.session.scalar(
-                    select(CashRegister).where(
-                        CashRegister.infobase_id == self.infobase.id,
-                        CashRegister.factory_number == key.registration_number.strip(),
-                    )
-                )
+                number = key.registration_number.strip()
+                found = self._register_where("factory_number", number, CashRegister.factory_number == number)
                 if found is not None:
                     return found
         if self.register is None:
             raise MessageRejected(f"{type(obj).wire_name} {obj.ref}: unknown КассаККМ and the node has no register")
         return self.register
+
+    def _register_where(self, field: str, value: object, condition: Any) -> CashRegister | None:
+        if (field, value) not in self._registers:
+            self._registers[field, value] = self.session.scalar(
+                select(CashRegister).where(CashRegister.infobase_id == self.infobase.id, condition)
+            )
+        return self._registers[field, value]
 
     def receipt(self, obj: ed.Receipt) -> None:
         """objects.md §7: receipts without goods are dropped (kept raw); card = ОплатыККМ rows with Электронно."""
@@ -436,6 +439,7 @@ class _Applier:
         if rate is not None:
             product.vat_rate = rate
         self.session.add(product)
+        self._products[obj.ref] = product
         self.count("items")
 
     def reference_only(self, obj: ed.FormatObject) -> None:
@@ -461,7 +465,11 @@ class _Applier:
     def product_by_ref(self, ref: uuid.UUID | None) -> Product | None:
         if ref is None:
             return None
-        return self.session.scalar(select(Product).where(Product.infobase_id == self.infobase.id, Product.ref == ref))
+        if ref not in self._products:
+            self._products[ref] = self.session.scalar(
+                select(Product).where(Product.infobase_id == self.infobase.id, Product.ref == ref)
+            )
+        return self._products[ref]
 
     def order_by_ref(self, ref: uuid.UUID | None) -> CustomerOrder | None:
         if ref is None:
