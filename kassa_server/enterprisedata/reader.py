@@ -1,8 +1,21 @@
 """Streaming reader of exchange messages: header first, then one Body object at a time (``iterparse``).
 
 Each object is validated against the strict XSD of the version named by the Body namespace, converted to its
-dataclass and cleared from memory. Unknown object types and (in lenient mode) invalid objects are yielded as
+dataclass and removed from the tree. Unknown object types and (in lenient mode) invalid objects are yielded as
 :class:`UnknownObject` / :class:`InvalidObject` with their raw XML, so the caller can store them.
+
+How it stays fast and bounded (``benchmarks/README.md``):
+
+* lxml only reports events for ``msg:Header``, ``Body``, the known object types and table rows (``Строка``); the
+  elements inside an object cost no Python work until the object is complete. An unknown object type has no event
+  of its own: it is a Body child left in front of the next known object, or of the Body's end.
+* A table of more than ``STREAM_ROWS`` rows (a price list of 100k goods) is read row by row: each further row is
+  validated on its own against its named row type (``schema.fragment_validator``), converted and dropped, and the
+  rest of the object is validated when it ends. Consequence: for such an object, lenient mode's
+  ``InvalidObject.raw`` holds the object without the rows already read, and the first violation reported may be
+  in a later row than an earlier violation outside the table.
+* Nesting is bounded by libxml2 (256 levels, reported as :class:`NestingTooDeep`), by the converter for valid
+  objects (recursive key blocks) and by a walk of the header and of unknown and invalid objects (``max_depth``).
 """
 
 from __future__ import annotations
@@ -89,6 +102,7 @@ class MessageReader:
             load_dtd=False,
             huge_tree=False,
             remove_comments=True,
+            remove_pis=True,
         )
         self._has_body = False
         self._streamed: _Streamed | None = None

@@ -14,6 +14,7 @@ from kassa_server.enterprisedata import (
     Currency,
     DtdForbidden,
     EntitiesForbidden,
+    EnvelopeError,
     ExternalReferenceForbidden,
     GoodsData,
     Header,
@@ -29,6 +30,7 @@ from kassa_server.enterprisedata import (
     Receipt,
     SchemaViolation,
     UnknownObject,
+    UnsupportedVersion,
     XmlSyntax,
     read_message,
     write_message,
@@ -318,3 +320,37 @@ def test_rows_of_a_huge_table_are_read_one_by_one_and_checked() -> None:
         with read_message(io.BytesIO(bad), strict=False) as reader:
             invalid, item = list(reader)
         assert isinstance(invalid, InvalidObject) and "Цена" in invalid.reason and isinstance(item, Item)
+
+
+def test_unknown_objects_between_known_ones_keep_their_place() -> None:
+    unknown = "<Справочник.Банки><КлючевыеСвойства><Ссылка>b</Ссылка></КлючевыеСвойства></Справочник.Банки>"
+    body = f"<?pi x?>{unknown}{ITEM_18}<!-- c -->{unknown}{ITEM_18}{unknown}\n"
+    with read_message(message("1.8", body)) as reader:
+        items = list(reader)
+    assert [type(i).__name__ for i in items] == ["UnknownObject", "Item", "UnknownObject", "Item", "UnknownObject"]
+
+
+ENVELOPES = {
+    "root": ("<Сообщение/>", "root element is not Message"),
+    "no_header": ("<Message><Body xmlns='http://v8.1c.ru/edi/edi_stnd/EnterpriseData/1.8'/></Message>",
+                  "Header must be the first child"),
+    "before_header": (HEAD.format(v="1.8").replace("<msg:Header>", "<Extra/><msg:Header>") + "</Body></Message>",
+                      "Header must be the first child"),
+    "after_header": (HEAD.format(v="1.8").replace("<Body ", "<Extra/><Body ") + "</Body></Message>",
+                     "unexpected Extra after msg:Header"),
+    "header_only_then_junk": (HEAD.format(v="1.8").split("<Body")[0] + "<Extra/></Message>",
+                              "unexpected Extra after msg:Header"),
+    "empty_message": ("<Message/>", "has no msg:Header"),
+}  # fmt: skip
+
+
+@pytest.mark.parametrize("name", list(ENVELOPES))
+def test_broken_envelopes_are_rejected(name: str) -> None:
+    document, error = ENVELOPES[name]
+    with pytest.raises(EnvelopeError, match=error):
+        read_message(io.BytesIO(document.encode()))
+
+
+def test_a_body_in_an_unknown_namespace_is_unsupported() -> None:
+    with pytest.raises(UnsupportedVersion):
+        read_message(message("1.99", ITEM_18))
