@@ -10,6 +10,10 @@ A top-level object referenced from another object is written as its key block: i
 ``КлючевыеСвойства/`` bound to the ``КлючевыеСвойства*`` type found at that position.
 Semantic differences that are not just names or positions are values that adapt to the schema type they meet
 (:class:`TextAdapter`, e.g. a VAT rate is an enum ≤ 1.16 and a key block ≥ 1.17).
+
+Plan nodes carry what the hot loops need precomputed (tags, required flag, nested plans per class, scalar
+converters). :class:`TextEmitter` is the writer used by ``writer.py``; :class:`Emitter` builds the same object as
+an lxml element and is the reference the text writer is tested against byte for byte. :class:`Parser` reads.
 """
 
 from __future__ import annotations
