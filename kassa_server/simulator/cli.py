@@ -174,16 +174,21 @@ def run(args: argparse.Namespace) -> int:
             print(state.format(), end=end, file=sys.stderr, flush=True)
 
     def on_signal(signum: int, frame: FrameType | None) -> None:
+        """First Ctrl-C / SIGTERM: finish the calls in flight and print the summary; a second one: stop now."""
+        if stop.is_set():
+            raise KeyboardInterrupt
         stop.set()
+        if show_progress:
+            print("\nstopping: finishing the calls in flight (Ctrl-C again to abort)", file=sys.stderr, flush=True)
 
-    previous = (
-        signal.signal(signal.SIGTERM, on_signal) if threading.current_thread() is threading.main_thread() else None
-    )
+    handled = (signal.SIGINT, signal.SIGTERM)
+    in_main_thread = threading.current_thread() is threading.main_thread()
+    previous = {signum: signal.signal(signum, on_signal) for signum in handled} if in_main_thread else {}
     try:
         summary = fleet.run(on_progress=progress, progress_every=1.0)
     finally:
-        if previous is not None:
-            signal.signal(signal.SIGTERM, previous)
+        for signum, handler in previous.items():
+            signal.signal(signum, handler)
     if show_progress and sys.stderr.isatty():
         print(file=sys.stderr)
     print(summary.format())

@@ -3,6 +3,7 @@ from __future__ import annotations
 import argparse
 import ast
 import json
+import signal
 import socket
 import subprocess
 import sys
@@ -160,3 +161,35 @@ def test_simulator_imports_only_stdlib_httpx_zeep_and_lxml() -> None:
                 if top not in sys.stdlib_module_names and top not in ALLOWED_THIRD_PARTY:
                     offenders.append(f"{source.name}: {name}")
     assert offenders == []
+
+
+def test_ctrl_c_stops_cleanly_with_the_summary() -> None:
+    port = _closed_port()
+    process = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "kassa_server.simulator",
+            "--server",
+            f"127.0.0.1:{port}",
+            "--base",
+            "kassa",
+            "--user",
+            "u",
+            "--password",
+            "p",
+            "--no-state",
+            "--interval",
+            "600",
+        ],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    assert process.stderr is not None
+    process.stderr.readline()  # the first progress line: the fleet is running and waiting for its next cycle
+    process.send_signal(signal.SIGINT)
+    out, _ = process.communicate(timeout=60)
+    assert "(interrupted)" in out
+    assert "cycles: 0 ok, 1 failed" in out
+    assert process.returncode == 1  # the unreachable server is an error
