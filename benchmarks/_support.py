@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
+import json
 import os
 import platform
 import resource
@@ -415,32 +416,26 @@ def build_floor_message(path: Path, shape: MessageShape) -> int:
     return path.stat().st_size
 
 
-def floor_in_subprocess(shape: MessageShape) -> tuple[float, float]:
-    """Run the floor in a fresh interpreter (so its peak RSS is its own): (seconds, peak RSS MB)."""
+def floor_in_subprocess(shape: MessageShape) -> tuple[float, float, float]:
+    """Run the floor in a fresh interpreter (so its peak RSS is its own): (seconds, CPU seconds, peak RSS MB)."""
     code = (
-        "import sys, time, json, pathlib, tempfile; sys.path.insert(0, sys.argv[1]);"
+        "import sys, time, json, pathlib, tempfile, resource; sys.path.insert(0, sys.argv[1]);"
         "import _support as s;"
         "shape = s.MessageShape(*map(int, sys.argv[2:5]));"
-        "t = time.perf_counter();"
+        "cpu = lambda: sum(resource.getrusage(resource.RUSAGE_SELF)[:2]);"
+        "t, c = time.perf_counter(), cpu();"
         "d = tempfile.mkdtemp(); s.build_floor_message(pathlib.Path(d) / 'floor.zip', shape);"
-        "print(json.dumps([time.perf_counter() - t, s.peak_mb_self()]))"
+        "print(json.dumps([time.perf_counter() - t, cpu() - c, s.peak_mb_self()]))"
     )
+    here = str(Path(__file__).parent)
     done = subprocess.run(
-        [
-            sys.executable,
-            "-c",
-            code,
-            str(Path(__file__).parent),
-            str(shape.elements),
-            str(shape.objects),
-            str(shape.xml_bytes),
-        ],
+        [sys.executable, "-c", code, here, str(shape.elements), str(shape.objects), str(shape.xml_bytes)],
         capture_output=True,
         text=True,
         check=True,
     )
-    seconds, rss = (float(x) for x in done.stdout.strip().splitlines()[-1].strip("[]").split(","))
-    return seconds, rss
+    seconds, cpu, rss = json.loads(done.stdout.strip().splitlines()[-1])
+    return float(seconds), float(cpu), float(rss)
 
 
 # --- the floor of the transport: a bare starlette endpoint ---------------------------------------------------------

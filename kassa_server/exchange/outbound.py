@@ -13,7 +13,7 @@ import logging
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
-from typing import BinaryIO
+from typing import BinaryIO, cast
 
 from sqlalchemy import and_, or_, select
 from sqlalchemy.orm import Session, selectinload
@@ -47,6 +47,20 @@ log = logging.getLogger(__name__)
 PRICE_ROWS_PER_DOCUMENT = 1000
 """Prices travel in ``УстановкаЦенНоменклатуры`` documents of at most this many rows, so memory stays flat."""
 STREAM_BATCH = 1000
+
+_PRODUCT_KEY = (Product.ref, Product.name, Product.full_name, Product.code, Product.article)
+"""The columns ``mapping.item_key`` reads. Goods, barcodes and prices are streamed as plain rows of the columns the
+mapping reads, not as ORM objects: a first message of 100k goods would otherwise build 300k instances."""
+_PRODUCT_COLUMNS = (
+    *_PRODUCT_KEY,
+    Product.kind,
+    Product.unit_id,
+    Product.group_id,
+    Product.vat_rate,
+    Product.weighed,
+    Product.marked,
+)
+"""The columns ``mapping.item`` reads."""
 
 SENDS: tuple[str, ...] = (
     "Справочник.Организации",
@@ -252,19 +266,19 @@ class _Body:
 
     def _items(self) -> Iterator[ed.FormatObject]:
         query = (
-            select(Product)
+            select(*_PRODUCT_COLUMNS)
             .where(
                 Product.infobase_id == self.infobase.id, Product.deleted.is_(False), self.changed(Product.change_seq)
             )
             .order_by(Product.id)
             .execution_options(yield_per=STREAM_BATCH)
         )
-        for product in self.session.scalars(query):
-            yield mapping.item(product, self.units, self.groups)
+        for row in self.session.execute(query):
+            yield mapping.item(cast(Product, row), self.units, self.groups)  # the row has every column item() reads
 
     def _barcodes(self) -> Iterator[ed.FormatObject]:
         query = (
-            select(Barcode, Product)
+            select(Barcode.value, *_PRODUCT_KEY)
             .join(Product, Barcode.product_id == Product.id)
             .where(
                 Barcode.infobase_id == self.infobase.id, Product.deleted.is_(False), self.changed(Barcode.change_seq)
@@ -272,8 +286,8 @@ class _Body:
             .order_by(Barcode.id)
             .execution_options(yield_per=STREAM_BATCH)
         )
-        for row, product in self.session.execute(query).tuples():
-            yield mapping.barcode(row, product)
+        for row in self.session.execute(query):  # value + the product's key columns
+            yield mapping.barcode(cast(Barcode, row), cast(Product, row))
 
     def _prices(self) -> Iterator[ed.FormatObject]:
         pt = self.register.price_type if self.register is not None else None
@@ -284,7 +298,7 @@ class _Body:
         if pt is None:
             return
         query = (
-            select(Price, Product)
+            select(Price.value, *_PRODUCT_KEY)
             .join(Product, Price.product_id == Product.id)
             .where(Price.price_type_id == pt.id, Product.deleted.is_(False), self.changed(Price.change_seq))
             .order_by(Price.id)
@@ -293,8 +307,8 @@ class _Body:
         batch: list[tuple[Price, Product]] = []
         chunk = 0
         when = dt.datetime.now().replace(microsecond=0)
-        for price, product in self.session.execute(query).tuples():
-            batch.append((price, product))
+        for row in self.session.execute(query):  # value + the product's key columns
+            batch.append((cast(Price, row), cast(Product, row)))
             if len(batch) == PRICE_ROWS_PER_DOCUMENT:
                 yield mapping.price_list(pt, batch, ref=self._price_ref(pt, chunk), when=when)
                 batch, chunk = [], chunk + 1
