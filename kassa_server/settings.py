@@ -52,6 +52,9 @@ class ProtocolOptions:
     """Second field of the connection QR: ``factory_number`` or ``node_code`` (mobile-kassa.md §2.2)."""
     qr_login_encoding: str = "base64"
     """Third field of the connection QR: ``base64`` or ``plain`` (mobile-kassa.md §2.2)."""
+    acknowledgement_mode: str = "message"
+    """``message``: the device's ``ReceivedNo`` acknowledges (SSL semantics); ``transport``: a confirmed download
+    (``ConfirmGettingFile``/``ReleaseFile``) acknowledges it; ``none``: never, resend all (enterprisedata.md §4.3)."""
     strict_format: bool = False
     """Reject a whole incoming message on the first invalid object instead of skipping that object."""
 

@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from kassa_server.errors import DatabaseUnavailable
 from kassa_server.exchange.devices import find_node
 from kassa_server.exchange.errors import MessageRejected, NodeMarkedForDeletion, NodeNotFound, UnknownExchangePlan
-from kassa_server.exchange.inbound import apply_inbound
+from kassa_server.exchange.inbound import acknowledge, apply_inbound
 from kassa_server.exchange.interface import FormatObjectSupport, ImportOutcome, InfobaseParameters
 from kassa_server.exchange.outbound import RECEIVES, SENDS, write_outbound
 from kassa_server.models import ExchangeNode, Infobase
@@ -129,8 +129,14 @@ class DatabaseExchangeGateway:
             node.acked_seq = 0
 
     def delivery_confirmed(self, infobase: str, plan: str, node_code: str) -> None:
-        """Transport-level only: acknowledges nothing under SSL semantics (enterprisedata.md §4.2)."""
-        log.debug("node %s confirmed delivery of a download", node_code)
+        """Transport-level only: acknowledges nothing under SSL semantics (enterprisedata.md §4.2), unless the
+        acknowledgement mode is ``transport``: then the last message sent counts as delivered."""
+        if self.options.acknowledgement_mode != "transport":
+            log.debug("node %s confirmed delivery of a download", node_code)
+            return
+        with self._transaction() as session:
+            node = self._node(session, self._infobase(session, infobase), plan, node_code, lock=True)
+            acknowledge(session, node, node.sent_no)
 
 
 def _node_code_from_settings(settings_xml: str) -> str | None:

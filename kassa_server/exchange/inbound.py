@@ -32,6 +32,7 @@ from kassa_server.models import (
     Infobase,
     MarkingCode,
     NodeMessage,
+    OrderLine,
     Product,
     RawObject,
     Receipt,
@@ -95,10 +96,12 @@ def apply_inbound(
         return result
     if decision.clamped:
         result.warnings.append(f"ReceivedNo {header.received_no} is beyond our last message {node.sent_no}")
-    if decision.acknowledged_no is not None:
+    if decision.acknowledged_no is not None and options.acknowledgement_mode == "message":
         acknowledge(session, node, decision.acknowledged_no)
+    elif header.received_no is None and decision.disposition is Disposition.ACCEPT:
+        log.info("node %s sent message %s without ReceivedNo", node.code, header.message_no)
 
-    applier = _Applier(session, infobase, node, header.format_version, result)
+    applier = _Applier(session, infobase, node, header.format_version, result, _peer_sends(header))
     try:
         for obj in reader:
             applier.apply(obj)
@@ -142,6 +145,18 @@ def _check_identity(
         raise MessageRejected(f"Не найден узел обмена: {'; '.join(problems)}")
 
 
+def _peer_sends(header: ed.Header) -> set[str] | None:
+    """Types the device declared in ``Sending`` for this version; None = it declared nothing (everything)."""
+    if header.available_object_types is None:
+        return None
+    declared = set()
+    for item in header.available_object_types:
+        sending = (item.sending or "").strip()
+        if sending == "*" or header.format_version in {v.strip() for v in sending.split(",")}:
+            declared.add(item.name)
+    return declared
+
+
 def _remember_peer(node: ExchangeNode, header: ed.Header, options: ProtocolOptions, plan: str) -> None:
     """Store the device's versions and object types and renegotiate the version, on every header (§8)."""
     if header.available_versions:
@@ -161,8 +176,18 @@ def _remember_peer(node: ExchangeNode, header: ed.Header, options: ProtocolOptio
 
 
 class _Applier:
-    def __init__(self, session: Session, infobase: Infobase, node: ExchangeNode, version: str, result: InboundResult):
+    def __init__(
+        self,
+        session: Session,
+        infobase: Infobase,
+        node: ExchangeNode,
+        version: str,
+        result: InboundResult,
+        peer_sends: set[str] | None = None,
+    ) -> None:
         self.session = session
+        self.peer_sends = peer_sends
+        self.undeclared: set[str] = set()
         self.infobase = infobase
         self.node = node
         self.version = version
@@ -179,6 +204,11 @@ class _Applier:
         self.result.applied[what] = self.result.applied.get(what, 0) + 1
 
     def apply(self, obj: object) -> None:
+        wire_name = getattr(type(obj), "wire_name", None)
+        declared = self.peer_sends is None or wire_name in self.peer_sends or wire_name == "УдалениеОбъекта"
+        if wire_name and not declared and wire_name not in self.undeclared:  # imported anyway, logged (§7 [I])
+            self.undeclared.add(wire_name)
+            log.info("node %s sent %s, which its AvailableObjectTypes does not declare", self.node.code, wire_name)
         handler = {
             ed.Receipt: self.receipt,
             ed.ShiftOpening: self.shift_opening,
@@ -186,6 +216,7 @@ class _Applier:
             ed.CashDeposit: self.cash_operation,
             ed.CashWithdrawal: self.cash_operation,
             ed.RetailReport: self.retail_report,
+            ed.CustomerOrder: self.customer_order,
             ed.OrderState: self.order_state,
             ed.OrderPaymentState: self.order_payment_state,
             ed.OrderShipmentState: self.order_shipment_state,
@@ -375,6 +406,61 @@ class _Applier:
 
     # --- orders and catalogue ------------------------------------------------------------------------------------
 
+    def customer_order(self, obj: ed.CustomerOrder) -> None:
+        """An order made on the device joins the back office; for a known order the back office's version wins."""
+        if obj.ref is None:
+            raise MessageRejected("Документ.ЗаказКлиента without Ссылка")
+        if self.order_by_ref(obj.ref) is not None:
+            self.count("orders_known")
+            return
+        if self.register is None:
+            self.keep_raw(obj.wire_name, str(obj.ref), _describe(obj), "no register to take the organization from")
+            return
+        party = None
+        if obj.counterparty is not None and obj.counterparty.ref is not None:
+            self.counterparty(obj.counterparty)
+            self.session.flush()
+            party = self.session.scalar(
+                select(Counterparty).where(
+                    Counterparty.infobase_id == self.infobase.id, Counterparty.ref == obj.counterparty.ref
+                )
+            )
+        order = CustomerOrder(
+            infobase_id=self.infobase.id,
+            ref=obj.ref,
+            number=(obj.number or str(obj.ref))[:50],
+            date=obj.date or dt.datetime.now().replace(microsecond=0),
+            organization_id=self.register.organization_id,
+            counterparty_id=party.id if party else None,
+            store_id=self.register.store_id,
+            cash_register_id=self.register.id,
+            amount=obj.amount if obj.amount is not None else ZERO,
+        )
+        skipped = 0
+        for number, row in enumerate(obj.goods, start=1):
+            item = row.goods.item if row.goods is not None else None
+            product = self.product_by_ref(item.ref if item else None)
+            if product is None:
+                skipped += 1
+                continue
+            order.lines.append(
+                OrderLine(
+                    line_no=row.line_no or number,
+                    product_id=product.id,
+                    quantity=row.quantity if row.quantity is not None else Decimal(0),
+                    price=row.price if row.price is not None else ZERO,
+                    amount=row.amount if row.amount is not None else ZERO,
+                    vat_rate=mapping.vat_rate(row.vat) or product.vat_rate,
+                    vat_amount=row.vat_amount if row.vat_amount is not None else ZERO,
+                )
+            )
+        if skipped:
+            self.result.warnings.append(
+                f"Документ.ЗаказКлиента {obj.ref}: {skipped} line(s) with unknown goods skipped"
+            )
+        self.session.add(order)
+        self.count("orders")
+
     def order_state(self, obj: ed.OrderState) -> None:
         order = self.order_by_ref(obj.order.ref if obj.order else None)
         if order is None:
@@ -409,10 +495,10 @@ class _Applier:
         if party is None:
             party = Counterparty(infobase_id=self.infobase.id, ref=obj.ref, name=obj.name or "")
             self.session.add(party)
-        party.name = (obj.name or party.name)[:150]
-        party.full_name = obj.full_name or party.full_name
-        party.inn = (obj.inn or party.inn)[:12]
-        party.kpp = (obj.kpp or party.kpp)[:9]
+        party.name = (obj.name or party.name or "")[:150]
+        party.full_name = obj.full_name or party.full_name or party.name
+        party.inn = (obj.inn or party.inn or "")[:12]
+        party.kpp = (obj.kpp or party.kpp or "")[:9]
         self.count("counterparties")
 
     def item(self, obj: ed.Item) -> None:

@@ -312,3 +312,53 @@ def test_auto_created_nodes_when_configured(db_url: str) -> None:
     gateway.export_message("kassa", dm.PLAN, "brand-new", out)
     assert ed.read_message(io.BytesIO(out.getvalue())).header.to_code == "brand-new"
     engine.dispose()
+
+
+def test_an_order_made_on_the_device_joins_the_back_office_once(shop: Shop) -> None:
+    register = _register_key(shop)
+    milk = _item_key(shop, "Молоко 3,2% 1 л")
+    order = ed.CustomerOrder(
+        ref=uuid.uuid4(),
+        number="МК-1",
+        date=dm.header("1.21", from_code=NODE, to_code=None, message_no=1, received_no=0).creation_date,
+        organization=register.organization,
+        currency=ed.Currency(code="643", name="руб."),
+        amount=Decimal("179.80"),
+        counterparty=ed.Counterparty(ref=uuid.uuid4(), name="Новый покупатель", legal_form=ed.LegalForm.INDIVIDUAL),
+        goods=[
+            ed.OrderGoodsRow(
+                line_no=1,
+                goods=ed.GoodsData(item=milk),
+                quantity=Decimal(2),
+                price=Decimal("89.90"),
+                amount=Decimal("179.80"),
+            )
+        ],
+    )
+    for number in (1, 2):  # the second message carries the same order again: known by Ссылка, not duplicated
+        shop.upload(dm.header("1.21", from_code=NODE, to_code=shop.own_code, message_no=number, received_no=0), [order])
+    with shop.sessions() as session:
+        made = session.scalars(select(CustomerOrder).where(CustomerOrder.ref == order.ref)).one()
+        assert (made.number, made.amount, made.counterparty.name) == ("МК-1", Decimal("179.80"), "Новый покупатель")
+        assert [(line.quantity, line.product.name) for line in made.lines] == [(Decimal(2), "Молоко 3,2% 1 л")]
+        assert made.cash_register.factory_number == NODE
+
+
+@pytest.mark.parametrize("mode", ["transport", "none"])
+def test_acknowledgement_modes(db_url: str, mode: str) -> None:
+    engine = make_engine(db_url)
+    sessions = make_sessionmaker(engine)
+    with sessions.begin() as session:
+        seed_demo(session)
+        own = session.scalars(select(Infobase)).one().node_code
+    gateway = DatabaseExchangeGateway(
+        sessions, Settings(database_url=db_url, protocol=ProtocolOptions(acknowledgement_mode=mode))
+    )
+    shop = Shop(sessions, gateway, own)
+    shop.download_objects()
+    gateway.delivery_confirmed("kassa", dm.PLAN, NODE)
+    shop.upload(dm.header("1.8", from_code=NODE, to_code=own, message_no=1, received_no=1))
+    _, objects = shop.download_objects()
+    # transport: the confirmed download counts as delivered; none: everything is sent again, whatever the device says
+    assert (len(objects) == 0) is (mode == "transport")
+    engine.dispose()
