@@ -3,6 +3,7 @@
 Usage: python benchmarks/bench_fleet.py [--devices 100] [--duration 60] [--service ede|exchange|both]
        [--receipts 3] [--search-max 128] [--search-duration 20] [--no-search] [--floor-duration 15]
        [--goods 0] [--workers 1] [--database-url postgresql+psycopg://postgres@127.0.0.1:54329/postgres]
+       [--profile FILE]
 
 1. Seeds a fresh database with the demo shop (54 goods, orders for the demo register) plus ``--goods`` extra goods,
    and registers a pool of devices (max of ``--devices`` and ``--search-max``); starts the server as its own
@@ -10,6 +11,8 @@ Usage: python benchmarks/bench_fleet.py [--devices 100] [--duration 60] [--servi
 2. Floor: the server's own WSDL and ``Ping`` answer are captured, then served by a bare starlette app under uvicorn
    (a separate process too); ``--devices`` threads call ``Ping`` on it back to back through the simulator's SOAP
    client (zeep + requests, one session per device, the WSDL parsed once): requests/s of the transport floor.
+   The same load on the real server's ``Ping`` shows what the full stack costs per call (infobase look-up, auth,
+   spyne, the call journal) before any exchange work.
 3. Warm-up (untimed): every device of the pool makes its first sync (the whole catalogue).
 4. The run: ``--devices`` devices of the simulator's ``Fleet`` each trade (open a shift, ``--receipts`` sales, now
    and then a return or an order's payment, a shift close every 5 cycles) and sync, back to back, for
@@ -225,6 +228,7 @@ def main() -> int:
     parser.add_argument("--goods", type=int, default=0, help="extra goods beside the demo shop's 54")
     parser.add_argument("--workers", type=int, default=1, help="server worker processes")
     parser.add_argument("--database-url", default=None, help="a PostgreSQL cluster URL; default: a SQLite file")
+    parser.add_argument("--profile", type=Path, default=None, help="run the server under py-spy into FILE (raw)")
     options = parser.parse_args()
     pool = max(options.devices, 0 if options.no_search else options.search_max)
     print(s.machine())
@@ -237,7 +241,7 @@ def main() -> int:
         with s.fresh_database(options.database_url, tmp) as url:
             shop = s.seed_shop(url, goods=options.goods, devices=pool, demo=True)
             print(f"database: {url.split('@')[-1]}; demo shop + {options.goods} goods, {pool} devices registered")
-            with s.ServerProcess(url, tmp, workers=options.workers) as server:
+            with s.ServerProcess(url, tmp, workers=options.workers, profile=options.profile) as server:
                 wsdl, answer = capture_ping(server.base_url)
                 floor_server = s.FloorServer(wsdl, answer, tmp)
                 try:
@@ -247,12 +251,18 @@ def main() -> int:
                     floor.server_cpu = floor_server.cpu_seconds() - floor_cpu0
                 finally:
                     floor_server.stop()
-                print(
-                    f"floor: bare starlette Ping, {options.devices} threads: {floor.rate:.0f} requests/s, "
-                    f"p95 {floor.latency.p95 * 1000:.0f} ms, errors {floor.errors}; CPU s: server "
-                    f"{floor.server_cpu:.0f}, client {floor.client_cpu:.0f} in {floor.elapsed:.0f} s",
-                    flush=True,
-                )
+                cpu0 = server.cpu_seconds()
+                pings = run_floor(server.base_url, options.devices, options.floor_duration, shop.factory_numbers)
+                pings.server_cpu = server.cpu_seconds() - cpu0
+                for label, result in (("floor: bare starlette", floor), ("kassa-server", pings)):
+                    print(
+                        f"{label} Ping, {options.devices} threads: {result.rate:.0f} requests/s, "
+                        f"p95 {result.latency.p95 * 1000:.0f} ms, errors {result.errors}; CPU s: server "
+                        f"{result.server_cpu:.1f}, client {result.client_cpu:.1f} in {result.elapsed:.0f} s "
+                        f"({result.server_cpu / max(result.requests, 1) * 1000:.2f} ms server CPU per request)",
+                        flush=True,
+                    )
+                errors += floor.errors + pings.errors
 
                 def build(n: int) -> list[DeviceConfig]:
                     return configs(server.base_url, shop, n, options.service, options.receipts, state_dir)
