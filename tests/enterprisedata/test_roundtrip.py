@@ -31,8 +31,9 @@ from kassa_server.enterprisedata.schema import type_graph, validator
 
 def header(version: str | None) -> Header:
     return Header(
-        format_version=version, creation_date=datetime(2025, 3, 1, 15, 25, 3), exchange_plan="СинхронизацияДанныхЧерезУниверсальныйФормат",
-        to_code="0000000001012345", from_code="b7e2f0c4", message_no=29, received_no=31,
+        format_version=version, creation_date=datetime(2025, 3, 1, 15, 25, 3),
+        exchange_plan="СинхронизацияДанныхЧерезУниверсальныйФормат", to_code="0000000001012345",
+        from_code="b7e2f0c4", message_no=29, received_no=31,
         available_versions=list(SUPPORTED_VERSIONS),
         available_object_types=[ObjectTypeSupport("Справочник.Номенклатура", "*", "*")], prefix="КС",
     )  # fmt: skip
@@ -68,9 +69,13 @@ def project(obj: Any, version: str, ctype: Any = None, key_only: bool = False) -
                 changes[f.name] = [project(v, version, node.complex, node.key_only) for v in value]
             elif value is not None:
                 changes[f.name] = project(value, version, node.complex, node.key_only)
-        elif node.kind == "scalar" and value is not None and node.simple.enumeration is not None:
-            if str(getattr(value, "value", value)) not in node.simple.enumeration:
-                changes[f.name] = None
+        elif (
+            node.kind == "scalar"
+            and value is not None
+            and node.simple.enumeration is not None
+            and str(getattr(value, "value", value)) not in node.simple.enumeration
+        ):
+            changes[f.name] = None
     return dataclasses.replace(obj, **changes)
 
 
@@ -160,7 +165,8 @@ texts = st.text(st.characters(codec="utf-8", exclude_categories=("Cs", "Cc")), m
 )
 items = st.builds(
     Item, ref=st.uuids(version=4), name=texts, code=st.none() | texts, article=st.none() | texts,
-    description=st.none() | texts, unit=st.just(UNIT), item_type=st.sampled_from([t for t in type(ITEM.item_type) if t.value != "Набор"]),  # Набор only from 1.16
+    description=st.none() | texts, unit=st.just(UNIT),
+    item_type=st.sampled_from([t for t in type(ITEM.item_type) if t.value != "Набор"]),  # Набор only from 1.16
     weighed=st.none() | st.booleans(), marked=st.none() | st.booleans(),
 )  # fmt: skip
 
@@ -170,7 +176,8 @@ items = st.builds(
 def test_property_model_xml_model_preserves_fields(item: Item, amount: Decimal, number: str, version: str) -> None:
     receipt = dataclasses.replace(
         SALE, receipt_number=number, operation=dataclasses.replace(SALE.operation, amount=amount),
-        sales=[dataclasses.replace(SALE.sales[0], amount=amount, goods=dataclasses.replace(SALE.sales[0].goods, item=item))],
+        sales=[dataclasses.replace(SALE.sales[0], amount=amount,
+                                   goods=dataclasses.replace(SALE.sales[0].goods, item=item))],
     )  # fmt: skip
     _, got = roundtrip([item, receipt], version)
     assert got == [project(item, version), project(receipt, version)]
