@@ -406,18 +406,19 @@ class TextEmitter:
                     simple = node.simple
                     assert simple is not None
                     item_type = type(item)
+                    safe = item_type in _SAFE_FORMATS
                     if item_type is str:
-                        text = escape_text(item)
-                    elif item_type in _SAFE_FORMATS:
+                        text = item
+                    elif safe:
                         text = _SAFE_FORMATS[item_type](item)
                     else:
-                        text = escape_text(format_scalar(item, simple))
+                        text = format_scalar(item, simple)
                     if simple.enumeration is not None and text not in simple.enumeration:
                         log.info("%s/%s: %r is not a value of version %s, omitted", path, node.element.name, text,
                                  self.version)  # fmt: skip
                         continue
                     out.append(node.open)
-                    out.append(text)
+                    out.append(text if safe else escape_text(text))
                     out.append(node.close)
                 elif kind == "object":
                     cls = type(item)
