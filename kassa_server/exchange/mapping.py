@@ -166,26 +166,33 @@ def item(product: Product, units: dict[int, Unit], groups: dict[int, ProductGrou
     )
 
 
-def item_key(product: Product) -> ed.Item:
-    """The reference form of a product: only what its key block carries."""
+def item_key(product: Product, groups: dict[int, ProductGroup]) -> ed.Item:
+    """The reference form of a product: its whole key block as the item itself carries it (enterprisedata.md §10)."""
+    group = groups.get(product.group_id) if product.group_id is not None else None
     return ed.Item(
         ref=product.ref,
         name=product.name,
         full_name=product.full_name or product.name,
         code=product.code or None,
         article=product.article or None,
+        group=item_group(group, groups) if group is not None else None,
     )
 
 
-def barcode(row: Barcode, product: Product) -> ed.Barcode:
+def barcode(row: Barcode, product: Product, groups: dict[int, ProductGroup]) -> ed.Barcode:
     return ed.Barcode(
         barcode=row.value,
-        records=[ed.BarcodeRecord(goods=ed.GoodsData(item=item_key(product)))],
+        records=[ed.BarcodeRecord(goods=ed.GoodsData(item=item_key(product, groups)))],
     )
 
 
 def price_list(
-    pt: PriceType, prices: Iterable[tuple[Price, Product]], *, ref: uuid.UUID, when: dt.datetime
+    pt: PriceType,
+    prices: Iterable[tuple[Price, Product]],
+    groups: dict[int, ProductGroup],
+    *,
+    ref: uuid.UUID,
+    when: dt.datetime,
 ) -> ed.PriceList:
     return ed.PriceList(
         ref=ref,
@@ -193,7 +200,7 @@ def price_list(
         number=str(ref)[:8],
         price_type=price_type(pt),
         rows=[
-            ed.PriceRow(line_no=n, goods=ed.GoodsData(item=item_key(product)), price=price.value)
+            ed.PriceRow(line_no=n, goods=ed.GoodsData(item=item_key(product, groups)), price=price.value)
             for n, (price, product) in enumerate(prices, start=1)
         ],
     )
@@ -214,14 +221,14 @@ def person(user: User) -> ed.Person:
     return ed.Person(ref=user.ref, full_name=user.full_name or user.login)
 
 
-def customer_order(order: CustomerOrder) -> ed.CustomerOrder:
+def customer_order(order: CustomerOrder, groups: dict[int, ProductGroup]) -> ed.CustomerOrder:
     goods, services = [], []
     for line in order.lines:
         if line.product.kind == ProductKind.SERVICE:
             services.append(
                 ed.OrderServiceRow(
                     line_no=line.line_no,
-                    item=item_key(line.product),
+                    item=item_key(line.product, groups),
                     quantity=line.quantity,
                     amount=line.amount,
                     price=line.price,
@@ -233,7 +240,7 @@ def customer_order(order: CustomerOrder) -> ed.CustomerOrder:
             goods.append(
                 ed.OrderGoodsRow(
                     line_no=line.line_no,
-                    goods=ed.GoodsData(item=item_key(line.product)),
+                    goods=ed.GoodsData(item=item_key(line.product, groups)),
                     unit=unit(line.product.unit) if line.product.unit else None,
                     quantity=line.quantity,
                     amount=line.amount,

@@ -48,14 +48,13 @@ PRICE_ROWS_PER_DOCUMENT = 1000
 """Prices travel in ``УстановкаЦенНоменклатуры`` documents of at most this many rows, so memory stays flat."""
 STREAM_BATCH = 1000
 
-_PRODUCT_KEY = (Product.ref, Product.name, Product.full_name, Product.code, Product.article)
+_PRODUCT_KEY = (Product.ref, Product.name, Product.full_name, Product.code, Product.article, Product.group_id)
 """The columns ``mapping.item_key`` reads. Goods, barcodes and prices are streamed as plain rows of the columns the
 mapping reads, not as ORM objects: a first message of 100k goods would otherwise build 300k instances."""
 _PRODUCT_COLUMNS = (
     *_PRODUCT_KEY,
     Product.kind,
     Product.unit_id,
-    Product.group_id,
     Product.vat_rate,
     Product.weighed,
     Product.marked,
@@ -287,7 +286,7 @@ class _Body:
             .execution_options(yield_per=STREAM_BATCH)
         )
         for row in self.session.execute(query):  # value + the product's key columns
-            yield mapping.barcode(cast(Barcode, row), cast(Product, row))
+            yield mapping.barcode(cast(Barcode, row), cast(Product, row), self.groups)
 
     def _prices(self) -> Iterator[ed.FormatObject]:
         pt = self.register.price_type if self.register is not None else None
@@ -310,10 +309,10 @@ class _Body:
         for row in self.session.execute(query):  # value + the product's key columns
             batch.append((cast(Price, row), cast(Product, row)))
             if len(batch) == PRICE_ROWS_PER_DOCUMENT:
-                yield mapping.price_list(pt, batch, ref=self._price_ref(pt, chunk), when=when)
+                yield mapping.price_list(pt, batch, self.groups, ref=self._price_ref(pt, chunk), when=when)
                 batch, chunk = [], chunk + 1
         if batch:
-            yield mapping.price_list(pt, batch, ref=self._price_ref(pt, chunk), when=when)
+            yield mapping.price_list(pt, batch, self.groups, ref=self._price_ref(pt, chunk), when=when)
 
     def _price_ref(self, pt: PriceType, chunk: int) -> uuid.UUID:
         # deterministic per (node, watermark, chunk): a re-sent document keeps its Ссылка
@@ -347,7 +346,7 @@ class _Body:
             if in_filter:
                 if order.counterparty is not None:
                     yield mapping.counterparty(order.counterparty)
-                yield mapping.customer_order(order)
+                yield mapping.customer_order(order, self.groups)
                 yield mapping.order_state(order)
                 if order.id not in holding:
                     self.session.add(NodeOrder(node_id=self.node.id, order_id=order.id))

@@ -110,6 +110,14 @@ def test_first_download_carries_the_whole_shop_in_dependency_order(shop: Shop) -
     assert order_of["Organization"] < order_of["CashRegister"] < order_of["Item"]
     assert order_of["Unit"] < order_of["Item"] < order_of["Barcode"] < order_of["PriceList"]
     assert order_of["Counterparty"] < order_of["CustomerOrder"] < order_of["OrderState"]
+    # references carry the target's whole key block, as the target itself does (enterprisedata.md §10)
+    items = {o.ref: o for o in objects if isinstance(o, ed.Item)}
+    for barcode in (o for o in objects if isinstance(o, ed.Barcode)):
+        ref_key = barcode.records[0].goods.item
+        full = items[ref_key.ref]
+        assert (ref_key.name, ref_key.code, ref_key.article) == (full.name, full.code, full.article)
+        assert ref_key.group is not None and ref_key.group.ref == full.group.ref
+        assert ref_key.group.parent == full.group.parent
     groups = [o for o in objects if isinstance(o, ed.ItemGroup)]
     seen: set[uuid.UUID | None] = set()
     for group in groups:
