@@ -116,6 +116,7 @@ def build_parser() -> argparse.ArgumentParser:
         sub.set_defaults(handler=handler)
 
     _add_device_commands(commands)
+    _add_report_commands(commands)
     _add_simulate_command(commands)
     return parser
 
@@ -139,6 +140,20 @@ def _add_device_commands(commands: argparse._SubParsersAction) -> None:  # type:
     qr.add_argument("--png", default=None, help="write the QR code as PNG")
     qr.add_argument("--svg", default=None, help="write the QR code as SVG")
     qr.set_defaults(handler=cmd_device_qr)
+
+
+def _add_report_commands(commands: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+    journal = commands.add_parser("journal", help="the SOAP calls clients made (oldest first)")
+    journal.add_argument("--infobase", required=True)
+    journal.add_argument("--limit", type=int, default=100, help="the last N calls (default 100)")
+    journal.add_argument("--bodies", action="store_true", help="include request and response bodies")
+    journal.add_argument("--json", action="store_true", help="JSON for scripts and CI assertions")
+    journal.set_defaults(handler=cmd_journal)
+    receipts = commands.add_parser("receipts", help="the receipts devices sent")
+    receipts.add_argument("--infobase", required=True)
+    receipts.add_argument("--device", default=None, help="only this factory number")
+    receipts.add_argument("--json", action="store_true", help="JSON for scripts and CI assertions")
+    receipts.set_defaults(handler=cmd_receipts)
 
 
 def _add_simulate_command(commands: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
@@ -330,19 +345,23 @@ def cmd_serve(settings: Settings, args: argparse.Namespace) -> int:
     return 0
 
 
-def _device_handler(name: str) -> Callable[[Settings, argparse.Namespace], int]:
+def _admin_handler(module: str, name: str) -> Callable[[Settings, argparse.Namespace], int]:
+    """A handler that runs ``kassa_server.admin.<module>.<name>(session, settings, args)`` in one transaction."""
+
     def handler(settings: Settings, args: argparse.Namespace) -> int:
-        from kassa_server.admin import devices
+        import importlib
 
         with _session(settings) as session:
-            return int(getattr(devices, name)(session, settings, args))
+            return int(getattr(importlib.import_module(f"kassa_server.admin.{module}"), name)(session, settings, args))
 
     return handler
 
 
-cmd_device_add = _device_handler("cli_add")
-cmd_device_list = _device_handler("cli_list")
-cmd_device_qr = _device_handler("cli_qr")
+cmd_journal = _admin_handler("reports", "cli_journal")
+cmd_receipts = _admin_handler("reports", "cli_receipts")
+cmd_device_add = _admin_handler("devices", "cli_add")
+cmd_device_list = _admin_handler("devices", "cli_list")
+cmd_device_qr = _admin_handler("devices", "cli_qr")
 
 
 def cmd_simulate(settings: Settings, args: argparse.Namespace) -> int:

@@ -218,3 +218,46 @@ def test_a_device_lives_its_whole_life_over_http(shop: tuple[str, Any], service:
     their_orders = {o.ref for o in theirs if isinstance(o, ed.CustomerOrder)}
     assert moving_ref in their_orders and not mine & their_orders
     assert next(o for o in theirs if isinstance(o, ed.CashRegister)).registration_number == SECOND
+
+
+def test_ci_can_read_back_what_a_device_did(shop: tuple[str, Any], db_url: str) -> None:
+    """`kassa-server journal` and `kassa-server receipts` show the calls and receipts, as JSON for assertions."""
+    import json
+
+    from tests.test_cli import kassa
+
+    base_url, _sessions = shop
+    device = Device(base_url, "EnterpriseDataExchange_1_0_1_1", FIRST)
+    head, objects = _read(device.download())
+    register_key = next(o for o in objects if isinstance(o, ed.CashRegister))
+    milk = next(o for o in objects if isinstance(o, ed.Item) and o.name == "Молоко 3,2% 1 л")
+    key = ed.CashRegister(
+        ref=register_key.ref, name=register_key.name, organization=register_key.organization, registration_number=FIRST
+    )
+    receipt = dm.sale(key, ed.Item(ref=milk.ref, name=milk.name), amount="89.90", card=True)
+    device.upload(
+        _message(dm.header("1.21", from_code=FIRST, to_code=head.from_code, message_no=1, received_no=1), [receipt])
+    )
+
+    receipts = kassa(db_url, "receipts", "--infobase", "kassa", "--json")
+    assert receipts.returncode == 0, receipts.stderr
+    [row] = json.loads(receipts.stdout)
+    assert (row["ref"], row["register"], row["kind"], row["amount"], row["card"]) == (
+        str(receipt.ref),
+        FIRST,
+        "sale",
+        "89.90",
+        "89.90",
+    )
+    assert row["lines"] == [{"product": "Молоко 3,2% 1 л", "quantity": "1.000", "amount": "89.90"}]
+
+    journal = kassa(db_url, "journal", "--infobase", "kassa", "--json", "--bodies")
+    assert journal.returncode == 0, journal.stderr
+    calls = json.loads(journal.stdout)
+    operations = [c["operation"] for c in calls if c["service"] == "EnterpriseDataExchange_1_0_1_1"]
+    assert operations[:2] == ["PrepareDataForGetting", "PrepareDataActionResult"]
+    assert "PutData" in operations and all(c["login"] == DEMO_LOGIN for c in calls if c["operation"])
+    put = next(c for c in calls if c["operation"] == "PutData")
+    assert put["node"] == FIRST and put["outcome"] == "ok" and FIRST in put["request"]
+    text_out = kassa(db_url, "journal", "--infobase", "kassa", "--limit", "1")
+    assert len(text_out.stdout.splitlines()) == 1

@@ -1,0 +1,102 @@
+"""What clients did, for people and CI pipelines: the SOAP call journal and the receipts received, as text or JSON."""
+
+from __future__ import annotations
+
+import argparse
+import json
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session, selectinload
+
+from kassa_server.admin.infobases import get_infobase
+from kassa_server.models import CashRegister, Receipt, SoapCall
+from kassa_server.settings import Settings
+
+
+def journal_rows(session: Session, infobase: str, *, limit: int, bodies: bool) -> list[dict[str, Any]]:
+    calls = session.scalars(
+        select(SoapCall).where(SoapCall.infobase == infobase).order_by(SoapCall.id.desc()).limit(limit)
+    ).all()
+    rows = []
+    for call in reversed(calls):
+        row: dict[str, Any] = {
+            "at": call.at.isoformat(timespec="milliseconds"),
+            "login": call.login,
+            "service": call.service,
+            "operation": call.operation,
+            "node": call.node_code,
+            "soap": call.soap_version,
+            "http_status": call.http_status,
+            "outcome": call.outcome,
+            "message": call.message,
+            "duration_ms": call.duration_ms,
+        }
+        if bodies:
+            row["request"] = call.request_body
+            row["response"] = call.response_body
+        rows.append(row)
+    return rows
+
+
+def receipt_rows(session: Session, infobase_id: int, *, factory_number: str | None) -> list[dict[str, Any]]:
+    query = (
+        select(Receipt)
+        .join(CashRegister, Receipt.cash_register_id == CashRegister.id)
+        .where(Receipt.infobase_id == infobase_id)
+        .options(selectinload(Receipt.lines), selectinload(Receipt.payments), selectinload(Receipt.marking_codes))
+        .order_by(Receipt.date, Receipt.id)
+    )
+    if factory_number:
+        query = query.where(CashRegister.factory_number == factory_number)
+    return [
+        {
+            "ref": str(r.ref),
+            "kind": r.kind.value,
+            "date": r.date.isoformat(),
+            "register": r.cash_register.factory_number,
+            "shift": r.shift_number,
+            "number": r.fiscal_number,
+            "amount": f"{r.amount:f}",
+            "cash": f"{r.cash_amount:f}",
+            "card": f"{r.card_amount:f}",
+            "cashier": r.cashier,
+            "lines": [
+                {"product": line.product_name, "quantity": f"{line.quantity:f}", "amount": f"{line.amount:f}"}
+                for line in r.lines
+            ],
+            "marking_codes": [m.code for m in r.marking_codes],
+            "base": str(r.base_receipt_ref) if r.base_receipt_ref else None,
+        }
+        for r in session.scalars(query)
+    ]
+
+
+def cli_journal(session: Session, settings: Settings, args: argparse.Namespace) -> int:
+    infobase = get_infobase(session, args.infobase)
+    rows = journal_rows(session, infobase.name, limit=args.limit, bodies=args.bodies)
+    if args.json:
+        print(json.dumps(rows, ensure_ascii=False, indent=1))
+        return 0
+    for row in rows:
+        print(
+            f"{row['at']}\t{row['login']}\t{row['service']}.{row['operation']}\t{row['node'] or '-'}\t"
+            f"{row['http_status']}\t{row['outcome']}\t{row['duration_ms']} ms\t{row['message']}"
+        )
+        if args.bodies:
+            print(f"  request:  {row['request']}\n  response: {row['response']}")
+    return 0
+
+
+def cli_receipts(session: Session, settings: Settings, args: argparse.Namespace) -> int:
+    infobase = get_infobase(session, args.infobase)
+    rows = receipt_rows(session, infobase.id, factory_number=args.device)
+    if args.json:
+        print(json.dumps(rows, ensure_ascii=False, indent=1))
+        return 0
+    for row in rows:
+        print(
+            f"{row['date']}\t{row['register']}\tshift {row['shift']}\t{row['kind']}\t{row['amount']}\t"
+            f"cash {row['cash']}\tcard {row['card']}\t{len(row['lines'])} line(s)\t{row['ref']}"
+        )
+    return 0
