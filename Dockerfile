@@ -5,7 +5,6 @@ COPY kassa_server ./kassa_server
 COPY migrations ./migrations
 COPY xsd ./xsd
 RUN pip install --no-cache-dir ".[postgres]"
-ENV KASSA_HOST=0.0.0.0 KASSA_PORT=8080 KASSA_DATA_DIR=/data
-VOLUME /data
+ENV KASSA_HOST=0.0.0.0 KASSA_PORT=8080
 EXPOSE 8080
 CMD ["kassa-server", "serve", "--demo"]

@@ -249,7 +249,7 @@ def cmd_demo(settings: Settings, args: argparse.Namespace) -> int:
 
     with _session(settings) as session:
         name = args.infobase or DEMO_INFOBASE
-        public_url = args.public_url or f"http://{settings.host}:{settings.port}/{name}"
+        public_url = args.public_url or _local_url(settings, name)
         summary = seed_demo(session, name=name, public_url=public_url)
         _print_demo(settings, summary)
     return 0
@@ -260,7 +260,7 @@ def _print_demo(settings: Settings, summary: object) -> None:
 
     assert isinstance(summary, DemoSummary)
     base = summary.infobase.name
-    root = f"http://{settings.host}:{settings.port}/{base}"
+    root = _local_url(settings, base)
     print(f"demo infobase {base!r}: {summary.goods} goods, {summary.orders} orders")
     print(f"cash register «{summary.register.name}», factory number {summary.register.factory_number}")
     print(f"log in as {summary.login!r} with password {summary.password!r}")
@@ -322,7 +322,7 @@ def cmd_serve(settings: Settings, args: argparse.Namespace) -> int:
 
         with _session(settings, migrate=False) as session:
             if not demo_exists(session):
-                summary = seed_demo(session, public_url=f"http://{settings.host}:{settings.port}/kassa")
+                summary = seed_demo(session, public_url=_local_url(settings, "kassa"))
                 _print_demo(settings, summary)
             else:
                 print("demo infobase present; not seeding again")
@@ -368,6 +368,12 @@ def cmd_simulate(settings: Settings, args: argparse.Namespace) -> int:
     from kassa_server.simulator.cli import run
 
     return run(args)
+
+
+def _local_url(settings: Settings, base: str) -> str:
+    """Where this server answers for ``base`` on this machine (a wildcard listen address shown as loopback)."""
+    host = "127.0.0.1" if settings.host in {"0.0.0.0", "::", ""} else settings.host
+    return f"http://{host}:{settings.port}/{base}"
 
 
 def _safe_url(url: str) -> str:

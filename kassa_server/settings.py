@@ -38,8 +38,6 @@ class ProtocolOptions:
     initial_format_version: str = "1.8"
     """Version of downloads before the device has told its versions (mobile-kassa.md §5)."""
     supported_format_versions: tuple[str, ...] = ("1.7", "1.8", "1.10", "1.16", "1.17", "1.19", "1.20", "1.21")
-    default_exchange_plans: tuple[str, ...] = ("СинхронизацияДанныхЧерезУниверсальныйФормат",)
-    """Plans an infobase accepts unless it says otherwise; ``*`` accepts any (mobile-kassa.md §3)."""
     auto_create_nodes: bool = False
     """Create a node on first contact for an unknown code (mobile-kassa.md §4); test option."""
     strict_node_identity: bool = False
@@ -58,6 +56,18 @@ class ProtocolOptions:
     strict_format: bool = False
     """Reject a whole incoming message on the first invalid object instead of skipping that object."""
 
+    def __post_init__(self) -> None:
+        choices = {
+            "acknowledgement_mode": ("message", "transport", "none"),
+            "qr_node_field": ("factory_number", "node_code"),
+            "qr_login_encoding": ("base64", "plain"),
+        }
+        for name, allowed in choices.items():
+            if getattr(self, name) not in allowed:
+                raise ConfigError(f"{ENV_PREFIX}PROTOCOL_{name.upper()}: one of {', '.join(allowed)}")
+        if self.initial_format_version not in self.supported_format_versions:
+            raise ConfigError(f"{ENV_PREFIX}PROTOCOL_INITIAL_FORMAT_VERSION: not among the supported versions")
+
 
 @dataclass(frozen=True)
 class Settings:
@@ -69,8 +79,6 @@ class Settings:
     """Addresses whose ``X-Forwarded-*`` headers are believed when deriving the WSDL address."""
     debug: bool = False
     """Put Python tracebacks into SOAP Faults. Never in production."""
-    data_dir: str = "kassa-data"
-    """Where transferred files too large for the database are kept."""
     limits: Limits = field(default_factory=Limits)
     protocol: ProtocolOptions = field(default_factory=ProtocolOptions)
 

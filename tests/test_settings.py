@@ -32,7 +32,16 @@ def test_overrides_win_over_environment_when_given() -> None:
     assert Settings.from_env(env, database_url=None).database_url == "sqlite:///env.db"
 
 
-@pytest.mark.parametrize(("name", "value"), [("KASSA_PORT", "eighty"), ("KASSA_DEBUG", "maybe")])
+@pytest.mark.parametrize(
+    ("name", "value"),
+    [
+        ("KASSA_PORT", "eighty"),
+        ("KASSA_DEBUG", "maybe"),
+        ("KASSA_PROTOCOL_ACKNOWLEDGEMENT_MODE", "sometimes"),
+        ("KASSA_PROTOCOL_QR_NODE_FIELD", "uuid"),
+        ("KASSA_PROTOCOL_INITIAL_FORMAT_VERSION", "1.9"),
+    ],
+)
 def test_a_bad_value_names_the_variable(name: str, value: str) -> None:
     with pytest.raises(ConfigError, match=name):
         Settings.from_env({name: value})

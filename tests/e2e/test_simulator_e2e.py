@@ -42,7 +42,7 @@ def _kassa(db_url: str, *args: str) -> str:
 
 @pytest.fixture
 def server_port(db_url: str, tmp_path: Path) -> Iterator[int]:
-    settings = Settings(database_url=db_url, data_dir=str(tmp_path / "data"))
+    settings = Settings(database_url=db_url)
     config = uvicorn.Config(create_app(settings), host="127.0.0.1", port=0, log_level="warning")
     server = uvicorn.Server(config)
     thread = threading.Thread(target=server.run, daemon=True)

@@ -38,7 +38,7 @@ def server_process(
     make_infobase(db_url, "kassa", LOGIN, PASSWORD)
     workers = getattr(request, "param", 1)
     port = _free_port()
-    env = {**os.environ, "KASSA_DATABASE_URL": db_url, "KASSA_DATA_DIR": str(tmp_path)}
+    env = {**os.environ, "KASSA_DATABASE_URL": db_url}
     process = subprocess.Popen(
         [
             sys.executable,
