@@ -90,13 +90,7 @@ def find_node(session: Session, infobase: Infobase, code: str, *, for_update: bo
     node = session.scalar(query)
     if node is not None:
         return node
-    register = session.scalar(
-        select(CashRegister).where(
-            CashRegister.infobase_id == infobase.id,
-            CashRegister.factory_number == code,
-            CashRegister.kind == RegisterKind.MOBILE_KASSA,
-        )
-    )
+    register = _mobile_register(session, infobase, code)
     if register is None:
         return None
     node = ensure_node(session, register)
@@ -115,16 +109,20 @@ def list_devices(session: Session, infobase: Infobase) -> list[Device]:
 
 def get_device(session: Session, infobase: Infobase, factory_number: str) -> Device:
     factory_number = normalize_node_code(factory_number)
-    register = session.scalar(
+    register = _mobile_register(session, infobase, factory_number)
+    if register is None:
+        raise NotFoundError(f"no «1С:Мобильная касса» with factory number {factory_number!r} in {infobase.name!r}")
+    return Device(register, ensure_node(session, register))
+
+
+def _mobile_register(session: Session, infobase: Infobase, factory_number: str) -> CashRegister | None:
+    return session.scalar(
         select(CashRegister).where(
             CashRegister.infobase_id == infobase.id,
             CashRegister.factory_number == factory_number,
             CashRegister.kind == RegisterKind.MOBILE_KASSA,
         )
     )
-    if register is None:
-        raise NotFoundError(f"no «1С:Мобильная касса» with factory number {factory_number!r} in {infobase.name!r}")
-    return Device(register, ensure_node(session, register))
 
 
 def _pick(session: Session, model: type, infobase: Infobase, name: str | None, what: str, **filters: object):  # type: ignore[no-untyped-def]

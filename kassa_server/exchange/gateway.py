@@ -11,6 +11,7 @@ from lxml import etree
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
+from kassa_server.enterprisedata.xmlsafe import safe_parser
 from kassa_server.errors import DatabaseUnavailable
 from kassa_server.exchange.devices import find_node
 from kassa_server.exchange.errors import MessageRejected, NodeMarkedForDeletion, NodeNotFound, UnknownExchangePlan
@@ -143,9 +144,8 @@ def _node_code_from_settings(settings_xml: str) -> str | None:
     """Find the caller's node code in the wizard's ``ПараметрыНастройки`` (any element named like a node code)."""
     if not settings_xml.strip():
         return None
-    parser = etree.XMLParser(resolve_entities=False, no_network=True, load_dtd=False)
     try:
-        root = etree.fromstring(settings_xml.encode("utf-8"), parser)
+        root = etree.fromstring(settings_xml.encode("utf-8"), safe_parser())
     except etree.XMLSyntaxError:
         return None
     wanted = {"КодНовогоУзлаВторойБазы", "КодЭтогоУзла", "NodeCode", "КодУзла", "PeerCode"}
