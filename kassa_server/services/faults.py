@@ -14,6 +14,7 @@ import traceback
 from collections.abc import Callable
 from typing import Any, TypeVar
 
+from lxml import etree
 from spyne import Fault
 
 from kassa_server.errors import DatabaseUnavailable
@@ -121,7 +122,42 @@ class KassaFault(Fault):  # type: ignore[misc]
     """A Fault as 1C sends it: ``faultcode`` Server, the Russian text, no ``detail`` (soap-services.md §11.2)."""
 
     def __init__(self, text: str, detail: str | None = None) -> None:
-        super().__init__(faultcode="Server", faultstring=text, detail=detail)
+        # lang: SOAP 1.2 writes it on Reason/Text; the texts are Russian
+        super().__init__(faultcode="Server", faultstring=text, detail=detail, lang="ru")
+
+
+SOAP11_ENV = "http://schemas.xmlsoap.org/soap/envelope/"
+SOAP12_ENV = "http://www.w3.org/2003/05/soap-envelope"
+XML_NS = "http://www.w3.org/XML/1998/namespace"
+
+
+def fault_envelope(soap_version: str, text: str, detail: str | None = None) -> tuple[str, bytes]:
+    """(content type, body) of a Server Fault built without spyne, for a failure outside any handler.
+
+    The transport answers with it when the SOAP stack itself fails, so that a client always gets a Fault in its own
+    SOAP version (soap-services.md §9), never a bare HTTP 500.
+    """
+    if soap_version == "1.2":
+        env = SOAP12_ENV
+        fault = etree.Element(f"{{{env}}}Fault", nsmap={"soap": env})
+        code = etree.SubElement(fault, f"{{{env}}}Code")
+        etree.SubElement(code, f"{{{env}}}Value").text = "soap:Receiver"
+        reason = etree.SubElement(fault, f"{{{env}}}Reason")
+        etree.SubElement(reason, f"{{{env}}}Text", {f"{{{XML_NS}}}lang": "ru"}).text = text
+        if detail is not None:
+            etree.SubElement(fault, f"{{{env}}}Detail").text = detail
+        content_type = "application/soap+xml; charset=utf-8"
+    else:
+        env = SOAP11_ENV
+        fault = etree.Element(f"{{{env}}}Fault", nsmap={"soap": env})
+        etree.SubElement(fault, "faultcode").text = "soap:Server"
+        etree.SubElement(fault, "faultstring").text = text
+        if detail is not None:
+            etree.SubElement(fault, "detail").text = detail
+        content_type = "text/xml; charset=utf-8"
+    envelope = etree.Element(f"{{{env}}}Envelope", nsmap={"soap": env})
+    etree.SubElement(envelope, f"{{{env}}}Body").append(fault)
+    return content_type, etree.tostring(envelope, xml_declaration=True, encoding="UTF-8")
 
 
 def soap_call(ctx: Any, operation: str, handler: Callable[[ServiceCall], T]) -> T:

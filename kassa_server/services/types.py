@@ -7,6 +7,7 @@ input, ``XmlContent`` hands the whole element to the handler.
 
 from __future__ import annotations
 
+import binascii
 import datetime as dt
 import decimal
 from collections.abc import Sequence
@@ -14,6 +15,7 @@ from typing import Any
 
 from lxml import etree
 from spyne import AnyXml, Boolean, ByteArray, Decimal, Fault, Integer32, Unicode
+from spyne.protocol import ProtocolBase
 from spyne.protocol.soap import Soap11, Soap12
 
 from kassa_server.services.contract import EDE_TYPES, V8_CORE, XS, XSI
@@ -187,6 +189,16 @@ def bytes_of(value: Any) -> bytes:
 
 # -- protocols
 
+EMPTY_REQUEST = "Пустой запрос: ожидается SOAP-конверт (Envelope) с вызовом операции в Body."  # [I]
+EMPTY_BODY = "В теле SOAP-конверта (Body) нет вызова операции."  # [I]
+FAULT_AS_REQUEST = "Запрос содержит SOAP Fault вместо вызова операции."  # [I]
+INVALID_BASE64 = "Значение элемента {name} не является корректными данными base64."  # [I]
+FORBIDDEN_DTD = "Запрос содержит DTD: объявления DTD и сущностей запрещены."  # [I]
+
+
+def _russian_fault(code: str, text: str) -> Fault:
+    return Fault(code, text, lang="ru")
+
 
 class _KassaXmlMixin:
     """Hardened parsing (no DTD, no entities, no network; large text nodes allowed) and ``XmlContent``."""
@@ -211,11 +223,36 @@ class _KassaXmlMixin:
         return element
 
     def create_in_document(self, ctx: Any, charset: str | None = None) -> None:
+        # spyne fails with a bare StopIteration (an HTTP 500 without a Fault) on an empty body
+        chunks = [chunk for chunk in (ctx.in_string or ()) if chunk]
+        if not any(chunk.strip() for chunk in chunks):
+            raise _russian_fault("Client.SoapError", EMPTY_REQUEST)
+        ctx.in_string = chunks
         super().create_in_document(ctx, charset)  # type: ignore[misc]
         root = ctx.in_document[0]
         docinfo = root.getroottree().docinfo
         if docinfo.doctype or docinfo.internalDTD is not None:
-            raise Fault("Client.XmlForbidden", "Запрос содержит DTD: объявления DTD и сущностей запрещены.")
+            raise _russian_fault("Client.XmlForbidden", FORBIDDEN_DTD)
+
+    def decompose_incoming_envelope(self, ctx: Any, message: Any = ProtocolBase.REQUEST) -> None:
+        # spyne fails with an AttributeError on an empty Body and answers a Fault sent as a request with that Fault
+        envelope = ctx.in_document[0]
+        ns_env: str = self.ns_soap_env  # type: ignore[attr-defined]
+        body = envelope.find(f"{{{ns_env}}}Body") if envelope.tag == f"{{{ns_env}}}Envelope" else None
+        if body is not None:
+            operation = next((child for child in body if isinstance(child.tag, str)), None)
+            if operation is None:
+                raise _russian_fault("Client.SoapError", EMPTY_BODY)
+            if operation.tag == f"{{{ns_env}}}Fault":
+                raise _russian_fault("Client.SoapError", FAULT_AS_REQUEST)
+        super().decompose_incoming_envelope(ctx, message)  # type: ignore[misc]
+
+    def byte_array_from_element(self, ctx: Any, cls: Any, element: etree._Element) -> Any:
+        try:
+            return super().byte_array_from_element(ctx, cls, element)  # type: ignore[misc]
+        except binascii.Error:
+            name = etree.QName(element).localname
+            raise _russian_fault("Client.ValidationError", INVALID_BASE64.format(name=name)) from None
 
 
 class KassaSoap11(_KassaXmlMixin, Soap11):

@@ -13,6 +13,7 @@ import datetime as dt
 import ipaddress
 import logging
 import time
+import traceback
 from dataclasses import dataclass
 from urllib.parse import parse_qsl, quote
 
@@ -24,11 +25,12 @@ from kassa_server.exchange.accounts import InfobaseDirectory, PublishedInfobase
 from kassa_server.exchange.journal import JournalEntry
 from kassa_server.services.application import SoapService
 from kassa_server.services.context import ENVIRON_KEY, ServiceCall, ServiceDependencies
+from kassa_server.services.faults import GENERIC_ERROR, fault_envelope
 from kassa_server.services.wsdl import render_wsdl
 from kassa_server.transport.auth import REALM_HEADER, Authenticator, authenticate
 from kassa_server.transport.journal import JournalSink, fault_string
 from kassa_server.transport.limits import BodyTooLarge, ClientDisconnected, read_body
-from kassa_server.transport.wsgi_bridge import build_environ, call_wsgi, send_response
+from kassa_server.transport.wsgi_bridge import WsgiResponse, build_environ, call_wsgi, send_response
 
 logger = logging.getLogger(__name__)
 
@@ -119,7 +121,12 @@ class SoapEndpoints:
         soap_version, wsgi_app = service.wsgi_for(_header(scope, b"content-type") or "")
         call = ServiceCall(deps=self.deps, infobase=infobase, login=login, service=service.contract.name)
         environ = build_environ(scope, body, {ENVIRON_KEY: call})
-        response = await call_wsgi(wsgi_app, environ, self.limiter)
+        try:
+            response = await call_wsgi(wsgi_app, environ, self.limiter)
+        except Exception as exc:  # the SOAP stack itself failed: still answer a Fault, never a bare 500
+            logger.exception("%s: the SOAP stack failed", service.contract.name)
+            response = self._stack_failure(soap_version, exc)
+            call.outcome, call.message = "fault", GENERIC_ERROR
         entry.soap_version = soap_version
         entry.operation = call.operation
         entry.node_code = call.node_code
@@ -133,6 +140,15 @@ class SoapEndpoints:
             entry.outcome, entry.message = call.outcome, call.message
         await self._journal(entry, started)
         await send_response(send, response.status, response.headers, response.body)
+
+    def _stack_failure(self, soap_version: str, exc: Exception) -> WsgiResponse:
+        """A Server Fault for an exception that escaped spyne; the traceback goes out only with ``debug``."""
+        if self.settings.debug:
+            text, detail = f"{GENERIC_ERROR} {exc!r}", traceback.format_exc()
+        else:
+            text, detail = GENERIC_ERROR, None
+        content_type, body = fault_envelope(soap_version, text, detail)
+        return WsgiResponse(500, [("content-type", content_type)], body)
 
     async def _journal(self, entry: JournalEntry, started: float) -> None:
         entry.duration_ms = int((time.perf_counter() - started) * 1000)
