@@ -19,6 +19,7 @@ Public API (everything below is re-exported here):
   version (None for a settings-only message, ``.has_body`` False); iterating yields objects, ``Deletion``,
   ``UnknownObject`` or ``InvalidObject`` (type_name, ref, raw XML bytes, reason). Strict mode raises
   ``SchemaViolation`` on the first invalid object instead.
+* ``object_xml(obj, version)``: one object as the XML element of that version (for raw storage).
 * ``negotiate_version(ours, theirs)``, ``SUPPORTED_VERSIONS``, ``namespace(version)``.
 * Errors: ``FormatError`` and its subclasses (``errors.py``).
 """
@@ -44,12 +45,12 @@ from .objects import *  # noqa: F403
 from .objects import BY_WIRE_NAME, OBJECT_TYPES, Deletion
 from .reader import InvalidObject, MessageReader, UnknownObject, read_message
 from .versions import SUPPORTED_VERSIONS, namespace, negotiate_version
-from .writer import MessageWriter, write_message
+from .writer import MessageWriter, object_xml, write_message
 
 __all__ = [
     "BY_WIRE_NAME", "OBJECT_TYPES", "SUPPORTED_VERSIONS", "Deletion", "DtdForbidden", "EntitiesForbidden",
     "EnvelopeError", "ExternalReferenceForbidden", "FormatError", "FormatObject", "Header", "InvalidObject",
     "MessageReader", "MessageWriter", "MissingProperty", "NestingTooDeep", "ObjectTypeSupport", "RawXml",
     "SchemaViolation", "UnknownObject", "UnsafeXml", "UnsupportedVersion", "XmlSyntax", "namespace",
-    "negotiate_version", "read_message", "write_message",
+    "negotiate_version", "object_xml", "read_message", "write_message",
 ]  # fmt: skip

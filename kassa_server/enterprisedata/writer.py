@@ -138,3 +138,13 @@ def _open(target: IO[bytes] | str | Path) -> Iterator[IO[bytes]]:
             yield stream
     else:
         yield target
+
+
+def object_xml(obj: FormatObject, version: str) -> bytes:
+    """One object as the XML element ``version`` would carry it (own default namespace): for keeping an object that
+    is stored but not interpreted, in the form it travelled."""
+    from .binding import Emitter
+
+    if version not in SUPPORTED_VERSIONS:
+        raise UnsupportedVersion(version)
+    return etree.tostring(Emitter(version).build(obj), encoding="UTF-8")

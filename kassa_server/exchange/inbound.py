@@ -235,11 +235,13 @@ class _Applier:
             self.result.warnings.append(f"{obj.type_name} {obj.ref or ''}: {reason}".strip())
         else:
             wire = getattr(type(obj), "wire_name", type(obj).__name__)
-            self.keep_raw(wire, str(getattr(obj, "ref", "") or ""), _describe(obj), "kept, not interpreted")
+            self.keep_raw(
+                wire, str(getattr(obj, "ref", "") or ""), _describe(obj, self.version), "kept, not interpreted"
+            )
 
     # --- documents from the till ---------------------------------------------------------------------------------
 
-    def cash_register_of(self, obj: ed.ShiftDocument) -> CashRegister:
+    def cash_register_of(self, obj: ed.ShiftDocument | ed.RetailReport) -> CashRegister:
         key = obj.cash_register
         if key is not None:
             if key.ref is not None:
@@ -268,7 +270,7 @@ class _Applier:
             raise MessageRejected("Документ.ЧекККМ without Ссылка")
         rows = [*obj.sales, *obj.returns]
         if not rows:
-            self.keep_raw(obj.wire_name, str(obj.ref), _describe(obj), "receipt without goods: dropped")
+            self.keep_raw(obj.wire_name, str(obj.ref), _describe(obj, self.version), "receipt without goods: dropped")
             self.result.warnings.append(f"Документ.ЧекККМ {obj.ref}: no goods, dropped")
             return
         register = self.cash_register_of(obj)
@@ -399,9 +401,10 @@ class _Applier:
             self.session.add(report)
         report.number = obj.number or ""
         report.date = obj.date or dt.datetime.now().replace(microsecond=0)
-        report.cash_register_id = self.register.id if self.register else None
+        register = self.cash_register_of(obj) if obj.cash_register is not None else self.register
+        report.cash_register_id = register.id if register else None
         report.amount = obj.amount
-        report.raw_xml = _describe(obj).decode("utf-8")
+        report.raw_xml = _describe(obj, self.version).decode("utf-8")
         self.count("shift_reports")
 
     # --- orders and catalogue ------------------------------------------------------------------------------------
@@ -414,7 +417,9 @@ class _Applier:
             self.count("orders_known")
             return
         if self.register is None:
-            self.keep_raw(obj.wire_name, str(obj.ref), _describe(obj), "no register to take the organization from")
+            self.keep_raw(
+                obj.wire_name, str(obj.ref), _describe(obj, self.version), "no register to take the organization from"
+            )
             return
         party = None
         if obj.counterparty is not None and obj.counterparty.ref is not None:
@@ -464,7 +469,7 @@ class _Applier:
     def order_state(self, obj: ed.OrderState) -> None:
         order = self.order_by_ref(obj.order.ref if obj.order else None)
         if order is None:
-            self.keep_raw(obj.wire_name, str(obj.ref or ""), _describe(obj), "order not found")
+            self.keep_raw(obj.wire_name, str(obj.ref or ""), _describe(obj, self.version), "order not found")
             return
         status = mapping.order_status_from_state(obj.state)
         if status is not None and order.status != status:
@@ -596,6 +601,11 @@ def _raw_text(*parts: bytes | None) -> str:
     return "".join(part.decode("utf-8") for part in parts if part)
 
 
-def _describe(obj: object) -> bytes:
-    """The object as its version-independent repr, for raw storage of objects we do not interpret."""
+def _describe(obj: object, version: str) -> bytes:
+    """The object as the XML of its message's version, for raw storage of objects we keep but do not interpret."""
+    if isinstance(obj, ed.FormatObject):
+        try:
+            return ed.object_xml(obj, version)
+        except ed.FormatError:  # it was read from this version, so this is unexpected: keep what we can
+            log.warning("could not re-serialize %s", type(obj).__name__, exc_info=True)
     return repr(obj).encode("utf-8")

@@ -21,6 +21,7 @@ from kassa_server.exchange.errors import MessageRejected, NodeNotFound, UnknownE
 from kassa_server.exchange.gateway import DatabaseExchangeGateway
 from kassa_server.exchange.numbering import DUPLICATE_WARNING
 from kassa_server.models import (
+    CashOperation,
     CashRegister,
     CustomerOrder,
     ExchangeNode,
@@ -30,6 +31,7 @@ from kassa_server.models import (
     RawObject,
     Receipt,
     Shift,
+    ShiftReport,
 )
 from kassa_server.models.engine import make_engine, make_sessionmaker
 from kassa_server.models.enums import OrderStatus, PaymentKind, ReceiptKind
@@ -370,3 +372,93 @@ def test_acknowledgement_modes(db_url: str, mode: str) -> None:
     # transport: the confirmed download counts as delivered; none: everything is sent again, whatever the device says
     assert (len(objects) == 0) is (mode == "transport")
     engine.dispose()
+
+
+def test_cash_operations_shift_report_marking_codes_and_extra_attributes_come_up(shop: Shop) -> None:
+    register = _register_key(shop)
+    milk = _item_key(shop, "Молоко 3,2% 1 л")
+    rub = ed.Currency(code="643", name="руб.")
+    deposit = ed.CashDeposit(
+        ref=uuid.uuid4(),
+        date=dm.header("1.21", from_code=NODE, to_code=None, message_no=1, received_no=0).creation_date,
+        shift_number="7",
+        cash_register=register,
+        operation=ed.CashOperationData(currency=rub, amount=Decimal("1000.00")),
+    )
+    withdrawal = ed.CashWithdrawal(
+        ref=uuid.uuid4(),
+        date=deposit.date,
+        shift_number="7",
+        cash_register=register,
+        operation=ed.CashOperationData(currency=rub, amount=Decimal("250.50")),
+    )
+    marked = dm.sale(register, milk, amount="89.90", shift="7")
+    marked.marking_codes = [
+        ed.MarkingCodeRow(line_no=1, goods=ed.GoodsData(item=milk), code="010460043993125621JgXJ5.T")
+    ]
+    extra = (
+        '<ДополнительныеРеквизиты xmlns="http://v8.1c.ru/edi/edi_stnd/EnterpriseData/1.21"><Строка>'
+        "<ЗначениеСвойства><Строка>9960440300000001</Строка></ЗначениеСвойства>"
+        "<Свойство><Наименование>НомерФН</Наименование></Свойство></Строка></ДополнительныеРеквизиты>"
+    )
+    marked.additional_attributes = ed.RawXml(extra.encode())
+    empty = dm.sale(register, milk, amount="1.00", shift="7")
+    empty.sales = []  # a receipt without goods is dropped, and kept raw (objects.md §7)
+    report = ed.RetailReport(
+        ref=uuid.uuid4(),
+        date=deposit.date,
+        number="7",
+        organization=register.organization,
+        currency=rub,
+        amount=Decimal("89.90"),
+        cash_register=register,
+    )
+    payment = ed.OrderPaymentState(
+        ref=uuid.uuid4(), order=_first_device_order(shop, register), state=ed.PaymentStatus.PAID
+    )
+    shop.upload(
+        dm.header("1.21", from_code=NODE, to_code=shop.own_code, message_no=1, received_no=0),
+        [deposit, withdrawal, marked, empty, report, payment],
+    )
+    with shop.sessions() as session:
+        operations = {op.kind.value: op.amount for op in session.scalars(select(CashOperation))}
+        assert operations == {"cash_in": Decimal("1000.00"), "cash_out": Decimal("250.50")}
+        receipt = session.scalars(select(Receipt)).one()
+        assert receipt.ref == marked.ref
+        assert [m.code for m in receipt.marking_codes] == ["010460043993125621JgXJ5.T"]
+        assert "9960440300000001" in receipt.extra_attributes and "НомерФН" in receipt.extra_attributes
+        dropped = session.scalars(select(RawObject)).one()
+        assert dropped.ref == str(empty.ref) and "dropped" in dropped.reason
+        kept = etree.fromstring(dropped.xml)  # the dropped receipt as XML of its version, not a Python repr
+        assert etree.QName(kept).localname == "Документ.ЧекККМ"
+        shift_report = session.scalars(select(ShiftReport)).one()
+        assert (shift_report.number, shift_report.amount) == ("7", Decimal("89.90"))
+        assert shift_report.cash_register_id is not None and "ОтчетОРозничныхПродажах" in shift_report.raw_xml
+        order = session.scalars(select(CustomerOrder).where(CustomerOrder.ref == payment.order.ref)).one()
+        assert order.paid
+
+
+def test_strict_node_identity_rejects_a_message_for_another_node(db_url: str) -> None:
+    engine = make_engine(db_url)
+    sessions = make_sessionmaker(engine)
+    with sessions.begin() as session:
+        seed_demo(session)
+    strict = DatabaseExchangeGateway(
+        sessions, Settings(database_url=db_url, protocol=ProtocolOptions(strict_node_identity=True))
+    )
+    lenient = DatabaseExchangeGateway(sessions, Settings(database_url=db_url))
+    wrong = dm.header("1.8", from_code=NODE, to_code="someone-else", message_no=1, received_no=0)
+    with pytest.raises(MessageRejected, match="Не найден узел обмена"):
+        strict.import_message("kassa", dm.PLAN, NODE, dm.message(wrong))
+    outcome = lenient.import_message("kassa", dm.PLAN, NODE, dm.message(wrong))
+    assert any("someone-else" in warning for warning in outcome.warnings)  # journaled, not rejected
+    engine.dispose()
+
+
+def _first_device_order(shop: Shop, register: ed.CashRegister) -> ed.CustomerOrder:
+    with shop.sessions() as session:
+        order = session.scalars(
+            select(CustomerOrder).where(CustomerOrder.cash_register_id.is_not(None)).order_by(CustomerOrder.id)
+        ).first()
+        assert order is not None
+        return ed.CustomerOrder(ref=order.ref, number=order.number, date=order.date, organization=register.organization)
