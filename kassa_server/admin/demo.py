@@ -287,16 +287,16 @@ def seed_demo(
         )
         for line_no in range(1, 3):
             product = products[(number * 7 + line_no * 3) % (len(products) - len(_SERVICES))]
-            price = product.prices[0].value
+            unit_price: Decimal = product.prices[0].value
             quantity = Decimal(line_no)
-            amount = price * quantity
+            amount = unit_price * quantity
             rate = {VatRate.VAT10: Decimal(10), VatRate.VAT20: Decimal(20)}.get(product.vat_rate, Decimal(0))
             order.lines.append(
                 OrderLine(
                     line_no=line_no,
                     product=product,
                     quantity=quantity,
-                    price=price,
+                    price=unit_price,
                     amount=amount,
                     vat_rate=product.vat_rate,
                     vat_amount=(amount * rate / (100 + rate)).quantize(Decimal("0.01")),

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -125,17 +126,17 @@ def _mobile_register(session: Session, infobase: Infobase, factory_number: str) 
     )
 
 
-def _pick(session: Session, model: type, infobase: Infobase, name: str | None, what: str, **filters: object):  # type: ignore[no-untyped-def]
-    query = select(model).where(model.infobase_id == infobase.id, model.deleted.is_(False))  # type: ignore[attr-defined]
+def _pick(session: Session, model: Any, infobase: Infobase, name: str | None, what: str, **filters: object) -> Any:
+    query = select(model).where(model.infobase_id == infobase.id, model.deleted.is_(False))
     if name is not None:
-        found = session.scalar(query.where(model.name == name))  # type: ignore[attr-defined]
+        found = session.scalar(query.where(model.name == name))
         if found is None:
             raise NotFoundError(f"no {what} named {name!r} in infobase {infobase.name!r}")
         return found
     preferred = query
     for column, value in filters.items():
         preferred = preferred.where(getattr(model, column) == value)
-    found = session.scalar(preferred.order_by(model.id)) or session.scalar(query.order_by(model.id))  # type: ignore[attr-defined]
+    found = session.scalar(preferred.order_by(model.id)) or session.scalar(query.order_by(model.id))
     if found is None:
         raise NotFoundError(f"infobase {infobase.name!r} has no {what} yet: create one first")
     return found

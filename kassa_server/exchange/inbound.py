@@ -12,6 +12,7 @@ import hashlib
 import json
 import logging
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any, BinaryIO
@@ -209,7 +210,7 @@ class _Applier:
         if wire_name and not declared and wire_name not in self.undeclared:  # imported anyway, logged (§7 [I])
             self.undeclared.add(wire_name)
             log.info("node %s sent %s, which its AvailableObjectTypes does not declare", self.node.code, wire_name)
-        handler = {
+        handlers: dict[type, Callable[[Any], None]] = {
             ed.Receipt: self.receipt,
             ed.ShiftOpening: self.shift_opening,
             ed.ShiftClosing: self.shift_closing,
@@ -225,7 +226,8 @@ class _Applier:
             ed.Organization: self.reference_only,
             ed.Warehouse: self.reference_only,
             ed.Deletion: self.deletion,
-        }.get(type(obj))
+        }
+        handler = handlers.get(type(obj))
         if handler is not None:
             with self.session.no_autoflush:  # a half-built row must not be flushed by a look-up
                 handler(obj)
@@ -268,7 +270,7 @@ class _Applier:
         """objects.md §7: receipts without goods are dropped (kept raw); card = ОплатыККМ rows with Электронно."""
         if obj.ref is None:
             raise MessageRejected("Документ.ЧекККМ without Ссылка")
-        rows = [*obj.sales, *obj.returns]
+        rows: list[ed.ReceiptGoodsRow | ed.ReceiptReturnRow] = [*obj.sales, *obj.returns]
         if not rows:
             self.keep_raw(obj.wire_name, str(obj.ref), _describe(obj, self.version), "receipt without goods: dropped")
             self.result.warnings.append(f"Документ.ЧекККМ {obj.ref}: no goods, dropped")
@@ -321,9 +323,9 @@ class _Applier:
         operation_total = obj.operation.amount if obj.operation and obj.operation.amount is not None else None
         receipt.amount = operation_total if operation_total is not None else total
         card = ZERO
-        for payment in obj.payments:
-            kind = mapping.PAYMENT_KINDS.get(payment.payment_type or ed.PaymentType.CASH, PaymentKind.CASH)
-            amount = payment.amount if payment.amount is not None else ZERO
+        for payment_row in obj.payments:
+            kind = mapping.PAYMENT_KINDS.get(payment_row.payment_type or ed.PaymentType.CASH, PaymentKind.CASH)
+            amount = payment_row.amount if payment_row.amount is not None else ZERO
             if kind == PaymentKind.CARD:
                 card += amount
             receipt.payments.append(ReceiptPayment(kind=kind, amount=amount))
