@@ -12,6 +12,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+import spyne.const
 from spyne import Application
 from spyne.server.wsgi import WsgiApplication
 
@@ -37,13 +38,20 @@ CONTRACTS = (EXCHANGE_2_0_1_6, ENTERPRISE_DATA_EXCHANGE_1_0_1_1, INTERFACE_VERSI
 
 # spyne logs every Fault with a traceback at ERROR; our faults are expected protocol answers, logged by faults.py.
 # Its XML-syntax logger prints whole request bodies; the call journal keeps them already (up to a limit).
+# spyne.server._base logs each malformed request (a client's Fault) with a traceback and nothing else at ERROR.
 for _name in (
     "spyne.application",
     "spyne.application.server",
     "spyne.application.client",
     "spyne.protocol.soap.soap11.invalid",
+    "spyne.server._base",
 ):
     logging.getLogger(_name).setLevel(logging.CRITICAL)
+
+# spyne runs a full gc.collect() after a call whenever the last one is more than MIN_GC_INTERVAL (1 s) old, to close
+# file attachments early. We have none (parts are bytes), and on a loaded server that collection holds the GIL for
+# tens of milliseconds every second (benchmarks/README.md, fleet). Python's own collector is enough.
+spyne.const.MIN_GC_INTERVAL = float("inf")
 
 
 @dataclass(frozen=True)

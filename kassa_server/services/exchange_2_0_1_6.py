@@ -236,10 +236,7 @@ class Exchange_2_0_1_6(ServiceBase):  # type: ignore[misc]
             try:
                 call.deps.gateway.create_exchange(call.infobase.name, plan, Parameters or "")
             except ExchangeError as exc:
-                raise KassaFault(
-                    f"При создании настройки обмена во второй информационной базе возникли ошибки: "
-                    f"{faults.fault_text(exc)}"
-                ) from exc
+                raise KassaFault(faults.create_exchange_failed(faults.fault_text(exc))) from exc
             return ""
 
         return soap_call(ctx, "CreateExchange", handle)

@@ -83,6 +83,11 @@ def node_not_registered(plan: str, node_code: str) -> str:
     return f"Не найден узел плана обмена; имя плана обмена {plan}; код узла {node_code}"
 
 
+def create_exchange_failed(reason: str) -> str:
+    """CreateExchange's fault (soap-services.md §3.1 [V-analog UNF])."""
+    return f"При создании настройки обмена во второй информационной базе возникли ошибки: {reason}"
+
+
 def unknown_plan(plan: str) -> str:
     """1C's metadata lookup failure for an unknown plan name (soap-services.md §3.1 [I])."""
     return f"Поле объекта не обнаружено ({plan})"

@@ -6,14 +6,19 @@ texts are asserted on the XML itself, over SOAP 1.1 and 1.2.
 from __future__ import annotations
 
 import base64
+import io
+import re
 import uuid
+import zipfile
 from pathlib import Path
 
 import httpx
 import pytest
 from lxml import etree
 
-from kassa_server.services.contract import EDE_TYPES, V8_CORE, XS, XSI
+from kassa_server.exchange.errors import MessageRejected
+from kassa_server.services.application import build_services
+from kassa_server.services.contract import EDE_TYPES, SERVICES, V8_CORE, XS, XSI
 from kassa_server.settings import Settings
 from tests.soap_support import NODE, PLAN, FakeGateway, SoapServer, start_server, zip_bytes
 
@@ -385,3 +390,68 @@ def test_an_unexpected_error_is_a_fault_with_a_traceback_only_in_debug(db_url: s
             assert text == "Ошибка при выполнении операции веб-сервиса."
             assert detail is None and b"secret" not in etree.tostring(fault)
         assert wire.ok(EXCHANGE, "Ping") is not None  # the server stays up
+
+
+def test_spyne_writes_every_response_element_with_the_contracts_nillability() -> None:
+    """The WSDL comes from contract.py; the responses come from spyne's declarations: they must agree on nil."""
+    for contract in SERVICES:
+        service = build_services(1 << 20)[contract.name.lower()]
+        for descriptor in service.spyne_app.interface.service_method_map.values():
+            method = descriptor[0]
+            for param in contract.operation(method.name).response:
+                attributes = method.out_message._type_info[param.name].Attributes
+                assert (contract.name, method.name, param.name, bool(attributes.nillable), attributes.min_occurs) == (
+                    contract.name,
+                    method.name,
+                    param.name,
+                    param.nillable,
+                    1,
+                )
+
+
+class RefusingGateway(FakeGateway):
+    def create_exchange(self, infobase: str, plan: str, settings_xml: str) -> None:
+        raise MessageRejected("узел не найден")
+
+
+def test_create_exchange_failure_text(db_url: str) -> None:
+    for server in start_server(db_url, gateway=RefusingGateway()):
+        body = (
+            f"<m:ExchangePlanName>{PLAN}</m:ExchangePlanName><m:Parameters>&lt;x/&gt;</m:Parameters>"
+            "<m:FilterSettings/><m:AdditionalSettings/>"
+        )
+        assert Wire(server, soap12=True).fault(EXCHANGE, "CreateExchange", body) == (
+            "При создании настройки обмена во второй информационной базе возникли ошибки: узел не найден"
+        )
+
+
+def test_exported_archives_have_1cs_single_entry(soap_server: SoapServer) -> None:
+    """Exchange_2_0_1_6: one ``Message…xml`` entry; EDE: one ``data.xml`` entry; both Deflate (soap-services.md §6)."""
+    wire = Wire(soap_server, soap12=False)
+    plan_node = f"<m:ExchangePlanName>{PLAN}</m:ExchangePlanName><m:NodeCode>{NODE}</m:NodeCode>"
+    upload = wire.ok(
+        EXCHANGE,
+        "UploadData",
+        plan_node + "<m:FileID/><m:ContinuousOperation>false</m:ContinuousOperation><m:Operation/>"
+        "<m:ContinuousOperationAllowed>false</m:ContinuousOperationAllowed>",
+    )
+    prepared = wire.ok(EXCHANGE, "PrepareGetFile", f"<m:FileId>{upload[1].text}</m:FileId><m:BlockSize>0</m:BlockSize>")
+    assert prepared[2].text == "1"
+    part = wire.ok(
+        EXCHANGE, "GetFilePart", f"<m:TransferId>{prepared[1].text}</m:TransferId><m:PartNumber>1</m:PartNumber>"
+    )
+    entries = _entries(base64.b64decode(part[1].text or ""))
+    assert len(entries) == 1 and re.fullmatch(r"Message.*\.xml", entries[0].filename)
+    assert entries[0].compress_type == zipfile.ZIP_DEFLATED
+
+    plan_peer = f"<m:ExchangePlanName>{PLAN}</m:ExchangePlanName><m:PeerCode>{NODE}</m:PeerCode>"
+    operation = wire.ok(EDE, "PrepareDataForGetting", plan_peer + "<m:PartSize>0</m:PartSize>")[1].text
+    file_id = wire.ok(EDE, "PrepareDataActionResult", f"<m:OperationID>{operation}</m:OperationID>")[0][1].text
+    data = wire.ok(EDE, "GetDataPart", f"<m:FileID>{file_id}</m:FileID><m:PartNumber>1</m:PartNumber>")[0].text
+    entries = _entries(base64.b64decode(data or ""))
+    assert [(e.filename, e.compress_type) for e in entries] == [("data.xml", zipfile.ZIP_DEFLATED)]
+
+
+def _entries(data: bytes) -> list[zipfile.ZipInfo]:
+    with zipfile.ZipFile(io.BytesIO(data)) as archive:
+        return archive.infolist()
