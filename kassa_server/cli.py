@@ -121,7 +121,7 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def _add_device_commands(commands: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+def _add_device_commands(commands: argparse._SubParsersAction) -> None:
     device = commands.add_parser("device", help="1С:Мобильная касса devices").add_subparsers(metavar="COMMAND")
     add = device.add_parser("add", help="register a «1С:Мобильная касса» cash register and its exchange node")
     add.add_argument("--infobase", required=True)
@@ -142,7 +142,7 @@ def _add_device_commands(commands: argparse._SubParsersAction) -> None:  # type:
     qr.set_defaults(handler=cmd_device_qr)
 
 
-def _add_report_commands(commands: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+def _add_report_commands(commands: argparse._SubParsersAction) -> None:
     journal = commands.add_parser("journal", help="the SOAP calls clients made (oldest first)")
     journal.add_argument("--infobase", required=True)
     journal.add_argument("--limit", type=int, default=100, help="the last N calls (default 100)")
@@ -156,7 +156,7 @@ def _add_report_commands(commands: argparse._SubParsersAction) -> None:  # type:
     receipts.set_defaults(handler=cmd_receipts)
 
 
-def _add_simulate_command(commands: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+def _add_simulate_command(commands: argparse._SubParsersAction) -> None:
     simulate = commands.add_parser("simulate", help="simulate 1С:Мобильная касса devices against any server")
     try:
         from kassa_server.simulator.cli import add_arguments

@@ -30,6 +30,11 @@ def test_ruff_finds_nothing() -> None:
     assert result.returncode == 0, result.stdout + result.stderr
 
 
+def test_mypy_finds_nothing() -> None:
+    result = subprocess.run([_tool("mypy")], cwd=ROOT, capture_output=True, text=True)
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
 def test_every_subpackage_is_installed() -> None:
     """pyproject lists packages explicitly (migrations/ and xsd/ are mapped into the package): none may be missing."""
     import tomllib

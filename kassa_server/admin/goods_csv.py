@@ -272,7 +272,7 @@ def _set_price(catalog: _Catalog, product: Product, price_type: PriceType, price
     product.prices.append(Price(infobase_id=catalog.infobase.id, price_type=price_type, value=price))
 
 
-def _enum(cls: type, raw: str, line: int, column: str):  # type: ignore[no-untyped-def]
+def _enum(cls: type, raw: str, line: int, column: str):
     try:
         return cls(raw)
     except ValueError:

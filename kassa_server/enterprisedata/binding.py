@@ -123,7 +123,7 @@ def _field_types(cls: type) -> dict[str, tuple[Any, bool]]:
     return result
 
 
-_field_types = functools.cache(_field_types)  # type: ignore[assignment]
+_field_types = functools.cache(_field_types)
 
 
 def _is_bound(py: Any) -> bool:
@@ -564,7 +564,7 @@ class Parser:
         if depth > self.max_depth:
             raise NestingTooDeep(self.max_depth, element.sourceline)
         for child in element:
-            node = index.get(child.tag)  # type: ignore[call-overload]
+            node = index.get(child.tag)
             if node is None:
                 continue
             kind = node.kind

@@ -346,7 +346,7 @@ class StockSnapshot(CatalogObject):
     """``Справочник.ИнформативныеОстатки``: stock of the back office for the cashier."""
 
     wire_name: ClassVar[str] = "Справочник.ИнформативныеОстатки"
-    date: date | None = wire(KEY + "Дата")  # type: ignore[valid-type]
+    date: date | None = wire(KEY + "Дата")
     warehouse: Warehouse | None = wire(KEY + "Склад")
     organization: Organization | None = wire(KEY + "Организация")
     rows: list[StockRow] = wire_list("Товары/Строка")

@@ -114,14 +114,14 @@ class MessageReader:
 
     def _next(self) -> tuple[str, etree._Element] | None:
         try:
-            return next(self._events)  # type: ignore[no-any-return]
+            return next(self._events)
         except StopIteration:
             return None
         except etree.XMLSyntaxError as exc:
             raise translate_syntax_error(exc, self.max_depth, self._events.error_log) from exc
 
     def _root(self) -> etree._Element | None:
-        return self._events.root  # type: ignore[no-any-return]
+        return self._events.root
 
     def _read_header(self) -> Header:
         header: Header | None = None
@@ -190,7 +190,7 @@ class MessageReader:
                 return
             parent = element.getparent()
             if parent is not body:
-                if element.tag.endswith(ROW_SUFFIX):  # type: ignore[union-attr]
+                if element.tag.endswith(ROW_SUFFIX):
                     self._row(element, parent, body, parser)
                 continue  # otherwise an object tag nested elsewhere: part of the enclosing element
             while body[0] is not element:  # unknown objects in front of this one
@@ -200,20 +200,22 @@ class MessageReader:
     def _row(self, row: etree._Element, table: etree._Element | None, body: etree._Element, parser: Parser) -> None:
         """A table row of an object still being read: past ``STREAM_ROWS`` rows, validate and convert it alone and
         drop its element, so a huge document (a price list of 100k rows) never sits in memory as a tree."""
-        obj = table.getparent() if table is not None else None
+        if table is None:
+            return
+        obj = table.getparent()
         if obj is None or obj.getparent() is not body:
             return
         state = self._streamed
         if state is None or state.element is not obj:
             state = self._streamed = _Streamed(obj)
-        count = state.counts.get(table.tag, 0) + 1  # type: ignore[union-attr]
-        state.counts[table.tag] = count  # type: ignore[union-attr]
+        count = state.counts.get(table.tag, 0) + 1
+        state.counts[table.tag] = count
         if count <= STREAM_ROWS:
             return
-        if table.tag in state.nodes:  # type: ignore[union-attr]
-            node = state.nodes[table.tag]  # type: ignore[union-attr]
+        if table.tag in state.nodes:
+            node = state.nodes[table.tag]
         else:
-            node = state.nodes[table.tag] = self._row_node(obj, table, row, parser)  # type: ignore[arg-type,union-attr]
+            node = state.nodes[table.tag] = self._row_node(obj, table, row, parser)
         if node is None:
             return
         if state.invalid is None:
@@ -234,7 +236,7 @@ class MessageReader:
                     state.invalid = (f"cannot convert: {exc}", row.sourceline)
             if state.invalid is not None and self.strict:
                 raise SchemaViolation(type_name, _ref_of(obj), state.invalid[0], state.invalid[1])
-        table.remove(row)  # type: ignore[union-attr]
+        table.remove(row)
 
     def _row_node(self, obj: etree._Element, table: etree._Element, row: etree._Element, parser: Parser) -> Node | None:
         """The plan node of a row of ``table`` in ``obj`` when it can be read alone (a named row type), else None."""
@@ -242,8 +244,8 @@ class MessageReader:
         cls = BY_WIRE_NAME.get(qname.localname)
         if cls is None or qname.namespace != self._body_ns:
             return None
-        group = parser.plan_of(cls).index.get(table.tag)  # type: ignore[call-overload]
-        node = None if group is None or group.kind != "group" else group.index.get(row.tag)  # type: ignore[call-overload]
+        group = parser.plan_of(cls).index.get(table.tag)
+        node = None if group is None or group.kind != "group" else group.index.get(row.tag)
         if node is None or node.kind != "object" or not node.is_list or node.element.type_name is None:
             return None
         return node

@@ -179,7 +179,7 @@ def type_graph(version: str) -> TypeGraph:
 
 
 class _StrictHeaderResolver(etree.Resolver):
-    def resolve(self, system_url, public_id, context):  # type: ignore[no-untyped-def]
+    def resolve(self, system_url, public_id, context):
         if system_url and system_url.endswith(HEADER_XSD):
             return self.resolve_string(etree.tostring(_schema_root(HEADER_XSD, strict=True)), context)
         return None

@@ -16,7 +16,7 @@ import zipfile
 from collections.abc import Callable
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
-from typing import BinaryIO
+from typing import IO, BinaryIO
 
 from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session, sessionmaker
@@ -29,6 +29,7 @@ from kassa_server.exchange.errors import (
     PartNotFound,
     TransferNotFound,
 )
+from kassa_server.models.engine import affected_rows
 from kassa_server.models.infobases import utcnow
 from kassa_server.models.transfers import StoredFile, Transfer, TransferDirection, TransferPart
 
@@ -115,7 +116,7 @@ def first_entry(data: bytes, limits: ArchiveLimits) -> bytes:
 
 
 class _Bounded:
-    def __init__(self, stream: BinaryIO, limit: int) -> None:
+    def __init__(self, stream: IO[bytes], limit: int) -> None:
         self.stream = stream
         self.limit = limit
         self.read_so_far = 0
@@ -290,8 +291,8 @@ class TransferStore:
         """Delete files and transfers older than ``expiry`` (soap-services.md §6: default 24 h [I])."""
         cutoff = (now or utcnow()) - self.expiry
         with self.sessions.begin() as session:
-            files = session.execute(delete(StoredFile).where(StoredFile.created_at < cutoff)).rowcount
-            transfers = session.execute(delete(Transfer).where(Transfer.created_at < cutoff)).rowcount
+            files = affected_rows(session.execute(delete(StoredFile).where(StoredFile.created_at < cutoff)))
+            transfers = affected_rows(session.execute(delete(Transfer).where(Transfer.created_at < cutoff)))
         if files or transfers:
             logger.info("purged %s expired files and %s expired transfers", files, transfers)
         return int(files or 0) + int(transfers or 0)

@@ -151,5 +151,5 @@ def _node_code_from_settings(settings_xml: str) -> str | None:
     wanted = {"КодНовогоУзлаВторойБазы", "КодЭтогоУзла", "NodeCode", "КодУзла", "PeerCode"}
     for element in root.iter():
         if isinstance(element.tag, str) and etree.QName(element).localname in wanted and (element.text or "").strip():
-            return element.text.strip()  # type: ignore[union-attr]
+            return element.text.strip()
     return None

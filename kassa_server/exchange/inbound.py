@@ -50,6 +50,9 @@ log = logging.getLogger(__name__)
 
 FORMAT_BASE_URI = "http://v8.1c.ru/edi/edi_stnd/EnterpriseData"
 ZERO = Decimal("0.00")
+FLUSH_EVERY = 500
+"""Objects applied between flushes. The rows of a big message (a till that was offline for days) go to the database
+in batches, so they are not all held as pending objects until the end; the message still commits once."""
 
 
 @dataclass
@@ -104,8 +107,10 @@ def apply_inbound(
 
     applier = _Applier(session, infobase, node, header.format_version, result, _peer_sends(header))
     try:
-        for obj in reader:
+        for number, obj in enumerate(reader, start=1):
             applier.apply(obj)
+            if number % FLUSH_EVERY == 0:
+                session.flush()  # still one transaction: a failure later rolls these rows back too
     except ed.FormatError as exc:
         raise MessageRejected(f"Ошибка при загрузке сообщения обмена: {exc}") from exc
     if decision.disposition is Disposition.ACCEPT and header.message_no is not None:

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from sqlalchemy import delete, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
+from kassa_server.models.engine import affected_rows
 from kassa_server.models.infobases import utcnow
 from kassa_server.models.transfers import LongOperation, OperationStatus
 
@@ -66,15 +67,17 @@ class OperationStore:
         with self.sessions.begin() as session:
             # The conditional decrement is atomic in both SQLite and PostgreSQL, so N polls from any workers see
             # exactly N ``Active`` answers.
-            counted = session.execute(
-                update(LongOperation)
-                .where(
-                    LongOperation.id == operation_id,
-                    LongOperation.infobase_id == infobase_id,
-                    LongOperation.active_polls_left > 0,
+            counted = affected_rows(
+                session.execute(
+                    update(LongOperation)
+                    .where(
+                        LongOperation.id == operation_id,
+                        LongOperation.infobase_id == infobase_id,
+                        LongOperation.active_polls_left > 0,
+                    )
+                    .values(active_polls_left=LongOperation.active_polls_left - 1)
                 )
-                .values(active_polls_left=LongOperation.active_polls_left - 1)
-            ).rowcount
+            )
             operation = session.execute(
                 select(LongOperation).where(LongOperation.id == operation_id, LongOperation.infobase_id == infobase_id)
             ).scalar_one_or_none()
@@ -88,4 +91,4 @@ class OperationStore:
         """Forget operations older than ``age``; results are kept at least 1 h (soap-services.md §8 [I])."""
         cutoff = (now or utcnow()) - age
         with self.sessions.begin() as session:
-            return int(session.execute(delete(LongOperation).where(LongOperation.created_at < cutoff)).rowcount or 0)
+            return affected_rows(session.execute(delete(LongOperation).where(LongOperation.created_at < cutoff)))

@@ -211,7 +211,7 @@ class _Body:
             g.id: g for g in session.scalars(select(ProductGroup).where(ProductGroup.infobase_id == infobase.id))
         }
 
-    def changed(self, column):  # type: ignore[no-untyped-def]
+    def changed(self, column):
         return and_(column > self.since, column <= self.until)
 
     def objects(self) -> Iterator[ed.FormatObject | ed.Deletion]:

@@ -53,7 +53,7 @@ def _poll(call: ServiceCall, operation_id_text: str) -> OperationResult:
     return result
 
 
-class EnterpriseDataExchange_1_0_1_1(ServiceBase):  # type: ignore[misc]
+class EnterpriseDataExchange_1_0_1_1(ServiceBase):
     __service_name__ = SERVICE
 
     @rpc(_returns=out_string(), _out_variable_name="return")

@@ -70,7 +70,7 @@ def _long_path(call: ServiceCall, allowed: bool | None) -> bool:
     return bool(allowed) and call.deps.settings.protocol.operation_active_polls > 0
 
 
-class Exchange_2_0_1_6(ServiceBase):  # type: ignore[misc]
+class Exchange_2_0_1_6(ServiceBase):
     __service_name__ = SERVICE
 
     @rpc(String, String, _returns=(out_string(), out_storage()), _out_variable_names=("return", "Data"))

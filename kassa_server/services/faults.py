@@ -123,7 +123,7 @@ def fault_text(exc: ExchangeError) -> str:
     return str(exc)
 
 
-class KassaFault(Fault):  # type: ignore[misc]
+class KassaFault(Fault):
     """A Fault as 1C sends it: ``faultcode`` Server, the Russian text, no ``detail`` (soap-services.md §11.2)."""
 
     def __init__(self, text: str, detail: str | None = None) -> None:

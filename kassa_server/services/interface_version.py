@@ -19,7 +19,7 @@ DEFAULT_INTERFACE_VERSIONS: dict[str, tuple[str, ...]] = {
 }
 
 
-class InterfaceVersion(ServiceBase):  # type: ignore[misc]
+class InterfaceVersion(ServiceBase):
     __service_name__ = SERVICE
 
     @rpc(String, _returns=out_content(V8Array), _out_variable_name="return")

@@ -113,7 +113,7 @@ def build_configs(args: argparse.Namespace) -> list[DeviceConfig]:
         prefix = args.factory_number or params.application_id or "SIM"
         width = max(4, len(str(args.devices)))
         numbers = [f"{prefix}{index:0{width}d}" for index in range(1, args.devices + 1)]
-    configs = []
+    configs: list[DeviceConfig] = []
     for number in numbers:
         configs.append(
             DeviceConfig(

@@ -256,5 +256,5 @@ def make_flow(service: str, params: ConnectionParams, recorder: CallRecorder, **
     if name in ("ede", EDE.lower()):
         return EdeFlow(params, recorder, **options)  # type: ignore[arg-type]
     if name in ("exchange", EXCHANGE.lower()):
-        return Exchange2016Flow(params, recorder, **options)  # type: ignore[arg-type]
+        return Exchange2016Flow(params, recorder, **options)
     raise ValueError(f"unknown service {service!r}: choose ede or exchange")

@@ -148,7 +148,7 @@ class SoapService:
             if document is None:
                 started = time.perf_counter()
                 try:
-                    document = Document(url, self.transport, settings=SETTINGS)
+                    document = Document(url, self.transport, settings=SETTINGS)  # type: ignore[arg-type]  # zeep's annotation says type[Transport], it takes an instance
                 except Exception as exc:
                     raise _error_from(exc, f"{self.service}.wsdl") from exc
                 self.recorder.record_call(f"{self.service}.wsdl", time.perf_counter() - started)
