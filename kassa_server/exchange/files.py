@@ -11,6 +11,7 @@ import datetime as dt
 import io
 import logging
 import shutil
+import tempfile
 import uuid
 import zipfile
 from collections.abc import Callable
@@ -68,14 +69,19 @@ def split(data: bytes, part_size: int | None) -> list[bytes]:
 
 
 def zip_message(write: Callable[[BinaryIO], None], entry_name: str, *, compresslevel: int) -> bytes:
-    """ZIP what ``write`` produces as a single Deflate entry; the message is streamed, never held twice."""
-    buffer = io.BytesIO()
-    with (
-        zipfile.ZipFile(buffer, "w", compression=zipfile.ZIP_DEFLATED, compresslevel=compresslevel) as archive,
-        archive.open(entry_name, "w") as entry,
-    ):
-        write(entry)  # type: ignore[arg-type]
-    return buffer.getvalue()
+    """ZIP what ``write`` produces as a single Deflate entry; the message is streamed, never held twice.
+
+    The archive grows in a temporary file, not a ``BytesIO``: a growing buffer is copied on every reallocation and
+    peaks at twice the archive, and the result is read back once at its exact size.
+    """
+    with tempfile.TemporaryFile() as spool:
+        with (
+            zipfile.ZipFile(spool, "w", compression=zipfile.ZIP_DEFLATED, compresslevel=compresslevel) as archive,
+            archive.open(entry_name, "w") as entry,
+        ):
+            write(entry)  # type: ignore[arg-type]
+        spool.seek(0)
+        return spool.read()
 
 
 def exchange_entry_name() -> str:
