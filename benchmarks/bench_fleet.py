@@ -269,10 +269,15 @@ def main() -> int:
 
                 warm = run_fleet(server, build(pool), duration=None, cycles=1, label="warm-up")
                 print(f"warm-up (first syncs, untimed): {describe(pool, warm)}", flush=True)
+                print(f"server RSS after the warm-up: {server.rss_mb():.0f} MB, peak {server.peak_rss_mb():.0f} MB")
                 errors += warm.errors
                 main_run = run_fleet(server, build(options.devices), duration=options.duration, cycles=None,
                                      label=f"N={options.devices}")  # fmt: skip
                 errors += main_run.errors
+                print(
+                    f"server RSS after N={options.devices}: {server.rss_mb():.0f} MB, "
+                    f"peak {server.peak_rss_mb():.0f} MB"
+                )
                 largest, lines = (
                     (0, []) if options.no_search else search(server, build, options.search_max, options.search_duration)
                 )
