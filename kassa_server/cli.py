@@ -338,10 +338,17 @@ def cmd_serve(settings: Settings, args: argparse.Namespace) -> int:
             host=settings.host,
             port=settings.port,
             workers=settings.workers,
+            timeout_keep_alive=settings.limits.keep_alive_seconds,
             log_level="info",
         )
     else:
-        uvicorn.run(create_app(settings), host=settings.host, port=settings.port, log_level="info")
+        uvicorn.run(
+            create_app(settings),
+            host=settings.host,
+            port=settings.port,
+            timeout_keep_alive=settings.limits.keep_alive_seconds,
+            log_level="info",
+        )
     return 0
 
 

@@ -29,6 +29,9 @@ class Limits:
     journal_body_limit: int = 64 * 1024
     """How much of each SOAP request and response body the call journal keeps."""
     worker_threads: int = 16
+    keep_alive_seconds: int = 60
+    """How long an idle HTTP connection stays open. Longer than a client's pause between calls, so a client never
+    sends a request on a connection the server is closing (uvicorn's own default is 5 s)."""
 
 
 @dataclass(frozen=True)

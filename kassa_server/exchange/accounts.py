@@ -40,15 +40,39 @@ class AuthenticatedUser:
 
 
 class InfobaseDirectory:
-    """Looks infobases up at request time, so a base created by the CLI is served without a restart."""
+    """Looks infobases up at request time, so a base created by the CLI is served without a restart.
 
-    def __init__(self, sessions: sessionmaker[Session]) -> None:
+    Every request looks its base up, so a found base is remembered for ``ttl`` seconds (a changed public URL or plan
+    list shows after at most that long); a name not found is asked again every time, so a new base appears at once.
+    """
+
+    def __init__(
+        self, sessions: sessionmaker[Session], *, ttl: float = 2.0, clock: Callable[[], float] = time.monotonic
+    ) -> None:
         self.sessions = sessions
+        self.ttl = ttl
+        self.clock = clock
+        self._cache: dict[tuple[str, ...], tuple[float, PublishedInfobase]] = {}
+        self._lock = threading.Lock()
 
     def find(self, names: list[str]) -> PublishedInfobase | None:
         """The first of ``names`` (candidates, in order) that is a published base; names compare case-sensitively."""
         if not names:
             return None
+        key, now = tuple(names), self.clock()
+        with self._lock:
+            hit = self._cache.get(key)
+            if hit is not None and hit[0] > now:
+                return hit[1]
+        found = self._lookup(names)
+        if found is not None:
+            with self._lock:
+                if len(self._cache) > 10_000:
+                    self._cache.clear()
+                self._cache[key] = (now + self.ttl, found)
+        return found
+
+    def _lookup(self, names: list[str]) -> PublishedInfobase | None:
         with self.sessions() as session:
             rows = {
                 row.name: row for row in session.execute(select(Infobase).where(Infobase.name.in_(names))).scalars()

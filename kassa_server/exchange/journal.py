@@ -6,6 +6,7 @@ import datetime as dt
 import logging
 from dataclasses import dataclass
 
+from sqlalchemy import insert
 from sqlalchemy.orm import Session, sessionmaker
 
 from kassa_server.models.journal import SoapCall
@@ -43,26 +44,26 @@ class DatabaseJournal:
         self.body_limit = body_limit
 
     def record(self, entry: JournalEntry) -> None:
+        row = {
+            "at": entry.at,
+            "infobase": entry.infobase[:100],
+            "login": entry.login[:100],
+            "service": entry.service[:60],
+            "operation": entry.operation[:60],
+            "node_code": entry.node_code[:100],
+            "soap_version": entry.soap_version,
+            "http_status": entry.http_status,
+            "outcome": entry.outcome[:20],
+            "message": entry.message,
+            "duration_ms": entry.duration_ms,
+            "request_body": clip(entry.request_body, self.body_limit),
+            "response_body": clip(entry.response_body, self.body_limit),
+            "request_size": entry.request_size,
+            "response_size": entry.response_size,
+        }
         try:
+            # a Core insert: one row per call, on the hot path of every request, needs no unit of work
             with self.sessions.begin() as session:
-                session.add(
-                    SoapCall(
-                        at=entry.at,
-                        infobase=entry.infobase[:100],
-                        login=entry.login[:100],
-                        service=entry.service[:60],
-                        operation=entry.operation[:60],
-                        node_code=entry.node_code[:100],
-                        soap_version=entry.soap_version,
-                        http_status=entry.http_status,
-                        outcome=entry.outcome[:20],
-                        message=entry.message,
-                        duration_ms=entry.duration_ms,
-                        request_body=clip(entry.request_body, self.body_limit),
-                        response_body=clip(entry.response_body, self.body_limit),
-                        request_size=entry.request_size,
-                        response_size=entry.response_size,
-                    )
-                )
+                session.execute(insert(SoapCall), [row])
         except Exception:  # the journal must never break a call
             logger.exception("could not journal a SOAP call")
