@@ -13,6 +13,7 @@ from starlette.applications import Starlette
 from starlette.responses import PlainTextResponse
 from starlette.routing import Route
 
+from kassa_server.allocator import limit_heap_retention
 from kassa_server.exchange.accounts import DatabaseAuthenticator, InfobaseDirectory
 from kassa_server.exchange.files import TransferStore
 from kassa_server.exchange.gateway import DatabaseExchangeGateway
@@ -82,4 +83,5 @@ def create_app(settings: Settings, *, gateway: ExchangeGateway | None = None) ->
 
 def create_app_from_env() -> Starlette:
     """For ``uvicorn kassa_server.app:create_app_from_env --factory --workers N``: settings from ``KASSA_*``."""
+    limit_heap_retention()
     return create_app(Settings.from_env(os.environ))

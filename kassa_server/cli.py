@@ -326,6 +326,7 @@ def cmd_serve(settings: Settings, args: argparse.Namespace) -> int:
                 _print_demo(settings, summary)
             else:
                 print("demo infobase present; not seeding again")
+    from kassa_server.allocator import limit_heap_retention
     from kassa_server.app import create_app
 
     log.info("serving on http://%s:%s (database %s)", settings.host, settings.port, _safe_url(settings.database_url))
@@ -342,6 +343,7 @@ def cmd_serve(settings: Settings, args: argparse.Namespace) -> int:
             log_level="info",
         )
     else:
+        limit_heap_retention()
         uvicorn.run(
             create_app(settings),
             host=settings.host,
