@@ -405,7 +405,9 @@ class PriceList(DocumentObject):
 
 
 @dataclass(slots=True)
-class OrderGoodsRow(Bound):
+class GoodsRow(Bound):
+    """The goods line shared by orders, receipts and shift reports; each binds to its own row type of the schema."""
+
     line_no: int | None = wire("НомерСтрокиДокумента")
     goods: GoodsData | None = wire("ДанныеНоменклатуры")
     unit: Unit | None = wire("ЕдиницаИзмерения")
@@ -415,6 +417,11 @@ class OrderGoodsRow(Bound):
     vat: VatRate | None = wire("СтавкаНДС")
     vat_amount: Decimal | None = wire("СуммаНДС")
     row_id: str | None = wire("ИдентификаторСтроки")
+
+
+@dataclass(slots=True)
+class OrderGoodsRow(GoodsRow):
+    pass
 
 
 @dataclass(slots=True)
@@ -494,20 +501,14 @@ class CashWithdrawal(ShiftDocument):
 
 
 @dataclass(slots=True)
-class ReceiptGoodsRow(Bound):
-    line_no: int | None = wire("НомерСтрокиДокумента")
-    goods: GoodsData | None = wire("ДанныеНоменклатуры")
-    unit: Unit | None = wire("ЕдиницаИзмерения")
-    quantity: Decimal | None = wire("Количество")
-    amount: Decimal | None = wire("Сумма")
-    price: Decimal | None = wire("Цена")
-    vat: VatRate | None = wire("СтавкаНДС")
-    vat_amount: Decimal | None = wire("СуммаНДС")
-    row_id: str | None = wire("ИдентификаторСтроки")
+class ReceiptGoodsRow(GoodsRow):
+    pass
 
 
 @dataclass(slots=True)
 class ReceiptReturnRow(Bound):
+    """A return line: the goods line and the sale it returns (``row_id`` stays last, as in every row class)."""
+
     line_no: int | None = wire("НомерСтрокиДокумента")
     goods: GoodsData | None = wire("ДанныеНоменклатуры")
     unit: Unit | None = wire("ЕдиницаИзмерения")
@@ -575,16 +576,8 @@ class Receipt(ShiftDocument):
 
 
 @dataclass(slots=True)
-class RetailReportGoodsRow(Bound):
-    line_no: int | None = wire("НомерСтрокиДокумента")
-    goods: GoodsData | None = wire("ДанныеНоменклатуры")
-    unit: Unit | None = wire("ЕдиницаИзмерения")
-    quantity: Decimal | None = wire("Количество")
-    amount: Decimal | None = wire("Сумма")
-    price: Decimal | None = wire("Цена")
-    vat: VatRate | None = wire("СтавкаНДС")
-    vat_amount: Decimal | None = wire("СуммаНДС")
-    row_id: str | None = wire("ИдентификаторСтроки")
+class RetailReportGoodsRow(GoodsRow):
+    pass
 
 
 @dataclass(slots=True, kw_only=True)
