@@ -524,6 +524,21 @@ class ReceiptReturnRow(Bound):
 
 
 @dataclass(slots=True)
+class ReceiptServiceRow(Bound):
+    """A row of the receipt's ``Услуги`` table (the same in every version)."""
+
+    line_no: int | None = wire("НомерСтрокиДокумента")
+    goods: GoodsData | None = wire("ДанныеНоменклатуры")
+    quantity: Decimal | None = wire("Количество")
+    amount: Decimal | None = wire("Сумма")
+    price: Decimal | None = wire("Цена")
+    vat: VatRate | None = wire("СтавкаНДС")
+    vat_amount: Decimal | None = wire("СуммаНДС")
+    content: str | None = wire("Содержание")
+    row_id: str | None = wire("ИдентификаторСтроки")
+
+
+@dataclass(slots=True)
 class CardPaymentRow(Bound):
     amount: Decimal | None = wire("СуммаОплаты")
     card_kind: str | None = wire("ВидКарты")
@@ -563,6 +578,7 @@ class Receipt(ShiftDocument):
     cancelled: bool | None = wire("Отменен")
     sales: list[ReceiptGoodsRow] = wire_list("ТоварыПродажа/Строка")
     returns: list[ReceiptReturnRow] = wire_list("ТоварыВозвратПродажи/Строка")
+    services: list[ReceiptServiceRow] = wire_list("Услуги/Строка")
     card_payments: list[CardPaymentRow] = wire_list("ОплатаПлатежнымиКартами/Строка")
     payments: list[PaymentRow] = wire_list("ОплатыККМ/Строка")
     settlement_sign: str | None = wire("ПризнакСпособаРасчета")

@@ -275,7 +275,11 @@ class _Applier:
         """objects.md §7: receipts without goods are dropped (kept raw); card = ОплатыККМ rows with Электронно."""
         if obj.ref is None:
             raise MessageRejected("Документ.ЧекККМ without Ссылка")
-        rows: list[ed.ReceiptGoodsRow | ed.ReceiptReturnRow] = [*obj.sales, *obj.returns]
+        rows: list[ed.ReceiptGoodsRow | ed.ReceiptReturnRow | ed.ReceiptServiceRow] = [
+            *obj.sales,
+            *obj.returns,
+            *obj.services,  # objects.md §7: goods come from ТоварыПродажа plus Услуги
+        ]
         if not rows:
             self.keep_raw(obj.wire_name, str(obj.ref), _describe(obj, self.version), "receipt without goods: dropped")
             self.result.warnings.append(f"Документ.ЧекККМ {obj.ref}: no goods, dropped")
@@ -322,7 +326,8 @@ class _Applier:
                     amount=amount,
                     vat_rate=mapping.vat_rate(row.vat),
                     vat_amount=row.vat_amount,
-                    is_service=bool(product and product.kind == ProductKind.SERVICE),
+                    is_service=isinstance(row, ed.ReceiptServiceRow)
+                    or bool(product and product.kind == ProductKind.SERVICE),
                 )
             )
         operation_total = obj.operation.amount if obj.operation and obj.operation.amount is not None else None

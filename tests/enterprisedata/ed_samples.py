@@ -86,6 +86,8 @@ SALE = o.Receipt(
     in_retail_report=False, operation=OPERATION, cancelled=False,
     sales=[o.ReceiptGoodsRow(1, GOODS, UNIT, Decimal(2), Decimal(700), Decimal(350), o.VatRate(Decimal(20)),
                              Decimal("116.67"), "row-1")],
+    services=[o.ReceiptServiceRow(2, GOODS, Decimal(1), Decimal(150), Decimal(150), o.VatRate(Decimal(20)),
+                                  Decimal(25), "Подарочная упаковка", "row-2")],
     card_payments=[o.CardPaymentRow(Decimal(700), "Visa", "4276********1234", TERMINAL, "c1", "123456")],
     payments=[o.PaymentRow(Decimal(700), o.PaymentType.ELECTRONIC, "pay-1")],
     settlement_sign="ПередачаСПолнойОплатой", counterparty=COUNTERPARTY, taxation="ПродажаОблагаетсяНДС",

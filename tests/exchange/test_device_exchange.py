@@ -462,3 +462,27 @@ def _first_device_order(shop: Shop, register: ed.CashRegister) -> ed.CustomerOrd
         ).first()
         assert order is not None
         return ed.CustomerOrder(ref=order.ref, number=order.number, date=order.date, organization=register.organization)
+
+
+def test_a_receipt_with_only_services_is_kept_with_its_service_lines(shop: Shop) -> None:
+    register = _register_key(shop)
+    delivery = _item_key(shop, "Доставка по городу")
+    receipt = dm.sale(register, delivery, amount="300.00")
+    receipt.sales = []
+    receipt.services = [
+        ed.ReceiptServiceRow(
+            line_no=1,
+            goods=ed.GoodsData(item=delivery),
+            quantity=Decimal(1),
+            amount=Decimal("300.00"),
+            price=Decimal("300.00"),
+            content="Доставка",
+        )
+    ]
+    shop.upload(dm.header("1.8", from_code=NODE, to_code=shop.own_code, message_no=1, received_no=0), [receipt])
+    with shop.sessions() as session:
+        stored = session.scalars(select(Receipt)).one()
+        assert [(line.product_name, line.amount, line.is_service) for line in stored.lines] == [
+            ("Доставка по городу", Decimal("300.00"), True)
+        ]
+        assert session.scalars(select(RawObject)).all() == []
