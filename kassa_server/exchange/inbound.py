@@ -454,8 +454,12 @@ class _Applier:
             amount=obj.amount if obj.amount is not None else ZERO,
         )
         skipped = 0
-        for number, row in enumerate(obj.goods, start=1):
-            item = row.goods.item if row.goods is not None else None
+        rows: list[ed.OrderGoodsRow | ed.OrderServiceRow] = [*obj.goods, *obj.services]
+        for number, row in enumerate(rows, start=1):
+            if isinstance(row, ed.OrderServiceRow):
+                item = row.item
+            else:
+                item = row.goods.item if row.goods is not None else None
             product = self.product_by_ref(item.ref if item else None)
             if product is None:
                 skipped += 1

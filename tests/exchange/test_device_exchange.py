@@ -335,6 +335,15 @@ def test_an_order_made_on_the_device_joins_the_back_office_once(shop: Shop) -> N
         currency=ed.Currency(code="643", name="руб."),
         amount=Decimal("179.80"),
         counterparty=ed.Counterparty(ref=uuid.uuid4(), name="Новый покупатель", legal_form=ed.LegalForm.INDIVIDUAL),
+        services=[
+            ed.OrderServiceRow(
+                line_no=2,
+                item=_item_key(shop, "Доставка по городу"),
+                quantity=Decimal(1),
+                price=Decimal("300.00"),
+                amount=Decimal("300.00"),
+            )
+        ],
         goods=[
             ed.OrderGoodsRow(
                 line_no=1,
@@ -350,7 +359,10 @@ def test_an_order_made_on_the_device_joins_the_back_office_once(shop: Shop) -> N
     with shop.sessions() as session:
         made = session.scalars(select(CustomerOrder).where(CustomerOrder.ref == order.ref)).one()
         assert (made.number, made.amount, made.counterparty.name) == ("МК-1", Decimal("179.80"), "Новый покупатель")
-        assert [(line.quantity, line.product.name) for line in made.lines] == [(Decimal(2), "Молоко 3,2% 1 л")]
+        assert [(line.quantity, line.product.name) for line in made.lines] == [
+            (Decimal(2), "Молоко 3,2% 1 л"),
+            (Decimal(1), "Доставка по городу"),
+        ]
         assert made.cash_register.factory_number == NODE
 
 
