@@ -1,10 +1,15 @@
-"""The ``kassa-server`` command line. User mistakes print one line and exit 1; usage errors exit 2."""
+"""The ``kassa-server`` command line. User mistakes print one line and exit 1; usage errors exit 2.
+
+Command groups live in modules of this package, each with ``register(commands)`` adding its sub-parsers; they are
+listed in ``COMMAND_GROUPS`` and imported when the parser is built.
+"""
 
 from __future__ import annotations
 
 import argparse
 import contextlib
 import getpass
+import importlib
 import logging
 import os
 import sys
@@ -21,6 +26,9 @@ from kassa_server.settings import DEFAULT_DATABASE_URL, Settings
 log = logging.getLogger("kassa_server")
 
 SERVICE_NAMES = ("Exchange_2_0_1_6", "EnterpriseDataExchange_1_0_1_1", "InterfaceVersion")
+
+# Modules of this package that add a command group: each has ``register(commands: argparse._SubParsersAction)``.
+COMMAND_GROUPS: tuple[str, ...] = ()
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -67,6 +75,8 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("-v", "--verbose", action="store_true", help="debug logging")
     commands = parser.add_subparsers(title="commands", metavar="COMMAND")
+    for module in COMMAND_GROUPS:
+        importlib.import_module(f"{__name__}.{module}").register(commands)
 
     serve = commands.add_parser("serve", help="upgrade the database and serve the SOAP endpoints")
     serve.add_argument("--host", default=None, help="listen address (env KASSA_HOST; default 127.0.0.1)")
@@ -358,8 +368,6 @@ def _admin_handler(module: str, name: str) -> Callable[[Settings, argparse.Names
     """A handler that runs ``kassa_server.admin.<module>.<name>(session, settings, args)`` in one transaction."""
 
     def handler(settings: Settings, args: argparse.Namespace) -> int:
-        import importlib
-
         with _session(settings) as session:
             return int(getattr(importlib.import_module(f"kassa_server.admin.{module}"), name)(session, settings, args))
 
