@@ -37,6 +37,46 @@ def safe_parser() -> etree.XMLParser:
     )
 
 
+def envelope_parser() -> etree.XMLParser:
+    """A parser for SOAP envelopes: large text nodes (base64 parts) allowed, comments and processing instructions
+    dropped, CDATA merged (as spyne's own parser does)."""
+    return etree.XMLParser(
+        resolve_entities=False,
+        no_network=True,
+        load_dtd=False,
+        dtd_validation=False,
+        huge_tree=True,
+        attribute_defaults=False,
+        ns_clean=False,
+        recover=False,
+        remove_blank_text=False,
+        remove_comments=True,
+        remove_pis=True,
+        strip_cdata=True,
+        compact=True,
+    )
+
+
+def raw_parser() -> etree.XMLParser:
+    """A parser for fragments kept verbatim (``RawXml``): comments and processing instructions stay."""
+    return etree.XMLParser(resolve_entities=False, no_network=True, load_dtd=False, huge_tree=False)
+
+
+def iterparse(stream: IO[bytes], *, events: tuple[str, ...], tag: list[str] | None = None) -> etree.iterparse:
+    """A streaming parser over ``stream``, whose prolog is checked first (:func:`guard_prolog`)."""
+    return etree.iterparse(
+        guard_prolog(stream),
+        events=events,
+        tag=tag,
+        resolve_entities=False,
+        no_network=True,
+        load_dtd=False,
+        huge_tree=False,
+        remove_comments=True,
+        remove_pis=True,
+    )
+
+
 def parse_trusted_file(path: Path) -> etree._ElementTree:
     """Parse a file we ship or generate (XDTO packages, XSDs); still without network or entities."""
     return etree.parse(str(path), safe_parser())

@@ -2,7 +2,7 @@
 
 Dispatch is by the local name of the first child of ``soap:Body`` (document/literal wrapped); ``SOAPAction`` is not
 required to match (soap-services.md §1.3). The WSDL clients see is rendered from ``contract.py`` by ``wsdl.py``, not
-by spyne; a test keeps the two in step.
+by spyne; the spyne signatures come from the same table (``wire.operation``).
 """
 
 from __future__ import annotations
@@ -25,7 +25,7 @@ from kassa_server.services.contract import (
 from kassa_server.services.enterprisedata_exchange_1_0_1_1 import EnterpriseDataExchange_1_0_1_1
 from kassa_server.services.exchange_2_0_1_6 import Exchange_2_0_1_6
 from kassa_server.services.interface_version import InterfaceVersion
-from kassa_server.services.types import KassaSoap11, KassaSoap12
+from kassa_server.services.protocol import KassaSoap11, KassaSoap12
 
 WsgiApp = Callable[..., Any]
 

@@ -48,6 +48,11 @@ MISSING_FILE_ID = "Не указан идентификатор загружае
 NOT_SUPPORTED = "Операция не поддерживается."  # [I]
 GENERIC_ERROR = "Ошибка при выполнении операции веб-сервиса."  # [I]
 DATABASE_UNAVAILABLE = "Информационная база недоступна."  # [I]
+EMPTY_REQUEST = "Пустой запрос: ожидается SOAP-конверт (Envelope) с вызовом операции в Body."  # [I]
+EMPTY_BODY = "В теле SOAP-конверта (Body) нет вызова операции."  # [I]
+FAULT_AS_REQUEST = "Запрос содержит SOAP Fault вместо вызова операции."  # [I]
+INVALID_BASE64 = "Значение элемента {name} не является корректными данными base64."  # [I]
+FORBIDDEN_DTD = "Запрос содержит DTD: объявления DTD и сущностей запрещены."  # [I]
 
 
 def exchange_node_not_found(app_name: str, plan_synonym: str, node_code: str) -> str:
