@@ -35,7 +35,7 @@ from .header import Header, parse_header
 from .objects import BY_WIRE_NAME, Deletion
 from .schema import fragment_validator
 from .versions import HEADER_NS, version_of_namespace
-from .xmlsafe import iterparse, translate_syntax_error
+from .xmlsafe import iterparse, reject_dtd, translate_syntax_error
 
 log = logging.getLogger(__name__)
 MAX_DEPTH = 64
@@ -96,6 +96,7 @@ class MessageReader:
         self._events = iterparse(
             stream, events=("start", "end"), tag=[f"{{{HEADER_NS}}}Header", "{*}Body", *OBJECT_TAGS]
         )
+        self._prolog_checked = False
         self._has_body = False
         self._streamed: _Streamed | None = None
         self.header = self._read_header()
@@ -106,11 +107,15 @@ class MessageReader:
 
     def _next(self) -> tuple[str, etree._Element] | None:
         try:
-            return next(self._events)
+            item = next(self._events)
         except StopIteration:
             return None
         except etree.XMLSyntaxError as exc:
             raise translate_syntax_error(exc, self.max_depth, self._events.error_log) from exc
+        if not self._prolog_checked:
+            self._prolog_checked = True
+            reject_dtd(item[1])
+        return item
 
     def _root(self) -> etree._Element | None:
         return self._events.root

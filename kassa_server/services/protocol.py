@@ -9,6 +9,9 @@ from __future__ import annotations
 
 import binascii
 import cgi
+import codecs
+import logging
+from dataclasses import dataclass
 from typing import Any
 
 from lxml import etree
@@ -21,27 +24,93 @@ from spyne.protocol.soap.mime import collapse_swa
 from spyne.server.http import HttpTransportContext
 
 from kassa_server.enterprisedata.xmlsafe import envelope_parser
-from kassa_server.services.faults import EMPTY_BODY, EMPTY_REQUEST, FAULT_AS_REQUEST, FORBIDDEN_DTD, INVALID_BASE64
+from kassa_server.services.faults import (
+    EMPTY_BODY,
+    EMPTY_REQUEST,
+    FAULT_AS_REQUEST,
+    FORBIDDEN_DTD,
+    INT_OUT_OF_RANGE,
+    INVALID_BASE64,
+    NOT_IN_CHARSET,
+    TOO_MANY_ATTRIBUTES,
+    TOO_MANY_ELEMENTS,
+    UNKNOWN_CHARSET,
+    shorten,
+)
 from kassa_server.services.wire import WIRE_NSMAP, XmlContent
+
+logger = logging.getLogger(__name__)
+
+XML_ID = "{http://www.w3.org/XML/1998/namespace}id"
+FEED_CHUNK = 1 << 20
 
 
 def _russian_fault(code: str, text: str) -> Fault:
     return Fault(code, text, lang="ru")
 
 
-def parse_envelope(chunks: list[bytes], charset: str | None) -> tuple[etree._Element, dict[str, Any]]:
-    """The request document and its ``xml:id`` map, as spyne's ``_parse_xml_string`` reads them."""
-    data: Any = b"".join(chunks)
-    if charset:
-        data = data.decode(charset)
-    parser = envelope_parser()
+@dataclass(frozen=True)
+class EnvelopeLimits:
+    """What one request may hold before spyne reads it (issue 14 §5-§7)."""
+
+    max_elements: int = 100_000
+    max_attributes: int = 64
+    max_quoted_chars: int = 256
+
+
+def _check_charset(chunks: list[bytes], charset: str, limits: EnvelopeLimits) -> None:
+    """Raise a client Fault when ``charset`` is unknown or the body is not in it (decoded piecewise, not kept)."""
+    quoted = shorten(charset, limits.max_quoted_chars)
     try:
-        try:
-            return etree.XMLID(data, parser)
-        except ValueError:  # a str with an encoding declaration
-            return etree.XMLID(data.encode(charset), parser)
-    except etree.XMLSyntaxError as exc:
-        raise Fault("Client.XMLSyntaxError", str(exc)) from None
+        decoder = codecs.getincrementaldecoder(charset)()
+    except LookupError:
+        logger.info("request in an unknown charset %r", quoted)
+        raise _russian_fault("Client.XMLSyntaxError", UNKNOWN_CHARSET.format(charset=quoted)) from None
+    try:
+        for chunk in chunks:
+            for start in range(0, len(chunk), FEED_CHUNK):
+                decoder.decode(chunk[start : start + FEED_CHUNK])
+        decoder.decode(b"", final=True)
+    except UnicodeError as exc:
+        logger.info("request body is not %s: %s", quoted, shorten(str(exc), limits.max_quoted_chars))
+        raise _russian_fault("Client.XMLSyntaxError", NOT_IN_CHARSET.format(charset=quoted)) from None
+
+
+def parse_envelope(
+    chunks: list[bytes], charset: str | None, limits: EnvelopeLimits = EnvelopeLimits()
+) -> tuple[etree._Element, dict[str, Any]]:
+    """The request document and its ``xml:id`` map, counting elements and attributes while parsing, so that a
+    request over ``limits`` costs no more than the limit (a client Fault) and spyne never sees it."""
+    encoding = None
+    if charset:
+        _check_charset(chunks, charset, limits)
+        encoding = codecs.lookup(charset).name
+    parser = envelope_parser(encoding)
+    elements = 0
+    xmlids: dict[str, Any] = {}
+    try:
+        for chunk in chunks:
+            for start in range(0, len(chunk), FEED_CHUNK):
+                parser.feed(chunk[start : start + FEED_CHUNK])
+                for _, element in parser.read_events():
+                    elements += 1
+                    if elements > limits.max_elements:
+                        raise _russian_fault(
+                            "Client.RequestTooComplex", TOO_MANY_ELEMENTS.format(limit=limits.max_elements)
+                        )
+                    if len(element.attrib) > limits.max_attributes:
+                        name = shorten(etree.QName(element).localname, limits.max_quoted_chars)
+                        raise _russian_fault(
+                            "Client.RequestTooComplex",
+                            TOO_MANY_ATTRIBUTES.format(name=name, limit=limits.max_attributes),
+                        )
+                    xml_id = element.get(XML_ID)
+                    if xml_id is not None:
+                        xmlids[xml_id] = element
+        root = parser.close()
+    except (etree.XMLSyntaxError, ValueError, LookupError, UnicodeError) as exc:
+        raise Fault("Client.XMLSyntaxError", shorten(str(exc), limits.max_quoted_chars)) from None
+    return root, xmlids
 
 
 class _KassaXmlMixin:
@@ -50,8 +119,10 @@ class _KassaXmlMixin:
     serialization_handlers: Any
     deserialization_handlers: Any
     ns_soap_env: str
+    limits: EnvelopeLimits
 
-    def _install(self) -> None:
+    def _install(self, limits: EnvelopeLimits) -> None:
+        self.limits = limits
         self.serialization_handlers[XmlContent] = self._xml_content_to_parent
         self.deserialization_handlers[XmlContent] = self._xml_content_from_element
 
@@ -76,7 +147,7 @@ class _KassaXmlMixin:
                 ctx.transport.resp_code = HTTP_405
                 raise RequestNotAllowed("You must issue a POST request with the Content-Type header properly set.")
             ctx.in_string = collapse_swa(ctx, cgi.parse_header(content_type), self.ns_soap_env)
-        ctx.in_document = parse_envelope(list(ctx.in_string), charset)
+        ctx.in_document = parse_envelope(list(ctx.in_string), charset, self.limits)
         docinfo = ctx.in_document[0].getroottree().docinfo
         if docinfo.doctype or docinfo.internalDTD is not None:
             raise _russian_fault("Client.XmlForbidden", FORBIDDEN_DTD)
@@ -101,14 +172,28 @@ class _KassaXmlMixin:
             name = etree.QName(element).localname
             raise _russian_fault("Client.ValidationError", INVALID_BASE64.format(name=name)) from None
 
+    def integer_from_bytes(self, cls: Any, string: Any) -> Any:
+        # spyne checks the bounds of xs:int only with its validator on; a PartNumber of 2**31 reached the database
+        value = super().integer_from_bytes(cls, string)  # type: ignore[misc]
+        if value is not None and not cls.validate_native(cls, value):
+            quoted = shorten(str(value), self.limits.max_quoted_chars)
+            raise _russian_fault("Client.ValidationError", INT_OUT_OF_RANGE.format(value=quoted))
+        return value
+
+    def fault_to_parent(self, ctx: Any, cls: Any, inst: Any, parent: Any, ns: str, *args: Any, **kwargs: Any) -> Any:
+        # a Fault quotes at most max_quoted_chars of a client's value, whoever raised it (spyne echoes whole values)
+        if isinstance(inst.faultstring, str):
+            inst.faultstring = shorten(inst.faultstring, self.limits.max_quoted_chars * 4)
+        return super().fault_to_parent(ctx, cls, inst, parent, ns, *args, **kwargs)  # type: ignore[misc]
+
 
 class KassaSoap11(_KassaXmlMixin, Soap11):
-    def __init__(self) -> None:
+    def __init__(self, limits: EnvelopeLimits = EnvelopeLimits()) -> None:
         Soap11.__init__(self, cleanup_namespaces=False)
-        self._install()
+        self._install(limits)
 
 
 class KassaSoap12(_KassaXmlMixin, Soap12):
-    def __init__(self) -> None:
+    def __init__(self, limits: EnvelopeLimits = EnvelopeLimits()) -> None:
         Soap12.__init__(self, cleanup_namespaces=False)
-        self._install()
+        self._install(limits)
