@@ -95,10 +95,10 @@ def parse_header(element: etree._Element) -> Header:
         try:
             number = None if value is None or not value.strip() else int(value)
         except ValueError as exc:
-            raise EnvelopeError(f"msg:{name} is not an integer: {value[:64]!r}") from exc
+            raise EnvelopeError(f"msg:{name} is not an integer: {(value or '')[:64]!r}") from exc
         if number is not None and not MIN_NUMBER <= number <= MAX_NUMBER:
             # message numbers are stored as 64-bit integers (both databases)
-            raise EnvelopeError(f"msg:{name} is out of range: {value[:64]!r}")
+            raise EnvelopeError(f"msg:{name} is out of range: {(value or '')[:64]!r}")
         return number
 
     format_text = text(element, "Format")
