@@ -68,6 +68,10 @@ class SoapEndpoints:
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         assert scope["type"] == "http"
+        if len(scope.get("raw_path") or scope["path"].encode()) > self.settings.limits.max_path_bytes:
+            # before any look-up: the cost of a request must not grow with its path (issue 14 §1)
+            await send_response(send, 414, TEXT, b"URI Too Long")
+            return
         target = await self._target(scope["path"])
         if target is None:
             await send_response(send, 404, TEXT, b"Not Found")
@@ -157,11 +161,12 @@ class SoapEndpoints:
     async def _target(self, path: str) -> Target | None:
         """Split ``/<base>/ws/<rest>``; a base may itself contain ``/ws/``, so every split is a candidate."""
         candidates: list[tuple[str, str]] = []
+        limit = self.settings.limits.max_base_candidates
         start = 0
-        while (index := path.find("/ws/", start)) > 0:
+        while len(candidates) < limit and (index := path.find("/ws/", start)) > 0:
             candidates.append((path[1:index], path[index + 4 :]))
             start = index + 1
-        if path.endswith("/ws") and len(path) > 3:
+        if len(candidates) < limit and path.endswith("/ws") and len(path) > 3:
             candidates.append((path[1:-3], ""))
         if not candidates:
             return None
