@@ -21,20 +21,22 @@ import anyio
 import anyio.to_thread
 from starlette.types import Receive, Scope, Send
 
-from kassa_server.exchange.accounts import InfobaseDirectory, PublishedInfobase
+from kassa_server.exchange.accounts import AuthenticatedUser, InfobaseDirectory, PublishedInfobase
 from kassa_server.exchange.journal import JournalEntry
 from kassa_server.services.application import SoapService
 from kassa_server.services.context import ENVIRON_KEY, ServiceCall, ServiceDependencies
-from kassa_server.services.faults import GENERIC_ERROR, fault_envelope
+from kassa_server.services.faults import GENERIC_ERROR, fault_envelope, shorten
 from kassa_server.services.wsdl import render_wsdl
-from kassa_server.transport.auth import REALM_HEADER, Authenticator, authenticate
+from kassa_server.transport.auth import REALM_HEADER, Authenticator, authenticate, basic_credentials
 from kassa_server.transport.journal import JournalSink, fault_string
 from kassa_server.transport.limits import BodyTooLarge, ClientDisconnected, read_body
+from kassa_server.transport.throttle import LoginThrottle
 from kassa_server.transport.wsgi_bridge import WsgiResponse, build_environ, call_wsgi, send_response
 
 logger = logging.getLogger(__name__)
 
 TEXT = [("content-type", "text/plain; charset=utf-8")]
+THROTTLED = b"Unauthorized: too many failed logins; try again later"
 XML = [("content-type", "text/xml; charset=utf-8")]
 
 
@@ -63,7 +65,12 @@ class SoapEndpoints:
         self.deps = deps
         self.journal = journal
         self.settings = deps.settings
-        self.limiter = anyio.CapacityLimiter(self.settings.limits.worker_threads)
+        limits = self.settings.limits
+        self.limiter = anyio.CapacityLimiter(limits.worker_threads)
+        self.auth_limiter = anyio.CapacityLimiter(limits.auth_threads)
+        self.throttle = LoginThrottle(
+            limits.max_login_failures, limits.max_address_failures, limits.login_failure_window_seconds
+        )
         self.trusted = [_network(p) for p in self.settings.trusted_proxies]
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
@@ -77,12 +84,8 @@ class SoapEndpoints:
             await send_response(send, 404, TEXT, b"Not Found")
             return
         header = _header(scope, b"authorization")
-        user = await anyio.to_thread.run_sync(
-            authenticate, self.authenticator, target.infobase.name, header, limiter=self.limiter
-        )
+        user = await self._authenticate(scope, send, target.infobase, header)
         if user is None:
-            logger.info("401 for %s %s", scope["method"], scope["path"])
-            await send_response(send, 401, [*TEXT, ("www-authenticate", REALM_HEADER)], b"Unauthorized")
             return
         segment, _, tail = target.rest.partition("/")
         service = self.services.get(segment.lower())
@@ -106,6 +109,39 @@ class SoapEndpoints:
             await send_response(send, 405, [*TEXT, ("allow", "POST")], b"Method Not Allowed")
             return
         await self._soap(scope, receive, send, target.infobase, user.login, service)
+
+    async def _authenticate(
+        self, scope: Scope, send: Send, infobase: PublishedInfobase, header: str | None
+    ) -> AuthenticatedUser | None:
+        """The user of the request's credentials, or None once a 401 was sent.
+
+        Password checks run in their own small pool (scrypt must not take the SOAP threads); failures are counted per
+        login and per client address, and a throttled client gets a 401 saying so without a check (issue 14 §4).
+        """
+        unauthorized = [*TEXT, ("www-authenticate", REALM_HEADER)]
+        logins = [login for login, _ in basic_credentials(header)]
+        address = self._client_address(scope)
+        if logins:
+            wait = self.throttle.retry_after(infobase.name, logins, address)
+            if wait is not None:
+                logger.info("401 (throttled) for %s from %s", shorten(logins[0], 64), address)
+                headers = [*unauthorized, ("retry-after", str(max(int(wait) + 1, 1)))]
+                await send_response(send, 401, headers, THROTTLED)
+                return None
+        user = await anyio.to_thread.run_sync(
+            authenticate, self.authenticator, infobase.name, header, limiter=self.auth_limiter
+        )
+        if user is not None:
+            self.throttle.succeeded(infobase.name, user.login)
+            return user
+        logger.info("401 for %s %s", scope["method"], shorten(scope["path"], 256))
+        if logins and self.throttle.failed(infobase.name, logins, address):
+            entry = JournalEntry(at=_utcnow(), infobase=infobase.name, login=logins[0][:100])
+            entry.http_status, entry.outcome = 401, "rejected"
+            entry.message = f"too many failed logins for {shorten(logins[0], 64)!r} or from {address}; throttled"
+            await self._journal(entry, time.perf_counter())
+        await send_response(send, 401, unauthorized, b"Unauthorized")
+        return None
 
     async def _soap(
         self, scope: Scope, receive: Receive, send: Send, infobase: PublishedInfobase, login: str, service: SoapService
@@ -191,6 +227,15 @@ class SoapEndpoints:
             host = (_header(scope, b"x-forwarded-host") or host).split(",")[0].strip()
             prefix = (_header(scope, b"x-forwarded-prefix") or "").rstrip("/") + prefix
         return f"{scheme}://{host}{prefix}/{quote(infobase.name)}/ws/{descriptor}"
+
+    def _client_address(self, scope: Scope) -> str:
+        """The client's address: the peer, or the first ``X-Forwarded-For`` hop when the peer is a trusted proxy."""
+        client = scope.get("client")
+        address = str(client[0]) if client else ""
+        if self._from_trusted_proxy(scope):
+            forwarded = (_header(scope, b"x-forwarded-for") or "").split(",")[0].strip()
+            address = forwarded[:64] or address
+        return address
 
     def _from_trusted_proxy(self, scope: Scope) -> bool:
         client = scope.get("client")
