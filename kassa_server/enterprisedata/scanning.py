@@ -89,6 +89,9 @@ class Walk:
                     self._row(element, root)
                 continue
             body = root if self.root_kind == "body" else None
+            if body is not None and self.body is None:
+                self.body = body
+                yield Item("body", body)
             if self.root_kind == "message":
                 parent = element.getparent()
                 if element.tag == HEADER_TAG and parent is root:
@@ -126,7 +129,10 @@ class Walk:
             self.root_kind = _root_kind(root)
         if self.root_kind == "object":
             yield Item("object", root)
-        elif self.root_kind == "body" and len(root):
+        elif self.root_kind == "body":
+            if self.body is None:
+                self.body = root
+                yield Item("body", root)
             while len(root):
                 yield from self._take_first(root)
         elif self.root_kind == "message":

@@ -124,8 +124,6 @@ class _Checker:
             elif walk.body is None and not self.settings_only:
                 self.problem(None, "Message", None, "Message",
                              "a data message needs a Body right after msg:Header (SSL error 9)")  # fmt: skip
-        elif walk.root_kind == "body" and walk.body is None:
-            self._start_body(None, walk)
 
     def item(self, item: Item, walk: Walk) -> None:
         element = item.element
