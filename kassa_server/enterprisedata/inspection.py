@@ -60,7 +60,9 @@ def key_text(element: etree._Element) -> str:
     properties when it has no key block, as barcodes and deletions)."""
     block = next((c for c in element.iterchildren(etree.Element) if local(c) == KEY_BLOCK), None)
     parts = []
-    for child in (block if block is not None else element).iterchildren(etree.Element):
+    children = list((block if block is not None else element).iterchildren(etree.Element))
+    children.sort(key=lambda c: local(c) != "Наименование")  # the name first: what people look for
+    for child in children:
         name = local(child)
         if name in SKIPPED_KEYS:
             continue

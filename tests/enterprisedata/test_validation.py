@@ -23,7 +23,7 @@ NS121 = namespace("1.21")
 
 def message_bytes(version: str, objects: list[object] | None = None) -> bytes:
     if objects is None:
-        objects = [o for o in ALL_OBJECTS if type_graph(version).object_type(o.wire_name) is not None]  # type: ignore[attr-defined]
+        objects = [o for o in ALL_OBJECTS if type_graph(version).object_type(o.wire_name) is not None]
     buffer = io.BytesIO()
     header = Header(version, datetime(2025, 3, 1, 15, 25, 3), "dev", message_no=3, received_no=2,
                     available_versions=list(SUPPORTED_VERSIONS))  # fmt: skip
@@ -163,7 +163,7 @@ def test_zip_as_the_services_carry_it(tmp_path: Path) -> None:
 def test_a_single_object_and_a_bare_body() -> None:
     from kassa_server.enterprisedata import object_xml
 
-    item = object_xml(ITEM, "1.21")  # type: ignore[arg-type]
+    item = object_xml(ITEM, "1.21")
     report = validate(item)
     assert report.valid and report.version == "1.21" and report.objects == 1
     assert_valid_enterprisedata(item.decode())
