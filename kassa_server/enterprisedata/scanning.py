@@ -16,9 +16,10 @@ from typing import IO
 
 from lxml import etree
 
-from .schema import type_graph
+from .schema import XS, xsd_bytes
 from .versions import HEADER_NS, SUPPORTED_VERSIONS
-from .xmlsafe import guard_prolog, translate_syntax_error
+from .xmlsafe import guard_prolog, safe_parser, translate_syntax_error
+from .xsdgen import xsd_file_name
 
 HEADER_TAG = f"{{{HEADER_NS}}}Header"
 ROW = "Строка"
@@ -29,8 +30,9 @@ MAX_DEPTH = 256
 def top_level_names() -> frozenset[str]:
     """The global element (object type) names of every supported version."""
     names: set[str] = set()
-    for version in SUPPORTED_VERSIONS:
-        names.update(type_graph(version).elements)
+    for version in SUPPORTED_VERSIONS:  # read the names only; the type graphs are built for the version in use
+        root = etree.fromstring(xsd_bytes(xsd_file_name(version)), safe_parser())
+        names.update(e.get("name") or "" for e in root.iterchildren(XS + "element"))
     return frozenset(names)
 
 

@@ -153,12 +153,12 @@ def _resolve_qname(node: etree._Element, qname: str) -> str:
     return f"{{{node.nsmap[prefix or None]}}}{local}"
 
 
-def _xsd_bytes(file_name: str) -> bytes:
+def xsd_bytes(file_name: str) -> bytes:
     return resources.files("kassa_server._xsd").joinpath(file_name).read_bytes()
 
 
 def _schema_root(file_name: str, strict: bool) -> etree._Element:
-    root = etree.fromstring(_xsd_bytes(file_name), safe_parser())
+    root = etree.fromstring(xsd_bytes(file_name), safe_parser())
     if strict:
         for wildcard in list(root.iter(*WILDCARDS)):
             parent = wildcard.getparent()
@@ -228,7 +228,7 @@ def schema_files(version: str) -> dict[str, bytes]:
         raise KeyError(version)
     ed_file = xsd_file_name(version)
     body_file, message_file = f"Body_{ed_file.split('_', 1)[1]}", f"Message_{ed_file.split('_', 1)[1]}"
-    files = {HEADER_XSD: _xsd_bytes(HEADER_XSD), ed_file: _xsd_bytes(ed_file)}
+    files = {HEADER_XSD: xsd_bytes(HEADER_XSD), ed_file: xsd_bytes(ed_file)}
     for name in (HEADER_XSD, ed_file):
         files[f"strict/{name}"] = _serialize(_schema_root(name, strict=True))
     ns = namespace(version)
