@@ -4,8 +4,11 @@ where it is, ZIPs, single objects, and a streamed table of many rows."""
 from __future__ import annotations
 
 import io
+import uuid
 import zipfile
+from collections.abc import Iterator
 from datetime import datetime
+from decimal import Decimal
 from pathlib import Path
 
 import pytest
@@ -13,7 +16,20 @@ from ed_samples import ALL_OBJECTS, ITEM, PRICE_LIST
 
 from kassa_server.enterprisedata import SUPPORTED_VERSIONS, Header, write_message
 from kassa_server.enterprisedata.checks import assert_valid_enterprisedata
-from kassa_server.enterprisedata.objects import GoodsData, PriceList, PriceRow
+from kassa_server.enterprisedata.objects import (
+    Barcode,
+    BarcodeRecord,
+    Currency,
+    GoodsData,
+    Item,
+    ItemGroup,
+    ItemType,
+    PriceList,
+    PriceRow,
+    PriceType,
+    Unit,
+    VatRate,
+)
 from kassa_server.enterprisedata.schema import type_graph
 from kassa_server.enterprisedata.validation import STREAM_ROWS, validate
 from kassa_server.enterprisedata.versions import namespace
@@ -199,3 +215,38 @@ def test_rows_past_the_streaming_limit_are_checked_one_by_one() -> None:
         (prices[STREAM_ROWS + 20] + 1, f"Документ.УстановкаЦенНоменклатуры/Товары/Строка[{STREAM_ROWS + 21}]/Цена"),
     ]
     assert all(p.ref == str(PRICE_LIST.ref) and "'дорого' is not a valid value" in p.reason for p in report.problems)
+
+
+def goods(n: int, bad_row: int) -> Iterator[object]:
+    """``bench_format.py``'s message of ``n`` goods; the price of row ``bad_row`` has three decimals (invalid)."""
+    unit = Unit(ref=uuid.uuid4(), code="796", name="шт")
+    yield unit
+    groups = [ItemGroup(ref=uuid.uuid4(), name=f"Группа {i}") for i in range(100)]
+    yield from groups
+    price_type = PriceType(ref=uuid.uuid4(), name="Розничная", currency=Currency(code="643", name="руб."))
+    yield price_type
+    rows = []
+    for i in range(n):
+        item = Item(ref=uuid.uuid4(), name=f"Товар {i}", code=f"{i:08d}", group=groups[i % 100],
+                    item_type=ItemType.GOODS, unit=unit, vat=VatRate(Decimal(20)))  # fmt: skip
+        yield item
+        data = GoodsData(item=item)
+        yield Barcode(barcode=f"46{i:011d}", records=[BarcodeRecord(data)])
+        price = Decimal("1.005") if i + 1 == bad_row else Decimal(100 + i % 900)
+        rows.append(PriceRow(i + 1, data, price))
+    yield PriceList(ref=uuid.uuid4(), date=datetime(2025, 3, 1), number="1", price_type=price_type, rows=rows)
+
+
+@pytest.mark.slow
+def test_a_zipped_message_of_100_000_goods_is_streamed_and_every_error_found(tmp_path: Path) -> None:
+    n, bad_row = 100_000, 99_999
+    path = tmp_path / "goods.zip"
+    header = Header("1.21", datetime(2025, 3, 1), "server", available_versions=["1.21"])
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as archive, archive.open("data.xml", "w") as stream:
+        write_message(stream, header, goods(n, bad_row))  # type: ignore[arg-type]
+    report = validate(path)
+    assert report.objects == 2 * n + 103 and report.version == "1.21"
+    (problem,) = report.problems
+    assert problem.path == f"Документ.УстановкаЦенНоменклатуры/Товары/Строка[{bad_row}]/Цена"
+    assert problem.object_type == "Документ.УстановкаЦенНоменклатуры" and problem.line
+    assert "fractionDigits" in problem.reason and str(problem).startswith(f"{path}!data.xml:{problem.line}: ")
