@@ -41,6 +41,7 @@ from .errors import (
     MissingProperty,
     NestingTooDeep,
     SchemaViolation,
+    SourceError,
     UnsafeXml,
     UnsupportedVersion,
     XmlSyntax,
@@ -56,6 +57,6 @@ __all__ = [
     "BY_WIRE_NAME", "OBJECT_TYPES", "SUPPORTED_VERSIONS", "Deletion", "DtdForbidden", "EntitiesForbidden",
     "EnvelopeError", "ExternalReferenceForbidden", "FormatError", "FormatObject", "Header", "InvalidObject",
     "MessageReader", "MessageWriter", "MissingProperty", "NestingTooDeep", "ObjectTypeSupport", "RawXml",
-    "SchemaViolation", "UnknownObject", "UnsafeXml", "UnsupportedVersion", "XmlSyntax", "namespace",
+    "SchemaViolation", "SourceError", "UnknownObject", "UnsafeXml", "UnsupportedVersion", "XmlSyntax", "namespace",
     "negotiate_version", "object_xml", "read_message", "write_message",
 ]  # fmt: skip

@@ -16,15 +16,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import IO
 
-from .errors import FormatError
+from .errors import SourceError
 
 ZIP_MAGIC = b"PK\x03\x04"
 
 Source = bytes | str | os.PathLike[str] | IO[bytes]
-
-
-class SourceError(FormatError):
-    """The message cannot be opened: a missing file, an empty or broken ZIP."""
 
 
 @dataclass(slots=True)

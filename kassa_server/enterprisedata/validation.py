@@ -16,11 +16,11 @@ from typing import Any
 
 from lxml import etree
 
-from .errors import FormatError, UnsupportedVersion
+from .errors import FormatError, SourceError, UnsupportedVersion
 from .header import M
 from .scanning import Item, Walk, local, namespace_of, ref_of
 from .schema import ComplexType, fragment_validator, type_graph, validator
-from .sources import Source, SourceError, describe, open_message
+from .sources import Source, describe, open_message
 from .versions import FORMAT_BASE_URI, SUPPORTED_VERSIONS, namespace, version_of_namespace
 
 #: rows of one table validated with their object; later rows are validated on their own and dropped
