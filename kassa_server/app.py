@@ -20,6 +20,7 @@ from kassa_server.exchange.gateway import DatabaseExchangeGateway
 from kassa_server.exchange.interface import ExchangeGateway
 from kassa_server.exchange.journal import DatabaseJournal
 from kassa_server.exchange.operations import OperationStore
+from kassa_server.lifeline import exit_with_parent
 from kassa_server.models.engine import make_engine, make_sessionmaker
 from kassa_server.services.application import build_services
 from kassa_server.services.context import ServiceDependencies
@@ -84,4 +85,5 @@ def create_app(settings: Settings, *, gateway: ExchangeGateway | None = None) ->
 def create_app_from_env() -> Starlette:
     """For ``uvicorn kassa_server.app:create_app_from_env --factory --workers N``: settings from ``KASSA_*``."""
     limit_heap_retention()
+    exit_with_parent()
     return create_app(Settings.from_env(os.environ))
