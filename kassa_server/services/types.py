@@ -15,6 +15,7 @@ from typing import Any
 
 from lxml import etree
 from spyne import AnyXml, Boolean, ByteArray, Decimal, Fault, Integer32, Unicode
+from spyne.model.binary import BINARY_ENCODING_BASE64
 from spyne.protocol import ProtocolBase
 from spyne.protocol.soap import Soap11, Soap12
 
@@ -182,9 +183,14 @@ def bytes_of(value: Any) -> bytes:
     """spyne hands base64 values over as a sequence of chunks."""
     if value is None:
         return b""
-    if isinstance(value, bytes | bytearray):
+    if isinstance(value, bytes):
+        return value
+    if isinstance(value, bytearray):
         return bytes(value)
-    return b"".join(value)
+    chunks = list(value)
+    if len(chunks) == 1 and isinstance(chunks[0], bytes):
+        return chunks[0]  # the usual case: no second copy of a large part
+    return b"".join(chunks)
 
 
 # -- protocols
@@ -249,8 +255,14 @@ class _KassaXmlMixin:
 
     def byte_array_from_element(self, ctx: Any, cls: Any, element: etree._Element) -> Any:
         try:
+            text = element.text
+            soft = self.validator is self.SOFT_VALIDATION  # type: ignore[attr-defined]
+            if text is not None and self.binary_encoding is BINARY_ENCODING_BASE64 and not soft:  # type: ignore[attr-defined]
+                # spyne's ByteArray.from_base64 runs ``"".join(text)``: a list of one pointer per character, 8 bytes
+                # per base64 character (a 40 MiB part peaked at +426 MB). The text decodes as it is.
+                return (binascii.a2b_base64(text),)
             return super().byte_array_from_element(ctx, cls, element)  # type: ignore[misc]
-        except binascii.Error:
+        except ValueError:  # binascii.Error, or a non-ASCII character
             name = etree.QName(element).localname
             raise _russian_fault("Client.ValidationError", INVALID_BASE64.format(name=name)) from None
 
