@@ -22,6 +22,11 @@ Public API (everything below is re-exported here):
 * ``object_xml(obj, version)``: one object as the XML element of that version (for raw storage).
 * ``negotiate_version(ours, theirs)``, ``SUPPORTED_VERSIONS``, ``namespace(version)``, ``FORMAT_BASE_URI``.
 * Errors: ``FormatError`` and its subclasses (``errors.py``).
+
+Offline tools (``kassa-server ed``), imported from their modules: ``validation.validate`` (every error, streaming),
+``checks.assert_valid_enterprisedata``, ``inspection.overview`` / ``find_object``, ``diff.diff_messages``,
+``conversion.convert_message``, ``schema.schema_files``; ``sources.open_message`` opens XML or a ZIP and
+``scanning.Walk`` streams the top-level elements they share.
 """
 
 from __future__ import annotations
@@ -36,6 +41,7 @@ from .errors import (
     MissingProperty,
     NestingTooDeep,
     SchemaViolation,
+    SourceError,
     UnsafeXml,
     UnsupportedVersion,
     XmlSyntax,
@@ -171,6 +177,7 @@ __all__ = [
     "ShiftDocument",
     "ShiftOpening",
     "ShipmentStatus",
+    "SourceError",
     "StockRow",
     "StockSnapshot",
     "TaxSystem",
