@@ -30,6 +30,7 @@ from kassa_server.services.application import build_services
 from kassa_server.services.context import ServiceDependencies
 from kassa_server.services.interface_version import DEFAULT_INTERFACE_VERSIONS
 from kassa_server.settings import Settings
+from kassa_server.transport.connections import configure
 from kassa_server.transport.routes import SoapEndpoints
 
 logger = logging.getLogger(__name__)
@@ -138,4 +139,6 @@ def create_app_from_env() -> Starlette:
     """For ``uvicorn kassa_server.app:create_app_from_env --factory --workers N``: settings from ``KASSA_*``."""
     limit_heap_retention()
     exit_with_parent()
-    return create_app(Settings.from_env(os.environ))
+    settings = Settings.from_env(os.environ)
+    configure(settings.limits)  # this worker's connection limits (transport/connections.py)
+    return create_app(settings)

@@ -338,6 +338,10 @@ def cmd_serve(settings: Settings, args: argparse.Namespace) -> int:
                 print("demo infobase present; not seeding again")
     from kassa_server.allocator import limit_heap_retention
     from kassa_server.app import create_app
+    from kassa_server.transport.connections import configure, raise_descriptor_limit, uvicorn_options
+
+    raise_descriptor_limit()
+    configure(settings.limits)
 
     log.info("serving on http://%s:%s (database %s)", settings.host, settings.port, _safe_url(settings.database_url))
     if settings.workers > 1:
@@ -349,8 +353,8 @@ def cmd_serve(settings: Settings, args: argparse.Namespace) -> int:
             host=settings.host,
             port=settings.port,
             workers=settings.workers,
-            timeout_keep_alive=settings.limits.keep_alive_seconds,
             log_level="info",
+            **uvicorn_options(settings.limits),
         )
     else:
         limit_heap_retention()
@@ -358,8 +362,8 @@ def cmd_serve(settings: Settings, args: argparse.Namespace) -> int:
             create_app(settings),
             host=settings.host,
             port=settings.port,
-            timeout_keep_alive=settings.limits.keep_alive_seconds,
             log_level="info",
+            **uvicorn_options(settings.limits),
         )
     return 0
 
