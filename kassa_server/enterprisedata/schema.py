@@ -14,11 +14,10 @@ from importlib import resources
 
 from lxml import etree
 
-from .versions import HEADER_NS, SUPPORTED_VERSIONS, namespace
+from .versions import HEADER_NS, SUPPORTED_VERSIONS, XS_NS, namespace
 from .xmlsafe import safe_parser
 from .xsdgen import HEADER_XSD, xsd_file_name
 
-XS_NS = "http://www.w3.org/2001/XMLSchema"
 XS = f"{{{XS_NS}}}"
 WILDCARDS = (XS + "any", XS + "anyAttribute")
 
