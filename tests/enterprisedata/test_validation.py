@@ -158,6 +158,9 @@ def test_malformed_and_hostile_xml_is_one_problem_with_its_line() -> None:
     xxe = b'<?xml version="1.0"?><!DOCTYPE m [<!ENTITY x SYSTEM "file:///etc/passwd">]><Message>&x;</Message>'
     (problem,) = validate(xxe).problems
     assert "external entities" in problem.reason
+    hidden = '<?xml version="1.0" encoding="UTF-16"?><!DOCTYPE Message [<!ELEMENT Message ANY>]><Message/>'
+    (problem,) = validate(hidden.encode("utf-16")).problems  # a DOCTYPE the byte-level prolog check cannot see
+    assert "DOCTYPE" in problem.reason
 
 
 def test_zip_as_the_services_carry_it(tmp_path: Path) -> None:
