@@ -126,6 +126,9 @@ class Walk:
         root = root if root is not None else self._events.root
         if root is None:
             return
+        if not self._prolog_checked:  # a document without a single event (``<Message/>``)
+            self._prolog_checked = True
+            reject_dtd(root)
         if self.root_kind is None:
             self.root_kind = _root_kind(root)
         if self.root_kind == "object":
