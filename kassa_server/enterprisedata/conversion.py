@@ -7,8 +7,9 @@ Each Body object is read into its dataclass (``reader.py``, lenient) and written
 * properties of the source object that kassa-server does not model (its leaves missing when the dataclass is
   written back in the **source** version);
 * modelled values the target version cannot express (the dataclass read back from the **target** XML differs);
-* whole objects: types kassa-server does not model, invalid objects, types or deletions the target version lacks,
-  and objects missing a property the target requires.
+* whole objects: invalid objects, types or deletions the target version lacks, objects missing a property the
+  target requires, and objects of types kassa-server does not model unless they are valid in the target version
+  as they are (then they are carried verbatim, moved into the target namespace).
 
 The source is walked twice in lockstep (the reader for dataclasses, :class:`~.scanning.Walk` for the original XML).
 """
@@ -30,9 +31,9 @@ from .errors import FormatError, MissingProperty, UnsupportedVersion
 from .objects import Deletion
 from .reader import InvalidObject, UnknownObject, read_message
 from .scanning import Walk
-from .schema import ComplexType, type_graph
+from .schema import ComplexType, fragment_validator, type_graph
 from .sources import Source, open_message
-from .versions import SUPPORTED_VERSIONS
+from .versions import SUPPORTED_VERSIONS, namespace
 from .writer import MessageWriter, object_xml
 from .xmlsafe import safe_parser
 
@@ -93,7 +94,10 @@ def convert_message(source: Source, target_version: str, out: IO[bytes], *, bom:
                 if obj is None:
                     result.skipped += 1
                     continue
-                writer.write(obj)
+                if isinstance(obj, bytes):
+                    writer.write_xml(obj)
+                else:
+                    writer.write(obj)
                 result.written += 1
     return result
 
@@ -106,10 +110,12 @@ def _objects(stream: IO[bytes]) -> Iterator[etree._Element]:
 
 def _carry(
     item: Any, original: etree._Element | None, source: str, target: str, result: Conversion
-) -> FormatObject | Deletion | None:
+) -> FormatObject | Deletion | bytes | None:
     if isinstance(item, UnknownObject):
-        result.losses.append(Loss(item.type_name, item.ref, "", f"not carried: {item.reason} (kassa-server does "
-                                  "not model this type)"))  # fmt: skip
+        verbatim = _verbatim(item, source, target)
+        if isinstance(verbatim, bytes):
+            return verbatim
+        result.losses.append(Loss(item.type_name, item.ref, "", f"not carried: {verbatim}"))
         return None
     if isinstance(item, InvalidObject):
         result.losses.append(Loss(item.type_name, item.ref, "", f"not carried: invalid in {source}: {item.reason}"))
@@ -140,6 +146,31 @@ def _carry(
         reason = f"not expressible in {target}" if new in (None, []) else f"becomes {new!r} in {target}"
         result.losses.append(Loss(type_name, ref, path, f"{reason} (was {old!r})"))
     return item
+
+
+def _verbatim(item: UnknownObject, source: str, target: str) -> bytes | str:
+    """An object of a type kassa-server does not model, moved into the target namespace when the target version has
+    the type and the object is valid there as it is (its XML, or why not)."""
+    if item.reason != "unknown object type":
+        return item.reason
+    if item.type_name not in type_graph(target).elements:
+        return f"EnterpriseData {target} has no {item.type_name}"
+    parsed = etree.fromstring(item.raw, safe_parser())
+    old, new = namespace(source), namespace(target)
+    for node in parsed.iter(etree.Element):
+        if etree.QName(node).namespace == old:
+            node.tag = f"{{{new}}}{etree.QName(node).localname}"
+    element = etree.Element(parsed.tag, parsed.attrib, nsmap={None: new})  # the target namespace as the default
+    element.text = parsed.text
+    element.extend(list(parsed))
+    etree.cleanup_namespaces(element)
+    schema = fragment_validator(target)
+    if not schema.validate(element):
+        error = schema.error_log.last_error
+        return (
+            f"kassa-server does not model {item.type_name}, and as it is it is not valid in {target}: {error.message}"
+        )
+    return etree.tostring(element, encoding="UTF-8")
 
 
 def _deletion_choices(version: str) -> frozenset[str]:
