@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import dataclasses
 import enum
+import functools
 import io
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -25,7 +26,7 @@ from typing import IO, Any
 
 from lxml import etree
 
-from .binding import FormatObject, Parser
+from .binding import FormatObject, Parser, TextEmitter, check_xml_chars
 from .diff import flatten
 from .errors import FormatError, MissingProperty, UnsupportedVersion
 from .objects import Deletion
@@ -34,7 +35,7 @@ from .scanning import Walk
 from .schema import ComplexType, fragment_validator, type_graph
 from .sources import Source, open_message
 from .versions import SUPPORTED_VERSIONS, namespace
-from .writer import MessageWriter, object_xml
+from .writer import MessageWriter
 from .xmlsafe import safe_parser
 
 
@@ -132,16 +133,16 @@ def _carry(
         result.losses.append(Loss(type_name, ref, "", f"not carried: EnterpriseData {target} has no {type_name}"))
         return None
     try:
-        converted = object_xml(item, target)
+        converted = _xml(item, target)
     except (MissingProperty, FormatError, ValueError) as exc:
         result.losses.append(Loss(type_name, ref, "", f"not carried: {exc}"))
         return None
     if original is not None:
-        again = flatten(etree.fromstring(object_xml(item, source), safe_parser()))
+        again = flatten(_xml(item, source))
         for path in flatten(original):
             if path not in again:
                 result.losses.append(Loss(type_name, ref, path, "not modelled by kassa-server, dropped"))
-    back = Parser(target).parse(etree.fromstring(converted, safe_parser()), type(item))
+    back = _parser(target).parse(converted, type(item))
     for path, old, new in _differences(item, back, ""):
         reason = f"not expressible in {target}" if new in (None, []) else f"becomes {new!r} in {target}"
         result.losses.append(Loss(type_name, ref, path, f"{reason} (was {old!r})"))
@@ -171,6 +172,25 @@ def _verbatim(item: UnknownObject, source: str, target: str) -> bytes | str:
             f"kassa-server does not model {item.type_name}, and as it is it is not valid in {target}: {error.message}"
         )
     return etree.tostring(element, encoding="UTF-8")
+
+
+@functools.cache
+def _emitter(version: str) -> TextEmitter:
+    return TextEmitter(version)
+
+
+@functools.cache
+def _parser(version: str) -> Parser:
+    return Parser(version)
+
+
+def _xml(obj: FormatObject, version: str) -> etree._Element:
+    """``obj`` as the element ``version`` carries (written as the writer writes it, then parsed)."""
+    parts: list[str] = []
+    _emitter(version).emit(obj, parts)
+    text = "".join(parts)
+    check_xml_chars(text)
+    return etree.fromstring(text.encode("utf-8"), safe_parser())
 
 
 def _deletion_choices(version: str) -> frozenset[str]:

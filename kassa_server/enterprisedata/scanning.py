@@ -201,7 +201,8 @@ def ref_of(element: etree._Element) -> str | None:
 
 
 def local(element: etree._Element) -> str:
-    return etree.QName(element).localname
+    tag = element.tag
+    return tag[tag.index("}") + 1 :] if tag[:1] == "{" else tag  # etree.QName, without building one
 
 
 def namespace_of(element: etree._Element) -> str | None:
