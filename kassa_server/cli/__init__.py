@@ -28,7 +28,7 @@ log = logging.getLogger("kassa_server")
 SERVICE_NAMES = ("Exchange_2_0_1_6", "EnterpriseDataExchange_1_0_1_1", "InterfaceVersion")
 
 # Modules of this package that add a command group: each has ``register(commands: argparse._SubParsersAction)``.
-COMMAND_GROUPS: tuple[str, ...] = ("ed",)
+COMMAND_GROUPS: tuple[str, ...] = ("ed", "simulate")
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -82,7 +82,9 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--host", default=None, help="listen address (env KASSA_HOST; default 127.0.0.1)")
     serve.add_argument("--port", type=int, default=None, help="listen port (env KASSA_PORT; default 8080)")
     serve.add_argument("--workers", type=int, default=None, help="worker processes (env KASSA_WORKERS; default 1)")
-    serve.add_argument("--demo", action="store_true", help="seed the demo shop first if the database has none")
+    serve.add_argument(
+        "--demo", action="store_true", help="seed the demo shop first if the database has none (env KASSA_DEMO=1)"
+    )
     serve.set_defaults(handler=cmd_serve)
 
     db = commands.add_parser("db", help="database schema").add_subparsers(title="db commands", metavar="COMMAND")
@@ -127,7 +129,6 @@ def build_parser() -> argparse.ArgumentParser:
 
     _add_device_commands(commands)
     _add_report_commands(commands)
-    _add_simulate_command(commands)
     return parser
 
 
@@ -164,16 +165,6 @@ def _add_report_commands(commands: argparse._SubParsersAction) -> None:
     receipts.add_argument("--device", default=None, help="only this factory number")
     receipts.add_argument("--json", action="store_true", help="JSON for scripts and CI assertions")
     receipts.set_defaults(handler=cmd_receipts)
-
-
-def _add_simulate_command(commands: argparse._SubParsersAction) -> None:
-    simulate = commands.add_parser("simulate", help="simulate 1С:Мобильная касса devices against any server")
-    try:
-        from kassa_server.simulator.cli import add_arguments
-    except ImportError:  # pragma: no cover - the simulator is part of the package
-        return
-    add_arguments(simulate)
-    simulate.set_defaults(handler=cmd_simulate)
 
 
 # --- handlers -------------------------------------------------------------------------------------------------------
@@ -327,7 +318,7 @@ def cmd_serve(settings: Settings, args: argparse.Namespace) -> int:
     from kassa_server.models.engine import upgrade
 
     upgrade(settings.database_url)
-    if args.demo:
+    if args.demo or settings.demo:
         from kassa_server.admin.demo import demo_exists, seed_demo
 
         with _session(settings, migrate=False) as session:
@@ -383,12 +374,6 @@ cmd_receipts = _admin_handler("reports", "cli_receipts")
 cmd_device_add = _admin_handler("devices", "cli_add")
 cmd_device_list = _admin_handler("devices", "cli_list")
 cmd_device_qr = _admin_handler("devices", "cli_qr")
-
-
-def cmd_simulate(settings: Settings, args: argparse.Namespace) -> int:
-    from kassa_server.simulator.cli import run
-
-    return run(args)
 
 
 def _local_url(settings: Settings, base: str) -> str:
