@@ -33,6 +33,7 @@ COMMAND_GROUPS: tuple[str, ...] = (
     "devices",
     "reports",
     "simulate",
+    "ed",
 )
 
 
