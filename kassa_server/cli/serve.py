@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import argparse
 import logging
-import os
 
 from kassa_server.cli._common import public_url, safe_url, session_for
 from kassa_server.settings import Settings
@@ -30,8 +29,6 @@ def register(commands: argparse._SubParsersAction) -> None:
 
 
 def cmd_serve(settings: Settings, args: argparse.Namespace) -> int:
-    import uvicorn
-
     flags = {"host": args.host, "port": args.port, "workers": args.workers, "public_url": args.public_url}
     settings = settings.replace(**{k: v for k, v in flags.items() if v is not None})
     from kassa_server.models.engine import upgrade
@@ -47,35 +44,8 @@ def cmd_serve(settings: Settings, args: argparse.Namespace) -> int:
                 print_demo(settings, summary)
             else:
                 print("demo infobase present; not seeding again")
-    from kassa_server.allocator import limit_heap_retention
-    from kassa_server.app import create_app
-    from kassa_server.transport.connections import configure, raise_descriptor_limit, uvicorn_options
-
-    raise_descriptor_limit()
-    configure(settings.limits)
+    from kassa_server.app import serve
 
     log.info("serving on http://%s:%s (database %s)", settings.host, settings.port, safe_url(settings.database_url))
-    if settings.workers > 1:
-        # Worker processes build their own app from the environment (uvicorn's factory mode).
-        os.environ["KASSA_DATABASE_URL"] = settings.database_url
-        if settings.public_url:
-            os.environ["KASSA_PUBLIC_URL"] = settings.public_url
-        uvicorn.run(
-            "kassa_server.app:create_app_from_env",
-            factory=True,
-            host=settings.host,
-            port=settings.port,
-            workers=settings.workers,
-            log_level="info",
-            **uvicorn_options(settings.limits),
-        )
-    else:
-        limit_heap_retention()
-        uvicorn.run(
-            create_app(settings),
-            host=settings.host,
-            port=settings.port,
-            log_level="info",
-            **uvicorn_options(settings.limits),
-        )
+    serve(settings)
     return 0
