@@ -8,9 +8,9 @@ from dataclasses import dataclass
 
 from sqlalchemy.orm import Session, sessionmaker
 
+from kassa_server.admin.devices import DeviceInput, get_device, register_device
 from kassa_server.admin.infobases import get_infobase
 from kassa_server.errors import KassaError, NotFoundError
-from kassa_server.admin.devices import DeviceInput, get_device, register_device
 
 
 @dataclass(frozen=True)
