@@ -6,12 +6,14 @@ import contextlib
 import datetime as dt
 import logging
 import os
+import secrets
 from collections.abc import AsyncIterator
 from typing import Any
 
 from starlette.applications import Starlette
 from starlette.responses import PlainTextResponse
-from starlette.routing import Route
+from starlette.routing import Mount, Route
+from starlette.types import ASGIApp, Receive, Scope, Send
 
 from kassa_server.allocator import limit_heap_retention
 from kassa_server.exchange.accounts import DatabaseAuthenticator, InfobaseDirectory
@@ -26,6 +28,7 @@ from kassa_server.services.context import ServiceDependencies
 from kassa_server.services.interface_version import DEFAULT_INTERFACE_VERSIONS
 from kassa_server.settings import Settings
 from kassa_server.transport.routes import SoapEndpoints
+from kassa_server.web.app import WebFace, static_files
 
 logger = logging.getLogger(__name__)
 
@@ -57,6 +60,14 @@ def create_app(settings: Settings, *, gateway: ExchangeGateway | None = None) ->
         journal=DatabaseJournal(sessions, body_limit=settings.limits.journal_body_limit),
     )
 
+    directory = endpoints.directory
+    web = WebFace(
+        directory=directory,
+        sessions=sessions,
+        settings=settings,
+        secret_key=settings.secret_key or secrets.token_urlsafe(32),
+    )
+
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
         try:
@@ -72,13 +83,33 @@ def create_app(settings: Settings, *, gateway: ExchangeGateway | None = None) ->
 
     app = Starlette(
         debug=settings.debug,
-        routes=[Route("/", root), Route("/{path:path}", endpoints)],
+        routes=[
+            Route("/", root),
+            Mount("/static", static_files(), name="static"),
+            Route("/{path:path}", InfobaseRoot(endpoints, web)),
+        ],
         lifespan=lifespan,
     )
     app.state.settings = settings
     app.state.sessions = sessions
     app.state.endpoints = endpoints
+    app.state.web = web
     return app
+
+
+class InfobaseRoot:
+    """``/<base>/ws/...`` are the web services, every other ``/<base>/...`` the back office."""
+
+    def __init__(self, services: ASGIApp, web: ASGIApp) -> None:
+        self.services = services
+        self.web = web
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        path: str = scope["path"]
+        if "/ws/" in path or path.endswith("/ws"):
+            await self.services(scope, receive, send)
+        else:
+            await self.web(scope, receive, send)
 
 
 def create_app_from_env() -> Starlette:

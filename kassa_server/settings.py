@@ -28,6 +28,8 @@ class Limits:
     max_zip_ratio: int = 200
     journal_body_limit: int = 64 * 1024
     """How much of each SOAP request and response body the call journal keeps."""
+    max_upload: int = 32 * 1024 * 1024
+    """The largest form a person may send to the back office (a goods CSV): 32 MiB by default."""
     worker_threads: int = 16
     keep_alive_seconds: int = 60
     """How long an idle HTTP connection stays open. Longer than a client's pause between calls, so a client never
@@ -82,6 +84,9 @@ class Settings:
     """Addresses whose ``X-Forwarded-*`` headers are believed when deriving the WSDL address."""
     debug: bool = False
     """Put Python tracebacks into SOAP Faults. Never in production."""
+    secret_key: str = ""
+    """Signs the back office's session cookies. Empty: a random key per start (sessions end with a restart); set it
+    for several worker processes or hosts."""
     limits: Limits = field(default_factory=Limits)
     protocol: ProtocolOptions = field(default_factory=ProtocolOptions)
 

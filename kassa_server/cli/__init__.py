@@ -341,8 +341,13 @@ def cmd_serve(settings: Settings, args: argparse.Namespace) -> int:
 
     log.info("serving on http://%s:%s (database %s)", settings.host, settings.port, _safe_url(settings.database_url))
     if settings.workers > 1:
-        # Worker processes build their own app from the environment (uvicorn's factory mode).
+        # Worker processes build their own app from the environment (uvicorn's factory mode); they share one session
+        # key, so a back-office session works whichever worker answers.
         os.environ["KASSA_DATABASE_URL"] = settings.database_url
+        if not settings.secret_key:
+            import secrets
+
+            os.environ["KASSA_SECRET_KEY"] = secrets.token_urlsafe(32)
         uvicorn.run(
             "kassa_server.app:create_app_from_env",
             factory=True,
