@@ -167,7 +167,7 @@ def _summary(element: etree._Element) -> str:
 
 
 def _pretty(element: etree._Element) -> str:
-    copy = etree.fromstring(etree.tostring(element), safe_parser())
+    copy = etree.fromstring(etree.tostring(element, encoding="utf-8"), safe_parser())
     etree.cleanup_namespaces(copy)
     for node in copy.iter():
         if isinstance(node.tag, str) and node.text is not None and not node.text.strip():
