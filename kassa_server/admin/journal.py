@@ -16,7 +16,7 @@ from lxml import etree
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from kassa_server.admin.sales import ListPage, paged
+from kassa_server.admin.paging import ListPage, paged
 from kassa_server.enterprisedata.xmlsafe import safe_parser
 from kassa_server.errors import KassaError, NotFoundError
 from kassa_server.exchange.files import ArchiveLimits, first_entry

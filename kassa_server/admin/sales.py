@@ -9,9 +9,10 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import Select, case, func, select
+from sqlalchemy import case, func, select
 from sqlalchemy.orm import Session, selectinload
 
+from kassa_server.admin.paging import ListPage, paged
 from kassa_server.errors import NotFoundError
 from kassa_server.models import (
     CashOperation,
@@ -27,6 +28,8 @@ from kassa_server.models.enums import CashOperationKind, ReceiptKind
 
 PAGE_SIZE = 50
 
+__all__ = ["ListPage"]
+
 
 @dataclass(frozen=True)
 class ReceiptFilter:
@@ -37,18 +40,6 @@ class ReceiptFilter:
     amount_min: Decimal | None = None
     amount_max: Decimal | None = None
     kind: ReceiptKind | None = None
-
-
-@dataclass
-class ListPage:
-    rows: list[Any]
-    total: int
-    page: int
-    page_size: int
-
-    @property
-    def pages(self) -> int:
-        return max(1, -(-self.total // self.page_size))
 
 
 def list_registers(session: Session, infobase: Infobase) -> list[CashRegister]:
@@ -277,14 +268,6 @@ def overview(session: Session, infobase: Infobase, day: dt.date, pending: Any = 
         if pending is not None:
             row.pending = pending(row.node)
     return result
-
-
-def paged(session: Session, query: Select[Any], page: int, page_size: int) -> ListPage:
-    total = int(session.scalar(select(func.count()).select_from(query.order_by(None).subquery())) or 0)
-    pages = max(1, -(-total // page_size))
-    page = min(max(1, page), pages)
-    rows = list(session.scalars(query.limit(page_size).offset((page - 1) * page_size)))
-    return ListPage(rows, total, page, page_size)
 
 
 def receipt_by_ref(session: Session, infobase: Infobase, ref: uuid.UUID) -> Receipt | None:

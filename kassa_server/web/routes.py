@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from starlette.routing import BaseRoute, Route
 
-from kassa_server.web.views import auth, home, journal, sales
+from kassa_server.web.views import auth, goods, home, journal, sales
 
 
 def build_routes() -> list[BaseRoute]:
@@ -13,6 +13,7 @@ def build_routes() -> list[BaseRoute]:
         Route("/", home.home, methods=get, name="home"),
         Route("/login", auth.login, methods=both, name="login"),
         Route("/logout", auth.logout, methods=post, name="logout"),
+        Route("/goods", goods.goods, methods=get, name="goods"),
         Route("/receipts", sales.receipts, methods=get, name="receipts"),
         Route("/receipts/{receipt_id:int}", sales.receipt, methods=get, name="receipt"),
         Route("/shifts", sales.shifts, methods=get, name="shifts"),

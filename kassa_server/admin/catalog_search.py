@@ -1,0 +1,91 @@
+"""Finding goods in a catalogue of any size: one page at a time, by name, code, article or barcode, within a group
+and its subgroups. The list stays fast at 100 000 goods (benchmarks/bench_web_goods.py)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy import or_, select
+from sqlalchemy.orm import Session, selectinload
+
+from kassa_server.admin.paging import ListPage, contains_text, paged
+from kassa_server.models import Barcode, Infobase, Price, Product, ProductGroup
+
+GOODS_PAGE_SIZE = 50
+
+
+@dataclass(frozen=True)
+class GoodsQuery:
+    text: str = ""
+    """Part of the name (any letter case), or the exact code, article or barcode."""
+    group_id: int | None = None
+    """Only goods in this group and its subgroups."""
+    include_deleted: bool = True
+
+
+@dataclass
+class GroupNode:
+    group: ProductGroup
+    children: list[GroupNode]
+
+
+def group_tree(session: Session, infobase: Infobase) -> list[GroupNode]:
+    groups = list(
+        session.scalars(
+            select(ProductGroup)
+            .where(ProductGroup.infobase_id == infobase.id, ProductGroup.deleted.is_(False))
+            .order_by(ProductGroup.name)
+        )
+    )
+    nodes = {group.id: GroupNode(group, []) for group in groups}
+    roots: list[GroupNode] = []
+    for group in groups:
+        parent = nodes.get(group.parent_id) if group.parent_id is not None else None
+        (parent.children if parent is not None else roots).append(nodes[group.id])
+    return roots
+
+
+def search_goods(
+    session: Session, infobase: Infobase, query: GoodsQuery, *, page: int = 1, page_size: int = GOODS_PAGE_SIZE
+) -> ListPage:
+    """A page of goods, ordered by name, with their unit, group, barcodes and prices loaded."""
+    statement = select(Product).where(Product.infobase_id == infobase.id)
+    if not query.include_deleted:
+        statement = statement.where(Product.deleted.is_(False))
+    if query.group_id is not None:
+        statement = statement.where(Product.group_id.in_(_subtree(session, infobase, query.group_id)))
+    text = query.text.strip()
+    if text:
+        by_barcode = select(Barcode.product_id).where(Barcode.infobase_id == infobase.id, Barcode.value == text)
+        statement = statement.where(
+            or_(
+                contains_text(session, Product.name, text),
+                Product.code == text,
+                Product.article == text,
+                Product.id.in_(by_barcode),
+            )
+        )
+    statement = statement.order_by(Product.name, Product.id).options(
+        selectinload(Product.unit),
+        selectinload(Product.group),
+        selectinload(Product.barcodes),
+        selectinload(Product.prices).selectinload(Price.price_type),
+    )
+    return paged(session, statement, page, page_size)
+
+
+def _subtree(session: Session, infobase: Infobase, group_id: int) -> set[int]:
+    parents: dict[int, int | None] = dict(
+        session.execute(
+            select(ProductGroup.id, ProductGroup.parent_id).where(ProductGroup.infobase_id == infobase.id)
+        ).all()
+    )
+    found = {group_id}
+    changed = True
+    while changed:
+        changed = False
+        for child, parent in parents.items():
+            if parent in found and child not in found:
+                found.add(child)
+                changed = True
+    return found
