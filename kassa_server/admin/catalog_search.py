@@ -76,9 +76,11 @@ def search_goods(
 
 def _subtree(session: Session, infobase: Infobase, group_id: int) -> set[int]:
     parents: dict[int, int | None] = dict(
-        session.execute(
-            select(ProductGroup.id, ProductGroup.parent_id).where(ProductGroup.infobase_id == infobase.id)
-        ).all()
+        list(
+            session.execute(
+                select(ProductGroup.id, ProductGroup.parent_id).where(ProductGroup.infobase_id == infobase.id)
+            ).tuples()
+        )
     )
     found = {group_id}
     changed = True
