@@ -9,6 +9,7 @@ from sqlalchemy import or_, select
 from sqlalchemy.orm import Session, selectinload
 
 from kassa_server.admin.paging import ListPage, contains_text, paged
+from kassa_server.errors import NotFoundError
 from kassa_server.models import Barcode, Infobase, Price, Product, ProductGroup
 
 GOODS_PAGE_SIZE = 50
@@ -91,3 +92,52 @@ def _subtree(session: Session, infobase: Infobase, group_id: int) -> set[int]:
                 found.add(child)
                 changed = True
     return found
+
+
+def get_goods_card(session: Session, infobase: Infobase, product_id: int) -> Product:
+    """One product with everything its card shows, read by its row id (the list links to it)."""
+    product = session.scalar(
+        select(Product)
+        .where(Product.infobase_id == infobase.id, Product.id == product_id)
+        .options(
+            selectinload(Product.unit),
+            selectinload(Product.group),
+            selectinload(Product.barcodes),
+            selectinload(Product.prices).selectinload(Price.price_type),
+        )
+    )
+    if product is None:
+        raise NotFoundError(f"no product {product_id} in infobase {infobase.name!r}")
+    return product
+
+
+def group_paths(session: Session, infobase: Infobase) -> list[tuple[int, tuple[str, ...]]]:
+    """Every live group with its path from the top, in tree order (for a choice list)."""
+    paths: list[tuple[int, tuple[str, ...]]] = []
+
+    def walk(nodes: list[GroupNode], prefix: tuple[str, ...]) -> None:
+        for node in nodes:
+            path = (*prefix, node.group.name)
+            paths.append((node.group.id, path))
+            walk(node.children, path)
+
+    walk(group_tree(session, infobase), ())
+    return paths
+
+
+def find_product(session: Session, infobase: Infobase, text: str) -> Product | None:
+    """The live product a person names by its code, article, barcode or exact name (in that order)."""
+    text = text.strip()
+    if not text:
+        return None
+    live = select(Product).where(Product.infobase_id == infobase.id, Product.deleted.is_(False))
+    for condition in (
+        Product.code == text,
+        Product.article == text,
+        Product.id.in_(select(Barcode.product_id).where(Barcode.infobase_id == infobase.id, Barcode.value == text)),
+        Product.name == text,
+    ):
+        found = session.scalar(live.where(condition).order_by(Product.id).limit(1))
+        if found is not None:
+            return found
+    return None

@@ -5,7 +5,7 @@ from __future__ import annotations
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from kassa_server.models import ExchangeNode, Tombstone
+from kassa_server.models import ExchangeNode, NodeMessage, Tombstone
 from kassa_server.models.tracking import TRACKED
 
 
@@ -27,3 +27,15 @@ def resend_everything(session: Session, node: ExchangeNode) -> None:
     все данные заново»), numbered on from the last message, so the device accepts it."""
     node.acked_seq = 0
     session.flush()
+
+
+def acknowledged_message(session: Session, node: ExchangeNode) -> int | None:
+    """The number of the last message the device confirmed it received (None: none yet)."""
+    if node.acked_seq <= 0:
+        return None
+    number = session.scalar(
+        select(func.max(NodeMessage.message_no)).where(
+            NodeMessage.node_id == node.id, NodeMessage.max_seq <= node.acked_seq
+        )
+    )
+    return int(number) if number is not None else None

@@ -272,3 +272,14 @@ def overview(session: Session, infobase: Infobase, day: dt.date, pending: Any = 
 
 def receipt_by_ref(session: Session, infobase: Infobase, ref: uuid.UUID) -> Receipt | None:
     return session.scalar(select(Receipt).where(Receipt.infobase_id == infobase.id, Receipt.ref == ref))
+
+
+def order_receipts(session: Session, order: CustomerOrder) -> list[Receipt]:
+    """The receipts that paid (or returned) this order, as the devices reported them."""
+    return list(
+        session.scalars(
+            select(Receipt)
+            .where(Receipt.infobase_id == order.infobase_id, Receipt.order_id == order.id)
+            .order_by(Receipt.date)
+        )
+    )

@@ -158,9 +158,10 @@ class Page:
             return Response(status_code=204, headers={"HX-Redirect": target})
         return RedirectResponse(target, status_code=303)
 
-    def flash(self, text: str) -> None:
+    def flash(self, text: str, kind: str = "flash") -> None:
+        """A message for the next page: ``flash`` (done) or ``alert`` (not done)."""
         flashes = list(self.request.session.get("flash", []))
-        flashes.append(text)
+        flashes.append([kind, text])
         self.request.session["flash"] = flashes
 
     @contextlib.contextmanager
