@@ -82,7 +82,7 @@ def _date(text: str, label: str, problems: list[str]) -> dt.date | None:
     try:
         return dt.date.fromisoformat(text)
     except ValueError:
-        problems.append(f"«{label}»: {text!r} не дата.")
+        problems.append(f"«{label}»: «{text}» — не дата.")
         return None
 
 
@@ -92,9 +92,9 @@ def _decimal(text: str, label: str, problems: list[str]) -> Decimal | None:
     try:
         value = Decimal(text.replace(",", ".").replace(" ", ""))
     except InvalidOperation:
-        problems.append(f"«{label}»: {text!r} не число.")
+        problems.append(f"«{label}»: «{text}» — не число.")
         return None
     if not value.is_finite() or abs(value) >= Decimal("1e13"):
-        problems.append(f"«{label}»: {text!r} вне допустимого диапазона.")
+        problems.append(f"«{label}»: «{text}» — вне допустимого диапазона.")
         return None
     return value
