@@ -119,6 +119,12 @@ class Settings:
     secret_key: str = ""
     """Signs the back office's session cookies. Empty: a random key per start (sessions end with a restart); set it
     for several worker processes or hosts."""
+    journal_max_rows: int = 100_000
+    """The call journal keeps at most this many calls (the newest); 0: no limit."""
+    journal_max_age_days: int = 30
+    """The call journal forgets calls older than this; 0: no limit."""
+    journal_prune_seconds: int = 300
+    """How often a running server applies the two limits above (in a background thread, off the request path)."""
     limits: Limits = field(default_factory=Limits)
     protocol: ProtocolOptions = field(default_factory=ProtocolOptions)
 
@@ -131,6 +137,13 @@ class Settings:
         protocol = ProtocolOptions(**_read(ProtocolOptions, environ, ENV_PREFIX + "PROTOCOL_"))
         top.update({k: v for k, v in overrides.items() if v is not None})
         return cls(limits=limits, protocol=protocol, **top)
+
+    def __post_init__(self) -> None:
+        for name in ("journal_max_rows", "journal_max_age_days"):
+            if getattr(self, name) < 0:
+                raise ConfigError(f"{ENV_PREFIX}{name.upper()}: 0 (no limit) or more")
+        if self.journal_prune_seconds < 1:
+            raise ConfigError(f"{ENV_PREFIX}JOURNAL_PRUNE_SECONDS: at least 1")
 
     def replace(self, **changes: Any) -> Settings:
         return dataclasses.replace(self, **changes)
