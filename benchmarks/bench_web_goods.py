@@ -42,11 +42,12 @@ def add_administrator(database_url: str) -> None:
     from kassa_server.admin.infobases import add_user
     from kassa_server.models import Infobase
     from kassa_server.models.engine import make_engine, make_sessionmaker
+    from kassa_server.models.enums import UserRole
 
     engine = make_engine(database_url)
     with make_sessionmaker(engine).begin() as session:
         infobase = session.scalars(select(Infobase).where(Infobase.name == BASE)).one()
-        add_user(session, infobase, ADMIN, ADMIN_PASSWORD, cashier=False)
+        add_user(session, infobase, ADMIN, ADMIN_PASSWORD, role=UserRole.ADMINISTRATOR)
     engine.dispose()
 
 

@@ -162,7 +162,7 @@ def _summary(element: etree._Element) -> str:
     for wanted in ("Наименование", "Номер", "Код", "НомерЧекаККМ", "Значение"):
         for found in element.iter("{*}" + wanted):
             if found.text and found.text.strip():
-                return found.text.strip()[:120]
+                return str(found.text).strip()[:120]
     return ""
 
 
@@ -174,4 +174,4 @@ def _pretty(element: etree._Element) -> str:
             node.text = None
         if node.tail is not None and not node.tail.strip():
             node.tail = None
-    return etree.tostring(copy, pretty_print=True, encoding="unicode")
+    return str(etree.tostring(copy, pretty_print=True, encoding="unicode"))

@@ -38,5 +38,6 @@ def contains_text(session: Session, column: Any, text: str) -> ColumnElement[boo
     needle = text.casefold()
     pattern = "%" + needle.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
     if session.get_bind().dialect.name == "sqlite":
-        return getattr(func, SQLITE_CASEFOLD)(column).like(pattern, escape="\\")
+        folded: ColumnElement[str] = getattr(func, SQLITE_CASEFOLD)(column)
+        return folded.like(pattern, escape="\\")
     return func.lower(column).like(pattern, escape="\\")

@@ -23,7 +23,7 @@ class SignInRefused(KassaError):
 
 
 def may_use_back_office(user: User) -> bool:
-    return not user.is_cashier and not getattr(user, "disabled", False)
+    return user.is_administrator and not user.disabled
 
 
 def sign_in(session: Session, infobase: Infobase, login: str, password: str) -> tuple[User, dict[str, Any]]:

@@ -21,6 +21,7 @@ from kassa_server.admin.demo import seed_demo
 from kassa_server.admin.infobases import add_user, create_infobase
 from kassa_server.app import create_app
 from kassa_server.models.engine import make_engine, make_sessionmaker
+from kassa_server.models.enums import UserRole
 from kassa_server.settings import Settings
 from tests.live_server import live_server
 
@@ -52,7 +53,7 @@ def shop(db_url: str) -> Iterator[Shop]:
     with make_sessionmaker(engine).begin() as session:
         seed_demo(session)
         other = create_infobase(session, "other", title="Другая база")
-        add_user(session, other, "Чужой", "other", cashier=False)
+        add_user(session, other, "Чужой", "other", role=UserRole.ADMINISTRATOR)
     engine.dispose()
     app = create_app(Settings(database_url=db_url, secret_key="web-tests"))
     with live_server(app) as url:
