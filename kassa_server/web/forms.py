@@ -21,6 +21,7 @@ FIELD_LABELS = {
     "lines": "Товары",
     "inn": "ИНН",
     "kpp": "КПП",
+    "counterparty": "Клиент",
 }
 
 
@@ -41,6 +42,8 @@ def error_text(exc: KassaError) -> str:
         return "Значение вне допустимого диапазона."
     if "longer than" in lowered:
         return f"Слишком длинное значение ({reason})."
+    if "needs a customer" in lowered:
+        return "Для отправки заказа на кассу укажите клиента."
     if "belongs to another product" in lowered:
         return f"Штрихкод уже принадлежит другому товару ({reason.split('(')[-1].rstrip(')')})."
     return f"Неверное значение ({reason})."

@@ -129,8 +129,9 @@ class Page:
     def url(self, name: str, /, query: Mapping[str, Any] | None = None, **params: Any) -> str:
         assert self.web.router is not None
         path = quote(self.request.scope["root_path"]) + str(self.web.router.url_path_for(name, **params))
-        if query:
-            path += "?" + urlencode({k: v for k, v in query.items() if v not in (None, "")})
+        given = {k: v for k, v in (query or {}).items() if v not in (None, "")}
+        if given:
+            path += "?" + urlencode(given)
         return path
 
     def render(self, template: str, *, status: int = 200, **context: Any) -> HTMLResponse:

@@ -17,7 +17,7 @@ from typing import Any
 import httpx
 import pytest
 
-from kassa_server.admin.demo import seed_demo
+from kassa_server.admin.demo import DEMO_ADMIN_LOGIN, DEMO_ADMIN_PASSWORD, seed_demo
 from kassa_server.admin.infobases import add_user, create_infobase
 from kassa_server.app import create_app
 from kassa_server.models.engine import make_engine, make_sessionmaker
@@ -27,7 +27,7 @@ from tests.live_server import live_server
 
 CHROMIUM = os.environ.get("KASSA_TEST_CHROMIUM", "/usr/bin/chromium")
 REQUIRE_BROWSER_ENV = "KASSA_REQUIRE_BROWSER"
-ADMIN, PASSWORD = "Администратор", "kassa"
+ADMIN, PASSWORD = DEMO_ADMIN_LOGIN, DEMO_ADMIN_PASSWORD
 SCREENSHOTS = Path(__file__).parent / "screenshots"
 
 

@@ -8,7 +8,7 @@ import pytest
 from sqlalchemy import select
 
 from kassa_server.models import Infobase
-from tests.web.conftest import Shop, csrf_of, sign_in
+from tests.web.conftest import ADMIN, PASSWORD, Shop, csrf_of, sign_in
 
 PAGES = ["", "receipts", "shifts", "journal"]
 
@@ -126,7 +126,7 @@ def test_next_never_leaves_the_infobase(shop: Shop) -> None:
         for target in ("https://evil.example/", "//evil.example/", "/other/"):
             response = client.post(
                 f"{shop.root}login",
-                data={"csrf_token": csrf_of(form.text), "login": "Администратор", "password": "kassa", "next": target},
+                data={"csrf_token": csrf_of(form.text), "login": ADMIN, "password": PASSWORD, "next": target},
             )
             assert response.headers["location"] == "/kassa/", target
             client.post(f"{shop.root}logout", data={"csrf_token": csrf_of(client.get(shop.root).text)})
