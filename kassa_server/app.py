@@ -18,6 +18,7 @@ from starlette.responses import PlainTextResponse
 from starlette.routing import Mount, Route
 from starlette.types import ASGIApp, Receive, Scope, Send
 
+from kassa_server import crashpoints
 from kassa_server.allocator import limit_heap_retention
 from kassa_server.exchange.accounts import DatabaseAuthenticator, InfobaseDirectory
 from kassa_server.exchange.files import TransferStore
@@ -47,7 +48,14 @@ def create_app(settings: Settings, *, gateway: ExchangeGateway | None = None) ->
     """
     engine = make_engine(settings.database_url)
     sessions = make_sessionmaker(engine)
-    transfers = TransferStore(sessions)
+    limits = settings.limits
+    transfers = TransferStore(
+        sessions,
+        expiry=dt.timedelta(seconds=limits.transfer_expiry_seconds),
+        max_transfer_bytes=limits.max_transfer_bytes or None,
+        max_infobase_bytes=limits.max_infobase_transfer_bytes or None,
+    )
+    crashpoints.arm(settings.test_crash_point)
     operations = OperationStore(sessions, active_polls=settings.protocol.operation_active_polls)
     deps = ServiceDependencies(
         settings=settings,
@@ -72,20 +80,33 @@ def create_app(settings: Settings, *, gateway: ExchangeGateway | None = None) ->
         secret_key=settings.secret_key or secrets.token_urlsafe(32),
     )
 
-    @contextlib.asynccontextmanager
-    async def lifespan(app: Starlette) -> AsyncIterator[None]:
+    def purge() -> None:
         try:
             transfers.purge_expired()
             operations.purge_older_than(OPERATION_RETENTION)
-        except Exception:  # housekeeping must not stop the server from starting
+        except Exception:  # housekeeping must never stop the server
             logger.exception("could not purge expired transfers")
-        pruning = asyncio.create_task(_prune_journal_periodically(sessions, settings))
+
+    async def purge_periodically(interval: float) -> None:
+        """Expired files, transfers and operations go while the server serves, in a worker thread, off the
+        request path (soap-services.md §6)."""
+        while True:
+            await asyncio.sleep(interval)
+            await anyio.to_thread.run_sync(purge)
+
+    @contextlib.asynccontextmanager
+    async def lifespan(app: Starlette) -> AsyncIterator[None]:
+        purge()
+        tasks = [asyncio.get_running_loop().create_task(_prune_journal_periodically(sessions, settings))]
+        if limits.purge_interval_seconds > 0:
+            tasks.append(asyncio.get_running_loop().create_task(purge_periodically(limits.purge_interval_seconds)))
         try:
             yield
         finally:
-            pruning.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await pruning
+            for task in tasks:
+                task.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await task
             engine.dispose()
 
     async def root(request: Any) -> PlainTextResponse:

@@ -23,9 +23,18 @@ class Limits:
 
     max_request_body: int = 64 * 1024 * 1024
     """A client may send a whole file as one base64 part: 64 MiB by default."""
-    max_unzipped_message: int = 1024 * 1024 * 1024
-    """A ZIP payload whose message inflates past this is refused (zip bomb)."""
+    max_message_bytes: int = 128 * 1024 * 1024
+    """An incoming message (the first ZIP entry) that inflates past this is refused with the archive error. It is
+    inflated into a temporary file (spilled to disk past 1 MiB), never whole into memory or into a database blob."""
     max_zip_ratio: int = 200
+    max_transfer_bytes: int = 128 * 1024 * 1024
+    """The parts of one incoming transfer (``PutFilePart``) may hold at most this many bytes in all."""
+    max_infobase_transfer_bytes: int = 512 * 1024 * 1024
+    """The incoming parts of one infobase, all transfers together, may hold at most this many bytes."""
+    transfer_expiry_seconds: int = 24 * 3600
+    """Files and transfers nobody took or released are deleted after this long (soap-services.md §6: 24 h [I])."""
+    purge_interval_seconds: int = 600
+    """How often the server looks for expired files, transfers and operations while it serves; 0 = only at start."""
     journal_body_limit: int = 64 * 1024
     """How much of each SOAP request and response body the call journal keeps."""
     max_upload: int = 32 * 1024 * 1024
@@ -131,6 +140,9 @@ class Settings:
     URL) for QR codes, since it cannot know which address the devices reach."""
     limits: Limits = field(default_factory=Limits)
     protocol: ProtocolOptions = field(default_factory=ProtocolOptions)
+    test_crash_point: str = ""
+    """TEST ONLY (``KASSA_TEST_CRASH_POINT``): kill the server with SIGKILL when it reaches this named point, as
+    ``name`` or ``name:N`` (the N-th time). The crash tests use it (tests/crash/); never set it in production."""
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str], **overrides: Any) -> Settings:

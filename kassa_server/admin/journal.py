@@ -24,7 +24,7 @@ from kassa_server.models import Infobase, RawObject, SoapCall
 
 OUTCOMES = ("ok", "soft_error", "fault", "rejected", "wsdl")
 _BASE64 = re.compile(r"^[A-Za-z0-9+/=\s]{64,}$")
-_LIMITS = ArchiveLimits(max_unzipped=64 * 1024 * 1024, max_ratio=1000)
+_LIMITS = ArchiveLimits(max_message=64 * 1024 * 1024, max_ratio=1000)
 
 
 @dataclass(frozen=True)
