@@ -62,7 +62,12 @@ def register(page: Page) -> Response:
     settings = page.web.settings
     host = page.request.headers.get("host") or f"{settings.host}:{settings.port}"
     info = devices.connection_info(
-        page.db, page.infobase, found.factory_number, fallback_server=host, protocol=settings.protocol
+        page.db,
+        page.infobase,
+        found.factory_number,
+        public_url=settings.public_url,
+        fallback_server=host,
+        protocol=settings.protocol,
     )
     return page.render(
         "register.html",
@@ -78,8 +83,17 @@ def register(page: Page) -> Response:
 def register_qr(page: Page) -> Response:
     found = get_register(page.db, page.infobase, page.request.path_params["register_id"])
     settings = page.web.settings
-    info = devices.connection_info(page.db, page.infobase, found.factory_number, protocol=settings.protocol)
-    return Response(devices.qr_image(info.qr_or_raise()), media_type="image/png", headers={"cache-control": "no-store"})
+    info = devices.connection_info(
+        page.db,
+        page.infobase,
+        found.factory_number,
+        public_url=settings.public_url,
+        fallback_server="-",
+        protocol=settings.protocol,
+    )
+    if info.qr is None:  # no «Адрес в интернете»: the card says so instead of showing an image
+        return Response(status_code=404)
+    return Response(devices.qr_image(info.qr), media_type="image/png", headers={"cache-control": "no-store"})
 
 
 @page_handler("registers")
