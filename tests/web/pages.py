@@ -234,7 +234,7 @@ class UsersPage(BackOfficePage):
     def add(self, login: str, password: str, role: str) -> None:
         self.page.get_by_label(re.compile(r"^Имя \(для входа\)")).fill(login)
         self.page.get_by_label(re.compile("^Пароль")).fill(password)
-        self.page.get_by_label("Роль").select_option(label=role)
+        self.page.get_by_label("Роль", exact=True).select_option(label=role)
         self.page.get_by_role("button", name="Добавить").click()
 
     def row(self, login: str) -> Locator:
