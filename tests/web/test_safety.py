@@ -139,3 +139,26 @@ def test_output_is_escaped(shop: Shop, client: httpx.Client) -> None:
     html = client.get(shop.root).text
     assert "<script>alert(1)</script>" not in html
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in html
+
+
+def test_uploads_are_size_limited(shop: Shop) -> None:
+    from kassa_server.app import create_app
+    from kassa_server.settings import Limits, Settings
+    from tests.live_server import live_server
+
+    app = create_app(Settings(database_url=shop.db_url, secret_key="x", limits=Limits(max_upload=10_000)))
+    with live_server(app) as url, httpx.Client() as client:
+        form = client.get(f"{url}/kassa/login")
+        token = csrf_of(form.text)
+        big = client.post(
+            f"{url}/kassa/goods/import",
+            data={"csrf_token": token},
+            files={"file": ("goods.csv", b"name\n" + b"x" * 20_000, "text/csv")},
+        )
+        assert big.status_code == 413
+        chunked = client.post(
+            f"{url}/kassa/login",
+            content=(chunk for chunk in [b"csrf_token=" + token.encode(), b"&login=" + b"x" * 20_000]),
+            headers={"content-type": "application/x-www-form-urlencoded"},
+        )
+        assert chunked.status_code == 413
