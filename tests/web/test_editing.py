@@ -175,3 +175,21 @@ def test_users_add_disable_role_password(shop: Shop, client: httpx.Client) -> No
         assert session.get(User, me.id).disabled is False
     duplicate = _post(client, shop, "users", {"login": "Менеджер", "password": "x" * 8, "role": "cashier"})
     assert duplicate.status_code == 422 and "Уже существует" in duplicate.text
+
+
+def test_send_everything_again(shop: Shop, client: httpx.Client) -> None:
+    from kassa_server.models import ExchangeNode
+
+    with shop.sessions().begin() as session:
+        node = session.scalars(select(ExchangeNode)).one()
+        node.acked_seq = 10_000  # as if the device had acknowledged everything
+        register_id = node.cash_register_id
+    card = client.get(f"{shop.root}registers/{register_id}").text
+    assert "0 изменений" in card
+    response = _post(client, shop, f"registers/{register_id}/resend", {}, page=f"registers/{register_id}")
+    assert response.status_code == 303
+    card = client.get(shop.url + response.headers["location"]).text
+    assert "При следующей синхронизации касса получит все данные заново." in card
+    assert "0 изменений" not in card
+    with shop.sessions()() as session:
+        assert session.scalars(select(ExchangeNode.acked_seq)).one() == 0
