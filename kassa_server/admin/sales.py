@@ -21,6 +21,7 @@ from kassa_server.models import (
     ExchangeNode,
     Infobase,
     Receipt,
+    ReceiptLine,
     Shift,
     SoapCall,
 )
@@ -283,3 +284,88 @@ def order_receipts(session: Session, order: CustomerOrder) -> list[Receipt]:
             .order_by(Receipt.date)
         )
     )
+
+
+@dataclass
+class DaySales:
+    day: dt.date
+    sales: Decimal = Decimal(0)
+    returns: Decimal = Decimal(0)
+    receipts: int = 0
+
+    @property
+    def revenue(self) -> Decimal:
+        return self.sales - self.returns
+
+
+@dataclass
+class GoodsSales:
+    name: str
+    quantity: Decimal
+    amount: Decimal
+
+
+def sales_by_day(
+    session: Session, infobase: Infobase, date_from: dt.date, date_to: dt.date, *, register_id: int | None = None
+) -> list[DaySales]:
+    """Sales, returns and receipts per day from ``date_from`` to ``date_to`` (every day, zero when nothing sold)."""
+    start = dt.datetime.combine(date_from, dt.time())
+    end = dt.datetime.combine(date_to + dt.timedelta(days=1), dt.time())
+    query = select(Receipt.date, Receipt.kind, Receipt.amount).where(
+        Receipt.infobase_id == infobase.id, Receipt.date >= start, Receipt.date < end, Receipt.cancelled.is_(False)
+    )
+    if register_id is not None:
+        query = query.where(Receipt.cash_register_id == register_id)
+    days = {
+        date_from + dt.timedelta(days=n): DaySales(date_from + dt.timedelta(days=n))
+        for n in range((date_to - date_from).days + 1)
+    }
+    for when, kind, amount in session.execute(query):
+        row = days.get(when.date())
+        if row is None:
+            continue
+        row.receipts += 1
+        if kind == ReceiptKind.RETURN:
+            row.returns += amount
+        else:
+            row.sales += amount
+    return list(days.values())
+
+
+def sales_by_goods(
+    session: Session,
+    infobase: Infobase,
+    date_from: dt.date,
+    date_to: dt.date,
+    *,
+    register_id: int | None = None,
+    limit: int = 20,
+) -> list[GoodsSales]:
+    """The goods sold most (by sum, returns subtracted) from ``date_from`` to ``date_to``."""
+    start = dt.datetime.combine(date_from, dt.time())
+    end = dt.datetime.combine(date_to + dt.timedelta(days=1), dt.time())
+    sign = case((Receipt.kind == ReceiptKind.RETURN, -1), else_=1)
+    amount = func.sum(ReceiptLine.amount * sign)
+    query = (
+        select(ReceiptLine.product_name, func.sum(ReceiptLine.quantity * sign), amount)
+        .join(Receipt, ReceiptLine.receipt_id == Receipt.id)
+        .where(
+            Receipt.infobase_id == infobase.id, Receipt.date >= start, Receipt.date < end, Receipt.cancelled.is_(False)
+        )
+        .group_by(ReceiptLine.product_name)
+        .order_by(amount.desc())
+        .limit(limit)
+    )
+    if register_id is not None:
+        query = query.where(Receipt.cash_register_id == register_id)
+    return [GoodsSales(name, Decimal(qty or 0), Decimal(total or 0)) for name, qty, total in session.execute(query)]
+
+
+def list_cash_operations(
+    session: Session, infobase: Infobase, *, register_id: int | None = None, page: int = 1, page_size: int = PAGE_SIZE
+) -> ListPage:
+    """Внесения и выемки: cash put into and taken out of the registers, newest first."""
+    query = select(CashOperation).where(CashOperation.infobase_id == infobase.id)
+    if register_id is not None:
+        query = query.where(CashOperation.cash_register_id == register_id)
+    return paged(session, query.order_by(CashOperation.date.desc(), CashOperation.id.desc()), page, page_size)

@@ -31,6 +31,8 @@ def build_routes() -> list[BaseRoute]:
         Route("/receipts", sales.receipts, methods=get, name="receipts"),
         Route("/receipts/{receipt_id:int}", sales.receipt, methods=get, name="receipt"),
         Route("/shifts", sales.shifts, methods=get, name="shifts"),
+        Route("/cash-operations", sales.cash_operations, methods=get, name="cash_operations"),
+        Route("/reports/sales", sales.report, methods=get, name="report"),
         Route("/journal", journal.journal, methods=get, name="journal"),
         Route("/journal/{call_id:int}", journal.journal_entry, methods=get, name="journal_entry"),
         Route("/settings", admin.settings, methods=both, name="settings"),

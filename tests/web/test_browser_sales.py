@@ -9,7 +9,7 @@ from playwright.sync_api import Page, expect
 
 from kassa_server.admin.demo import DEMO_FACTORY_NUMBER
 from tests.web.conftest import ADMIN, PASSWORD, Shop
-from tests.web.pages import HomePage, JournalEntryPage, JournalPage, LoginPage, ReceiptsPage, ShiftsPage
+from tests.web.pages import BackOfficePage, HomePage, JournalEntryPage, JournalPage, LoginPage, ReceiptsPage, ShiftsPage
 from tests.web.simulated import cycles
 
 pytestmark = pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)
@@ -49,6 +49,10 @@ def test_sign_in_and_see_what_a_register_sent(shop: Shop, page: Page, screenshot
     expect(shifts.rows()).to_have_count(1)
     expect(shifts.rows().first).to_contain_text("открыта")
     shifts.screenshot(screenshots, "05-shifts")
+
+    home.menu("Отчет о продажах")
+    expect(page.locator("#sales-chart rect")).to_have_count(14)
+    BackOfficePage(page, shop.root).screenshot(screenshots, "05b-report")
 
     home.menu("Журнал обмена")
     journal = JournalPage(page, shop.root)

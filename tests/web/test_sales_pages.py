@@ -78,3 +78,19 @@ def test_ids_of_another_infobase_are_not_found(shop: Shop, synced: httpx.Client)
         assert stranger.get(f"{shop.url}/other/journal/{call_id}").status_code == 404
         assert "Чеков нет" in stranger.get(f"{shop.url}/other/receipts").text
         assert "Вызовов нет" in stranger.get(f"{shop.url}/other/journal").text
+
+
+def test_sales_report_by_day_and_goods(shop: Shop, synced: httpx.Client) -> None:
+    with shop.sessions()() as session:
+        receipts = session.scalars(select(Receipt)).all()
+        total = sum(r.amount for r in receipts)
+        day = receipts[0].date.date()
+        names = {line.product_name for r in receipts for line in r.lines}
+    page = synced.get(f"{shop.root}reports/sales", params={"from": day.isoformat(), "to": day.isoformat()}).text
+    money = f"{total:,.2f}".replace(",", "\u202f").replace(".", ",")
+    assert f"Выручка по дням: {money}" in page
+    assert page.count("<rect ") == 1  # one day, one bar
+    assert all(name in page for name in names)
+    reversed_period = synced.get(f"{shop.root}reports/sales", params={"from": "2026-12-31", "to": "2026-01-01"})
+    assert "Начало периода позже его конца." in reversed_period.text
+    assert "Внесений и выемок нет." in synced.get(f"{shop.root}cash-operations").text
