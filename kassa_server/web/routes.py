@@ -4,7 +4,19 @@ from __future__ import annotations
 
 from starlette.routing import BaseRoute, Route
 
-from kassa_server.web.views import admin, auth, goods, goods_csv, home, journal, orders, product, registers, sales
+from kassa_server.web.views import (
+    admin,
+    auth,
+    goods,
+    goods_csv,
+    home,
+    journal,
+    orders,
+    prices,
+    product,
+    registers,
+    sales,
+)
 
 
 def build_routes() -> list[BaseRoute]:
@@ -20,6 +32,8 @@ def build_routes() -> list[BaseRoute]:
         Route("/goods/export.csv", goods_csv.goods_export, methods=get, name="goods_export"),
         Route("/goods/{product_id:int}", product.product, methods=both, name="product"),
         Route("/goods/{product_id:int}/delete", product.product_delete, methods=post, name="product_delete"),
+        Route("/prices", prices.prices, methods=both, name="prices"),
+        Route("/prices/types", prices.price_type_new, methods=post, name="price_type_new"),
         Route("/orders", orders.orders_list, methods=get, name="orders"),
         Route("/orders/new", orders.order_new, methods=both, name="order_new"),
         Route("/orders/{order_id:int}", orders.order, methods=both, name="order"),

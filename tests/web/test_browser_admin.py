@@ -61,6 +61,15 @@ def test_lists_and_administration_pages(shop: Shop, page: Page, screenshots: Pat
     expect(orders.rows()).to_have_count(2)
     orders.create().screenshot(screenshots, "31-order-new")
 
+    home.menu("Цены")
+    page.get_by_label("Отбор: наименование, код, артикул или штрихкод").fill("Чай")
+    page.get_by_role("button", name="Отобрать").click()
+    page.get_by_label("Новая цена: Чай черный 100 пак.").fill("315")
+    page.get_by_role("button", name="Установить цены").click()
+    expect(home.flash()).to_contain_text("Установлено цен: 1")
+    expect(page.locator("#prices tbody tr", has_text="Чай черный")).to_contain_text("315,00")
+    home.screenshot(screenshots, "35-prices")
+
     home.menu("Кассовые аппараты")
     registers = RegistersPage(page, shop.root)
     expect(registers.rows()).to_have_count(1)

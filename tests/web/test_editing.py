@@ -193,3 +193,36 @@ def test_send_everything_again(shop: Shop, client: httpx.Client) -> None:
     assert "0 изменений" not in card
     with shop.sessions()() as session:
         assert session.scalars(select(ExchangeNode.acked_seq)).one() == 0
+
+
+def test_set_prices_for_a_selection_all_or_nothing(shop: Shop, client: httpx.Client) -> None:
+    with shop.sessions()() as session:
+        dairy = session.scalars(select(Product).where(Product.name.in_(["Кефир 1% 0,9 л", "Ряженка 4% 0,5 л"]))).all()
+        before = {p.id: p.prices[0].value for p in dairy}
+    page = client.get(f"{shop.root}prices", params={"q": "кефир"}).text
+    assert "Кефир 1% 0,9 л" in page and "Молоко" not in page
+    kefir, ryazhenka = sorted(dairy, key=lambda p: p.name)
+    bad = _post(
+        client,
+        shop,
+        "prices",
+        {"q": "", "group": "", "type": "", "page": "1", f"price_{kefir.id}": "81", f"price_{ryazhenka.id}": "много"},
+        page="prices",
+    )
+    assert bad.status_code == 422 and "Должно быть числом." in bad.text
+    with shop.sessions()() as session:
+        assert {
+            p.id: p.prices[0].value for p in session.scalars(select(Product).where(Product.id.in_(before)))
+        } == before
+    good = _post(
+        client,
+        shop,
+        "prices",
+        {"q": "", "group": "", "type": "", "page": "1", f"price_{kefir.id}": "81,00", f"price_{ryazhenka.id}": ""},
+        page="prices",
+    )
+    assert good.status_code == 303
+    assert "Установлено цен: 1" in client.get(shop.url + good.headers["location"]).text
+    with shop.sessions()() as session:
+        assert session.get(Product, kefir.id).prices[0].value == Decimal("81.00")
+        assert session.get(Product, ryazhenka.id).prices[0].value == before[ryazhenka.id]
