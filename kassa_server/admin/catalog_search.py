@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlalchemy import or_, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
 from kassa_server.admin.paging import ListPage, contains_text, paged
@@ -18,7 +18,7 @@ GOODS_PAGE_SIZE = 50
 @dataclass(frozen=True)
 class GoodsQuery:
     text: str = ""
-    """Part of the name (any letter case), or the exact code, article or barcode."""
+    """The exact code, article or barcode of goods, else part of their name (any letter case)."""
     group_id: int | None = None
     """Only goods in this group and its subgroups."""
     include_deleted: bool = True
@@ -57,15 +57,10 @@ def search_goods(
         statement = statement.where(Product.group_id.in_(_subtree(session, infobase, query.group_id)))
     text = query.text.strip()
     if text:
-        by_barcode = select(Barcode.product_id).where(Barcode.infobase_id == infobase.id, Barcode.value == text)
-        statement = statement.where(
-            or_(
-                contains_text(session, Product.name, text),
-                Product.code == text,
-                Product.article == text,
-                Product.id.in_(by_barcode),
-            )
-        )
+        exact = _exact_matches(session, infobase, text)
+        # a code, article or barcode typed or scanned finds its goods at once (indexed); anything else is a part
+        # of the name, looked for in every name whatever the letter case
+        statement = statement.where(Product.id.in_(exact) if exact else contains_text(session, Product.name, text))
     statement = statement.order_by(Product.name, Product.id).options(
         selectinload(Product.unit),
         selectinload(Product.group),
@@ -73,6 +68,13 @@ def search_goods(
         selectinload(Product.prices).selectinload(Price.price_type),
     )
     return paged(session, statement, page, page_size)
+
+
+def _exact_matches(session: Session, infobase: Infobase, text: str) -> list[int]:
+    by_barcode = select(Barcode.product_id).where(Barcode.infobase_id == infobase.id, Barcode.value == text)
+    by_code = select(Product.id).where(Product.infobase_id == infobase.id, Product.code == text)
+    by_article = select(Product.id).where(Product.infobase_id == infobase.id, Product.article == text)
+    return list(session.scalars(by_code.union(by_article, by_barcode).limit(1000)))
 
 
 def _subtree(session: Session, infobase: Infobase, group_id: int) -> set[int]:
