@@ -11,6 +11,7 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 import functools
+import logging
 from collections.abc import Awaitable, Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -27,12 +28,18 @@ from starlette.responses import HTMLResponse, RedirectResponse, Response
 from starlette.routing import Router
 
 from kassa_server.admin.signin import session_user
-from kassa_server.errors import NotFoundError
+from kassa_server.errors import DatabaseUnavailable, NotFoundError
 from kassa_server.models import Infobase, User
 from kassa_server.models.engine import database_errors
 from kassa_server.settings import Settings
 
+logger = logging.getLogger(__name__)
+
 TEMPLATES_DIR = Path(__file__).parent / "templates"
+UNAVAILABLE = (
+    '<!doctype html><html lang="ru"><meta charset="utf-8"><title>База данных недоступна</title>'
+    "<p>База данных сейчас недоступна. Повторите через минуту.</p></html>"
+)
 
 
 def make_environment() -> jinja2.Environment:
@@ -194,6 +201,9 @@ def page_handler(
             form = await request.form(max_files=4, max_fields=10_000) if request.method == "POST" else None
             try:
                 return await anyio.to_thread.run_sync(_run, handler, request, form, section, public)
+            except DatabaseUnavailable:
+                logger.exception("the database is unavailable")
+                return HTMLResponse(UNAVAILABLE, status_code=503, headers={"retry-after": "30"})
             finally:
                 if form is not None:
                     await form.close()
