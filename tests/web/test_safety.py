@@ -123,7 +123,7 @@ def test_a_new_password_ends_existing_sessions(shop: Shop, client: httpx.Client)
 def test_next_never_leaves_the_infobase(shop: Shop) -> None:
     with httpx.Client() as client:
         form = client.get(f"{shop.root}login")
-        for target in ("https://evil.example/", "//evil.example/", "/other/"):
+        for target in ("https://evil.example/", "//evil.example/", "/other/", "/kassa/../other/", "/kassa//evil"):
             response = client.post(
                 f"{shop.root}login",
                 data={"csrf_token": csrf_of(form.text), "login": ADMIN, "password": PASSWORD, "next": target},

@@ -38,6 +38,7 @@ def logout(page: Page) -> Response:
 def _safe_next(page: Page, target: str) -> str:
     """Only a path inside this infobase: never another site or another infobase."""
     root = page.url("home")
-    if target.startswith(root) and not target.startswith("//") and "\\" not in target:
+    path = target.split("?", 1)[0]
+    if target.startswith(root) and "//" not in path and "\\" not in target and "/.." not in path and "%" not in path:
         return target
     return root
