@@ -11,9 +11,12 @@ from typing import Any
 
 from starlette.applications import Starlette
 from starlette.responses import PlainTextResponse
-from starlette.routing import Route
+from starlette.routing import Mount, Route
 
 from kassa_server.allocator import limit_heap_retention
+from kassa_server.api.app import PREFIX as API_PREFIX
+from kassa_server.api.app import create_api
+from kassa_server.api.context import ApiContext
 from kassa_server.exchange.accounts import DatabaseAuthenticator, InfobaseDirectory
 from kassa_server.exchange.files import TransferStore
 from kassa_server.exchange.gateway import DatabaseExchangeGateway
@@ -72,7 +75,11 @@ def create_app(settings: Settings, *, gateway: ExchangeGateway | None = None) ->
 
     app = Starlette(
         debug=settings.debug,
-        routes=[Route("/", root), Route("/{path:path}", endpoints)],
+        routes=[
+            Route("/", root),
+            Mount(API_PREFIX, create_api(ApiContext(settings, sessions, on_infobases_changed=endpoints.forget))),
+            Route("/{path:path}", endpoints),
+        ],
         lifespan=lifespan,
     )
     app.state.settings = settings

@@ -82,6 +82,9 @@ class Settings:
     """Addresses whose ``X-Forwarded-*`` headers are believed when deriving the WSDL address."""
     debug: bool = False
     """Put Python tracebacks into SOAP Faults. Never in production."""
+    admin_token: str = ""
+    """Bearer token of the control API at ``/api/v1`` (``KASSA_ADMIN_TOKEN``). With neither this nor a token made by
+    ``kassa-server token create`` the API is off."""
     limits: Limits = field(default_factory=Limits)
     protocol: ProtocolOptions = field(default_factory=ProtocolOptions)
 

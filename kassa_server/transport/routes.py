@@ -66,6 +66,13 @@ class SoapEndpoints:
         self.limiter = anyio.CapacityLimiter(self.settings.limits.worker_threads)
         self.trusted = [_network(p) for p in self.settings.trusted_proxies]
 
+    def forget(self) -> None:
+        """Forget cached infobases and credentials (an infobase was deleted or reset)."""
+        self.directory.forget()
+        forget = getattr(self.authenticator, "forget", None)
+        if forget is not None:
+            forget()
+
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         assert scope["type"] == "http"
         target = await self._target(scope["path"])
