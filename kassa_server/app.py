@@ -13,6 +13,7 @@ from starlette.applications import Starlette
 from starlette.responses import PlainTextResponse
 from starlette.routing import Mount, Route
 
+from kassa_server.admin.faults import DatabaseFaults
 from kassa_server.allocator import limit_heap_retention
 from kassa_server.api.app import PREFIX as API_PREFIX
 from kassa_server.api.app import create_api
@@ -58,7 +59,9 @@ def create_app(settings: Settings, *, gateway: ExchangeGateway | None = None) ->
         services=build_services(settings.limits.max_request_body),
         deps=deps,
         journal=DatabaseJournal(sessions, body_limit=settings.limits.journal_body_limit),
+        faults=(faults := DatabaseFaults(sessions)),
     )
+    control = ApiContext(settings, sessions, on_infobases_changed=endpoints.forget, on_faults_changed=faults.forget)
 
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
@@ -77,7 +80,7 @@ def create_app(settings: Settings, *, gateway: ExchangeGateway | None = None) ->
         debug=settings.debug,
         routes=[
             Route("/", root),
-            Mount(API_PREFIX, create_api(ApiContext(settings, sessions, on_infobases_changed=endpoints.forget))),
+            Mount(API_PREFIX, create_api(control)),
             Route("/{path:path}", endpoints),
         ],
         lifespan=lifespan,

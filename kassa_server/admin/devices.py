@@ -12,7 +12,7 @@ from kassa_server.admin.infobases import get_infobase
 from kassa_server.errors import NotFoundError
 from kassa_server.exchange.devices import get_device, list_devices, register_device
 from kassa_server.exchange.qr import connection_parameters, device_qr_string, qr_png, qr_svg
-from kassa_server.models import User
+from kassa_server.models import Infobase, User
 from kassa_server.settings import Settings
 
 
@@ -63,6 +63,11 @@ def cli_qr(session: Session, settings: Settings, args: argparse.Namespace) -> in
         Path(args.svg).write_bytes(qr_svg(text))
         print(f"SVG written to {args.svg}")
     return 0
+
+
+def default_login(session: Session, infobase: Infobase) -> str:
+    """The login a device uses by default: the first cashier, else the first user."""
+    return _default_login(session, infobase.id)
 
 
 def _default_login(session: Session, infobase_id: int) -> str:

@@ -10,7 +10,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
 from kassa_server.admin.infobases import get_infobase
-from kassa_server.models import CashRegister, Receipt, SoapCall
+from kassa_server.models import CashOperation, CashRegister, Infobase, Receipt, Shift, SoapCall
 from kassa_server.settings import Settings
 
 
@@ -31,6 +31,8 @@ def journal_rows(session: Session, infobase: str, *, limit: int, bodies: bool) -
             "outcome": call.outcome,
             "message": call.message,
             "duration_ms": call.duration_ms,
+            "injected_fault": call.injected_fault,
+            "id": call.id,
         }
         if bodies:
             row["request"] = call.request_body
@@ -100,3 +102,48 @@ def cli_receipts(session: Session, settings: Settings, args: argparse.Namespace)
             f"cash {row['cash']}\tcard {row['card']}\t{len(row['lines'])} line(s)\t{row['ref']}"
         )
     return 0
+
+
+def shift_rows(session: Session, infobase: Infobase, *, factory_number: str | None) -> list[dict[str, Any]]:
+    query = (
+        select(Shift, CashRegister.factory_number)
+        .join(CashRegister, Shift.cash_register_id == CashRegister.id)
+        .where(Shift.infobase_id == infobase.id)
+        .order_by(Shift.id)
+    )
+    if factory_number:
+        query = query.where(CashRegister.factory_number == factory_number)
+    return [
+        {
+            "register": register,
+            "number": shift.number,
+            "opened_at": shift.opened_at,
+            "closed_at": shift.closed_at,
+            "cashier": shift.cashier,
+            "closing_amount": None if shift.closing_amount is None else f"{shift.closing_amount:f}",
+        }
+        for shift, register in session.execute(query).tuples()
+    ]
+
+
+def cash_operation_rows(session: Session, infobase: Infobase, *, factory_number: str | None) -> list[dict[str, Any]]:
+    query = (
+        select(CashOperation, CashRegister.factory_number)
+        .join(CashRegister, CashOperation.cash_register_id == CashRegister.id)
+        .where(CashOperation.infobase_id == infobase.id)
+        .order_by(CashOperation.date, CashOperation.id)
+    )
+    if factory_number:
+        query = query.where(CashRegister.factory_number == factory_number)
+    return [
+        {
+            "ref": str(op.ref),
+            "kind": op.kind.value,
+            "date": op.date,
+            "register": register,
+            "shift": op.shift_number,
+            "amount": f"{op.amount:f}",
+            "cashier": op.cashier,
+        }
+        for op, register in session.execute(query).tuples()
+    ]

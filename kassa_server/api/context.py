@@ -19,6 +19,8 @@ class ApiContext:
     sessions: sessionmaker[Session]
     on_infobases_changed: Callable[[], None] = field(default=lambda: None)
     """Called after an infobase is created, deleted or reset, so the SOAP edge forgets what it cached."""
+    on_faults_changed: Callable[[], None] = field(default=lambda: None)
+    """Called after a fault rule is added, so the SOAP edge looks for rules again at once."""
 
     @contextlib.contextmanager
     def transaction(self) -> Iterator[Session]:
