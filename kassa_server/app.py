@@ -56,7 +56,7 @@ def create_app(settings: Settings, *, gateway: ExchangeGateway | None = None) ->
     endpoints = SoapEndpoints(
         directory=InfobaseDirectory(sessions),
         authenticator=DatabaseAuthenticator(sessions),
-        services=build_services(settings.limits.max_request_body),
+        services=build_services(settings.limits.max_request_body, settings.limits),
         deps=deps,
         journal=DatabaseJournal(sessions, body_limit=settings.limits.journal_body_limit),
         faults=(faults := DatabaseFaults(sessions)),

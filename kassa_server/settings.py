@@ -32,6 +32,38 @@ class Limits:
     keep_alive_seconds: int = 60
     """How long an idle HTTP connection stays open. Longer than a client's pause between calls, so a client never
     sends a request on a connection the server is closing (uvicorn's own default is 5 s)."""
+    # -- work before authentication and per request (issue 14; README "Limits and hardening")
+    max_path_bytes: int = 2048
+    """A longer request path is refused with 414 before any infobase look-up."""
+    max_base_candidates: int = 4
+    """How many ``<base>/ws/`` splits of one path are looked up (a base name may itself contain ``/ws/``)."""
+    max_header_bytes: int = 16 * 1024
+    """Request line plus headers; a longer head is refused with 431 and the connection closed."""
+    header_timeout_seconds: int = 10
+    """Time a client may take to send a request line and headers, counted from the connection or from the end of the
+    previous response (a connection that sends nothing is closed after it); on expiry: 408 and close."""
+    body_timeout_seconds: int = 300
+    """Time a client may take to send one request body once its headers are in; on expiry: 408 and close."""
+    max_connections: int = 1000
+    """Open HTTP connections per process; one more is closed at once. Capped further by the file-descriptor limit
+    less ``reserved_file_descriptors``."""
+    reserved_file_descriptors: int = 64
+    """File descriptors kept free for the database, temporary files and logs when connections are many."""
+    listen_backlog: int = 1024
+    """Connections the kernel queues before the server accepts them."""
+    auth_threads: int = 2
+    """Threads for password checks (scrypt), apart from the SOAP worker threads."""
+    max_login_failures: int = 5
+    """Failed logins per (infobase, login) within ``login_failure_window_seconds``; then 401 without a check."""
+    max_address_failures: int = 50
+    """Failed logins per client address within ``login_failure_window_seconds``; then 401 without a check."""
+    login_failure_window_seconds: int = 300
+    max_xml_elements: int = 100_000
+    """Elements in one SOAP request; more is a client Fault before spyne reads it."""
+    max_xml_attributes: int = 64
+    """Attributes on one element of a SOAP request; more is a client Fault before spyne reads it."""
+    max_quoted_chars: int = 256
+    """How much of a client's value a fault, a log line or the journal quotes."""
 
 
 @dataclass(frozen=True)

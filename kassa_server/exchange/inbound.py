@@ -48,7 +48,6 @@ from kassa_server.settings import ProtocolOptions
 
 log = logging.getLogger(__name__)
 
-FORMAT_BASE_URI = "http://v8.1c.ru/edi/edi_stnd/EnterpriseData"
 ZERO = Decimal("0.00")
 FLUSH_EVERY = 500
 """Objects applied between flushes. The rows of a big message (a till that was offline for days) go to the database
@@ -604,7 +603,7 @@ class _Applier:
 
 def _unsupported_version(version: str) -> str:
     """SSL's text for a version it has no conversion rules for (enterprisedata.md §6)."""
-    return f"Версия {version} формата сообщения обмена {FORMAT_BASE_URI} не поддерживается."
+    return f"Версия {version} формата сообщения обмена {ed.FORMAT_BASE_URI} не поддерживается."
 
 
 def _cashier(operation: ed.CashOperationData | None) -> str:

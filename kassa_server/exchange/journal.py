@@ -35,8 +35,9 @@ class JournalEntry:
 
 
 def clip(body: bytes, limit: int) -> str:
-    """The first ``limit`` bytes of a body as text (never split a UTF-8 character into garbage)."""
-    return body[:limit].decode("utf-8", errors="ignore") if limit > 0 else ""
+    """The first ``limit`` bytes of a body as text (never split a UTF-8 character into garbage; no NUL, which
+    PostgreSQL text cannot hold: a UTF-16 body sent as UTF-8 is still journaled)."""
+    return body[:limit].decode("utf-8", errors="ignore").replace("\x00", "\ufffd") if limit > 0 else ""
 
 
 class DatabaseJournal:

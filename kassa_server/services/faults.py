@@ -48,6 +48,16 @@ MISSING_FILE_ID = "Не указан идентификатор загружае
 NOT_SUPPORTED = "Операция не поддерживается."  # [I]
 GENERIC_ERROR = "Ошибка при выполнении операции веб-сервиса."  # [I]
 DATABASE_UNAVAILABLE = "Информационная база недоступна."  # [I]
+EMPTY_REQUEST = "Пустой запрос: ожидается SOAP-конверт (Envelope) с вызовом операции в Body."  # [I]
+EMPTY_BODY = "В теле SOAP-конверта (Body) нет вызова операции."  # [I]
+FAULT_AS_REQUEST = "Запрос содержит SOAP Fault вместо вызова операции."  # [I]
+INVALID_BASE64 = "Значение элемента {name} не является корректными данными base64."  # [I]
+FORBIDDEN_DTD = "Запрос содержит DTD: объявления DTD и сущностей запрещены."  # [I]
+TOO_MANY_ELEMENTS = "Запрос слишком велик: в нём более {limit} элементов XML."  # [I]
+TOO_MANY_ATTRIBUTES = "Элемент {name} запроса содержит более {limit} атрибутов."  # [I]
+UNKNOWN_CHARSET = "Неизвестная кодировка запроса: {charset}."  # [I]
+NOT_IN_CHARSET = "Тело запроса не в кодировке {charset}."  # [I]
+INT_OUT_OF_RANGE = "Значение {value} вне диапазона типа xs:int."  # [I]
 
 
 def exchange_node_not_found(app_name: str, plan_synonym: str, node_code: str) -> str:
@@ -195,7 +205,7 @@ def soap_call(ctx: Any, operation: str, handler: Callable[[ServiceCall], T]) -> 
             call.infobase.name,
             call.service,
             operation,
-            call.node_code,
+            shorten(call.node_code, call.deps.settings.limits.max_quoted_chars),
             call.outcome,
             (time.perf_counter() - started) * 1000,
         )
@@ -203,4 +213,13 @@ def soap_call(ctx: Any, operation: str, handler: Callable[[ServiceCall], T]) -> 
 
 def _fault(call: ServiceCall, text: str) -> None:
     call.outcome = "fault"
-    call.message = text
+    call.message = shorten(text, call.deps.settings.limits.max_quoted_chars)
+
+
+def shorten(text: str, limit: int) -> str:
+    """``text`` cut to about ``limit`` characters, keeping its start and end: how much of a client's value a fault,
+    a log line or the journal quotes (issue 14 §6)."""
+    if len(text) <= limit:
+        return text
+    half = max(limit // 2, 1)
+    return f"{text[:half]}…{text[-half:]}"
