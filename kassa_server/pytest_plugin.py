@@ -25,12 +25,20 @@ from typing import Any
 import httpx
 import pytest
 
-__all__ = ["KassaApiError", "KassaServer", "start_server"]
+__all__ = ["KassaApiError", "KassaServer", "assert_valid_enterprisedata", "start_server"]
 
 INFOBASE = "kassa"
 DEMO_LOGIN = "Кассир"
 DEMO_PASSWORD = "kassa"
 DEMO_DEVICE = "0000000001012345"
+
+
+def assert_valid_enterprisedata(message: Any, version: str | None = None) -> Any:
+    """``kassa_server.enterprisedata.checks.assert_valid_enterprisedata``, importable from the plugin too: fail with
+    the full error report unless ``message`` (bytes, a path, XML text or a ZIP) is valid EnterpriseData."""
+    from kassa_server.enterprisedata.checks import assert_valid_enterprisedata as check
+
+    return check(message, version)
 
 
 class KassaApiError(AssertionError):

@@ -64,3 +64,10 @@ def test_port(kassa_server, n):
         by_worker.setdefault(worker, set()).add(url)
     assert len(by_worker) == 2 and all(len(urls) == 1 for urls in by_worker.values())
     assert len(set.union(*by_worker.values())) == 2
+
+
+def test_the_plugin_reexports_the_enterprisedata_check() -> None:
+    from kassa_server.pytest_plugin import assert_valid_enterprisedata
+
+    with pytest.raises(AssertionError, match="invalid EnterpriseData message"):
+        assert_valid_enterprisedata(b"<Message/>")

@@ -14,8 +14,12 @@ from sqlalchemy.orm import Session
 from kassa_server.admin.demo import seed_demo
 from kassa_server.admin.infobases import create_infobase, get_infobase
 from kassa_server.models import Base, FaultRule, Infobase, SoapCall
+from kassa_server.models.infobases import reusing_password_hashes
 
 BUILTIN_FIXTURES = ("empty", "demo")
+
+_PASSWORD_HASHES: dict[bytes, str] = {}
+"""Hashes of the passwords fixtures set, kept for the process's life so a reset costs no scrypt."""
 
 
 @dataclass(frozen=True)
@@ -34,7 +38,8 @@ def create_from_fixture(
 ) -> Infobase:
     """A new infobase ``name`` holding ``fixture``."""
     if fixture == "demo":
-        return seed_demo(session, name=name, public_url=public_url).infobase
+        with reusing_password_hashes(_PASSWORD_HASHES):
+            return seed_demo(session, name=name, public_url=public_url).infobase
     if fixture == "empty":
         return create_infobase(session, name, title=title, public_url=public_url)
     raise _unknown(fixture)

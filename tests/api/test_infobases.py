@@ -24,6 +24,11 @@ def test_create_list_get_reset_delete(api_any_db: Api) -> None:
     wsdl = httpx.get(f"{api_any_db.base_url}/shop/ws/Exchange_2_0_1_6?wsdl", auth=httpx.BasicAuth("Кассир", "kassa"))
     assert wsdl.status_code == 401
     assert client.post("/infobases/shop/reset", json={"fixture": "demo"}).status_code == 200
+    assert client.post("/infobases/shop/reset", json={"fixture": "demo"}).status_code == 200  # hashes reused
+    wsdl = httpx.get(f"{api_any_db.base_url}/shop/ws/Exchange_2_0_1_6?wsdl", auth=httpx.BasicAuth("Кассир", "kassa"))
+    assert wsdl.status_code == 200
+    wrong = httpx.get(f"{api_any_db.base_url}/shop/ws/Exchange_2_0_1_6?wsdl", auth=httpx.BasicAuth("Кассир", "kass"))
+    assert wrong.status_code == 401
     assert client.post("/infobases/shop/reset", json={"fixture": "nope"}).status_code == 422
 
     assert client.delete("/infobases/shop").status_code == 204
