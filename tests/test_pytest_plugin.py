@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 pytest_plugins = ["pytester"]
 
 CLIENT_TESTS = """
 import httpx
+from pathlib import Path
+
 import pytest
 
 
@@ -46,6 +50,8 @@ def test_each_xdist_worker_gets_its_own_server(pytester: pytest.Pytester, monkey
     pytester.makepyfile(
         test_workers="""
 import os
+from pathlib import Path
+
 import pytest
 
 @pytest.mark.parametrize("n", range(4))
@@ -71,3 +77,13 @@ def test_the_plugin_reexports_the_enterprisedata_check() -> None:
 
     with pytest.raises(AssertionError, match="invalid EnterpriseData message"):
         assert_valid_enterprisedata(b"<Message/>")
+
+
+def test_the_readme_example_passes(pytester: pytest.Pytester) -> None:
+    readme = (Path(__file__).parent.parent / "README.md").read_text(encoding="utf-8")
+    section = readme.split("## For client developers and CI", 1)[1]
+    code = section.split("```python\n", 1)[1].split("```", 1)[0]
+    assert len(code.strip().splitlines()) <= 12
+    pytester.makepyfile(test_readme=code)
+    result = pytester.runpytest_subprocess("-p", "no:cacheprovider", "-W", "ignore::DeprecationWarning")
+    result.assert_outcomes(passed=1)
