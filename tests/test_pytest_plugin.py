@@ -22,8 +22,8 @@ def test_demo_device_and_a_fault(kassa_server):
     kassa_server.add_fault("http_status", service="Exchange_2_0_1_6", status=503, times=1)
     soap = httpx.post(kassa_server.soap_url(), content=b"<x/>", auth=(kassa_server.login.encode(), b"kassa"))
     assert soap.status_code == 503
-    assert kassa_server.calls(service="Exchange_2_0_1_6") == 1
-    assert kassa_server.journal()[0]["injected_fault"] == "http_status"
+    assert kassa_server.calls(service="Exchange_2_0_1_6") == 2  # the WSDL and the call
+    assert [e["injected_fault"] for e in kassa_server.journal()] == ["", "http_status"]
 
 
 def test_each_test_starts_from_its_fixture(kassa_server):
@@ -83,7 +83,8 @@ def test_the_readme_example_passes(pytester: pytest.Pytester) -> None:
     readme = (Path(__file__).parent.parent / "README.md").read_text(encoding="utf-8")
     section = readme.split("## For client developers and CI", 1)[1]
     code = section.split("```python\n", 1)[1].split("```", 1)[0]
-    assert len(code.strip().splitlines()) <= 12
+    body = code.split("):\n", 1)[1].strip().splitlines()
+    assert len(body) <= 10  # "a ten-line pytest test"
     pytester.makepyfile(test_readme=code)
     result = pytester.runpytest_subprocess("-p", "no:cacheprovider", "-W", "ignore::DeprecationWarning")
     result.assert_outcomes(passed=1)
