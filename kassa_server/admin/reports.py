@@ -1,22 +1,20 @@
-"""What clients did, for people and CI pipelines: the SOAP call journal and the receipts received, as text or JSON."""
+"""What clients did, for people and CI pipelines: the SOAP call journal and the receipts received, as rows of plain
+values (JSON-ready)."""
 
 from __future__ import annotations
 
-import argparse
-import json
 from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
-from kassa_server.admin.infobases import get_infobase
 from kassa_server.models import CashOperation, CashRegister, Infobase, Receipt, Shift, SoapCall
-from kassa_server.settings import Settings
 
 
-def journal_rows(session: Session, infobase: str, *, limit: int, bodies: bool) -> list[dict[str, Any]]:
+def journal_rows(session: Session, infobase: Infobase, *, limit: int, bodies: bool) -> list[dict[str, Any]]:
+    """The last ``limit`` SOAP calls to the infobase, oldest first."""
     calls = session.scalars(
-        select(SoapCall).where(SoapCall.infobase == infobase).order_by(SoapCall.id.desc()).limit(limit)
+        select(SoapCall).where(SoapCall.infobase == infobase.name).order_by(SoapCall.id.desc()).limit(limit)
     ).all()
     rows = []
     for call in reversed(calls):
@@ -32,7 +30,6 @@ def journal_rows(session: Session, infobase: str, *, limit: int, bodies: bool) -
             "message": call.message,
             "duration_ms": call.duration_ms,
             "injected_fault": call.injected_fault,
-            "id": call.id,
         }
         if bodies:
             row["request"] = call.request_body
@@ -41,11 +38,12 @@ def journal_rows(session: Session, infobase: str, *, limit: int, bodies: bool) -
     return rows
 
 
-def receipt_rows(session: Session, infobase_id: int, *, factory_number: str | None) -> list[dict[str, Any]]:
+def receipt_rows(session: Session, infobase: Infobase, *, factory_number: str | None) -> list[dict[str, Any]]:
+    """The receipts devices sent, oldest first; only those of one device when ``factory_number`` is given."""
     query = (
         select(Receipt)
         .join(CashRegister, Receipt.cash_register_id == CashRegister.id)
-        .where(Receipt.infobase_id == infobase_id)
+        .where(Receipt.infobase_id == infobase.id)
         .options(selectinload(Receipt.lines), selectinload(Receipt.payments), selectinload(Receipt.marking_codes))
         .order_by(Receipt.date, Receipt.id)
     )
@@ -74,37 +72,8 @@ def receipt_rows(session: Session, infobase_id: int, *, factory_number: str | No
     ]
 
 
-def cli_journal(session: Session, settings: Settings, args: argparse.Namespace) -> int:
-    infobase = get_infobase(session, args.infobase)
-    rows = journal_rows(session, infobase.name, limit=args.limit, bodies=args.bodies)
-    if args.json:
-        print(json.dumps(rows, ensure_ascii=False, indent=1))
-        return 0
-    for row in rows:
-        print(
-            f"{row['at']}\t{row['login']}\t{row['service']}.{row['operation']}\t{row['node'] or '-'}\t"
-            f"{row['http_status']}\t{row['outcome']}\t{row['duration_ms']} ms\t{row['message']}"
-        )
-        if args.bodies:
-            print(f"  request:  {row['request']}\n  response: {row['response']}")
-    return 0
-
-
-def cli_receipts(session: Session, settings: Settings, args: argparse.Namespace) -> int:
-    infobase = get_infobase(session, args.infobase)
-    rows = receipt_rows(session, infobase.id, factory_number=args.device)
-    if args.json:
-        print(json.dumps(rows, ensure_ascii=False, indent=1))
-        return 0
-    for row in rows:
-        print(
-            f"{row['date']}\t{row['register']}\tshift {row['shift']}\t{row['kind']}\t{row['amount']}\t"
-            f"cash {row['cash']}\tcard {row['card']}\t{len(row['lines'])} line(s)\t{row['ref']}"
-        )
-    return 0
-
-
 def shift_rows(session: Session, infobase: Infobase, *, factory_number: str | None) -> list[dict[str, Any]]:
+    """The shifts devices opened and closed, oldest first."""
     query = (
         select(Shift, CashRegister.factory_number)
         .join(CashRegister, Shift.cash_register_id == CashRegister.id)
@@ -127,6 +96,7 @@ def shift_rows(session: Session, infobase: Infobase, *, factory_number: str | No
 
 
 def cash_operation_rows(session: Session, infobase: Infobase, *, factory_number: str | None) -> list[dict[str, Any]]:
+    """Cash put into or taken out of registers, oldest first."""
     query = (
         select(CashOperation, CashRegister.factory_number)
         .join(CashRegister, CashOperation.cash_register_id == CashRegister.id)

@@ -63,10 +63,10 @@ def check_token(session: Session, token: str) -> bool:
 
 
 def check_administrator(session: Session, infobase: str, login: str, password: str) -> bool:
-    """Whether ``login``/``password`` are those of an administrator (a user who is not a cashier) of ``infobase``."""
+    """Whether ``login``/``password`` are those of an enabled administrator of ``infobase``."""
     user = session.scalar(
         select(User)
         .join(Infobase, User.infobase_id == Infobase.id)
         .where(Infobase.name == infobase, User.login == login)
     )
-    return user is not None and not user.is_cashier and user.check_password(password)
+    return user is not None and user.is_administrator and not user.disabled and user.check_password(password)

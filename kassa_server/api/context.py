@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from fastapi import Request
 from sqlalchemy.orm import Session, sessionmaker
 
-from kassa_server.models.engine import database_errors
+from kassa_server.admin.transaction import transaction
 from kassa_server.settings import Settings
 
 
@@ -25,7 +25,7 @@ class ApiContext:
     @contextlib.contextmanager
     def transaction(self) -> Iterator[Session]:
         """One transaction: committed when the block succeeds, rolled back on any exception."""
-        with database_errors(), self.sessions() as session, session.begin():
+        with transaction(self.sessions) as session:
             yield session
 
 

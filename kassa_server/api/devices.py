@@ -8,13 +8,12 @@ from fastapi import APIRouter, Depends, Request, Response
 from pydantic import BaseModel, Field
 from sqlalchemy.orm import Session
 
-from kassa_server.admin.devices import default_login
+from kassa_server.admin.devices import Device, DeviceInput, connection_info, get_device, list_devices, register_device
 from kassa_server.admin.infobases import get_infobase
 from kassa_server.api.context import ApiContext, api_context
 from kassa_server.api.errors import CONFLICT, NOT_FOUND
 from kassa_server.api.infobases import manages
-from kassa_server.exchange.devices import Device, get_device, list_devices, register_device
-from kassa_server.exchange.qr import qr_png, qr_string
+from kassa_server.exchange.qr import qr_png
 from kassa_server.models import Infobase
 
 router = APIRouter(tags=["devices"])
@@ -50,11 +49,11 @@ def device_out(device: Device) -> DeviceOut:
     return DeviceOut(
         factory_number=device.register.factory_number,
         name=device.register.name,
-        node_code=node.code,
-        format_version=node.format_version,
-        sent_no=node.sent_no,
-        received_no=node.received_no,
-        last_exchange_at=node.last_exchange_at,
+        node_code=device.node_code,
+        format_version=node.format_version if node else None,
+        sent_no=node.sent_no if node else 0,
+        received_no=node.received_no if node else 0,
+        last_exchange_at=node.last_exchange_at if node else None,
     )
 
 
@@ -70,14 +69,8 @@ def list_all(infobase: str = Depends(manages), context: ApiContext = Depends(api
 def create(body: DeviceIn, infobase: str = Depends(manages), context: ApiContext = Depends(api_context)) -> DeviceOut:
     """Register a device: a cash register of kind «1С:Мобильная касса» and its exchange node."""
     with context.transaction() as session:
-        device = register_device(
-            session,
-            get_infobase(session, infobase),
-            body.factory_number,
-            name=body.name,
-            organization=body.organization,
-            store=body.store,
-        )
+        data = DeviceInput(body.factory_number, name=body.name, organization=body.organization, store=body.store)
+        device = register_device(session, get_infobase(session, infobase), data)
         return device_out(device)
 
 
@@ -122,10 +115,12 @@ def qr_image(
 def _qr(
     context: ApiContext, session: Session, infobase: Infobase, factory_number: str, login: str | None, request: Request
 ) -> QrOut:
-    device = get_device(session, infobase, factory_number)
-    login = login or default_login(session, infobase)
-    url = infobase.public_url or f"{request.url.scheme}://{request.url.netloc}/{infobase.name}"
-    protocol = context.settings.protocol
-    second = device.register.factory_number if protocol.qr_node_field == "factory_number" else device.node.code
-    text = qr_string(url, second, login, login_encoding=protocol.qr_login_encoding)
-    return QrOut(qr=text, url=url, infobase=infobase.name, login=login, factory_number=device.register.factory_number)
+    """The QR for the infobase's or the server's public URL, else for the address this request reached."""
+    reached = f"{request.url.scheme}://{request.url.netloc}/{infobase.name}"
+    public_url = context.settings.public_url_for(infobase.name) if context.settings.public_url else reached
+    info = connection_info(
+        session, infobase, factory_number, login=login, public_url=public_url, protocol=context.settings.protocol
+    )
+    text = info.qr_or_raise()
+    url = text.split(";", 1)[0]
+    return QrOut(qr=text, url=url, infobase=infobase.name, login=info.parameters.user, factory_number=factory_number)

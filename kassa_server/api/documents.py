@@ -64,7 +64,7 @@ def receipts(
 ) -> list[dict[str, Any]]:
     """Receipts and returns received, oldest first; ``device`` = a factory number."""
     with context.transaction() as session:
-        return receipt_rows(session, get_infobase(session, infobase).id, factory_number=device)
+        return receipt_rows(session, get_infobase(session, infobase), factory_number=device)
 
 
 @router.get("/infobases/{infobase}/shifts", response_model=list[ShiftOut], responses=NOT_FOUND)

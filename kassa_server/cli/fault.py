@@ -8,6 +8,7 @@ from __future__ import annotations
 import argparse
 import json
 
+from kassa_server.cli._common import session_for
 from kassa_server.errors import ConfigError
 from kassa_server.settings import Settings
 
@@ -55,7 +56,6 @@ def _params(items: list[str]) -> dict[str, object]:
 
 def cmd_add(settings: Settings, args: argparse.Namespace) -> int:
     from kassa_server.admin.faults import FaultInput, add_fault
-    from kassa_server.cli import _session
 
     data = FaultInput(
         kind=args.kind,
@@ -67,7 +67,7 @@ def cmd_add(settings: Settings, args: argparse.Namespace) -> int:
         probability=args.probability,
         params=_params(args.param),
     )
-    with _session(settings) as session:
+    with session_for(settings) as session:
         rule = add_fault(session, data)
         print(f"fault rule {rule.id}: {rule.kind}")
     return 0
@@ -75,10 +75,9 @@ def cmd_add(settings: Settings, args: argparse.Namespace) -> int:
 
 def cmd_list(settings: Settings, args: argparse.Namespace) -> int:
     from kassa_server.admin.faults import list_faults, rule_params
-    from kassa_server.cli import _session
 
     print("id\tkind\tinfobase\tservice\toperation\tdevice\tremaining\tprobability\tfired\tparams")
-    with _session(settings) as session:
+    with session_for(settings) as session:
         for r in list_faults(session, args.infobase):
             remaining = "always" if r.remaining is None else r.remaining
             print(
@@ -91,9 +90,8 @@ def cmd_list(settings: Settings, args: argparse.Namespace) -> int:
 
 def cmd_remove(settings: Settings, args: argparse.Namespace) -> int:
     from kassa_server.admin.faults import delete_fault
-    from kassa_server.cli import _session
 
-    with _session(settings) as session:
+    with session_for(settings) as session:
         delete_fault(session, args.id)
     print(f"removed fault rule {args.id}")
     return 0
@@ -101,9 +99,8 @@ def cmd_remove(settings: Settings, args: argparse.Namespace) -> int:
 
 def cmd_clear(settings: Settings, args: argparse.Namespace) -> int:
     from kassa_server.admin.faults import clear_faults
-    from kassa_server.cli import _session
 
-    with _session(settings) as session:
+    with session_for(settings) as session:
         count = clear_faults(session, args.infobase)
     print(f"removed {count} fault rule(s)")
     return 0

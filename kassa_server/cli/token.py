@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 
+from kassa_server.cli._common import session_for
 from kassa_server.settings import Settings
 
 
@@ -20,9 +21,8 @@ def register(commands: argparse._SubParsersAction) -> None:
 
 def cmd_create(settings: Settings, args: argparse.Namespace) -> int:
     from kassa_server.admin.tokens import create_token
-    from kassa_server.cli import _session
 
-    with _session(settings) as session:
+    with session_for(settings) as session:
         _, token = create_token(session, args.name)
     print(token)
     return 0
@@ -30,9 +30,8 @@ def cmd_create(settings: Settings, args: argparse.Namespace) -> int:
 
 def cmd_list(settings: Settings, args: argparse.Namespace) -> int:
     from kassa_server.admin.tokens import list_tokens
-    from kassa_server.cli import _session
 
-    with _session(settings) as session:
+    with session_for(settings) as session:
         for row in list_tokens(session):
             print(f"{row.name}\t{row.created_at:%Y-%m-%d %H:%M}\t{row.last_used_at or '-'}")
     return 0
@@ -40,9 +39,8 @@ def cmd_list(settings: Settings, args: argparse.Namespace) -> int:
 
 def cmd_revoke(settings: Settings, args: argparse.Namespace) -> int:
     from kassa_server.admin.tokens import revoke_token
-    from kassa_server.cli import _session
 
-    with _session(settings) as session:
+    with session_for(settings) as session:
         revoke_token(session, args.name)
     print(f"revoked token {args.name!r}")
     return 0

@@ -2,7 +2,7 @@
 
 Password checks use scrypt (~50 ms each) and a fleet of devices makes several calls a second, so successful checks are
 cached in memory for a short time, keyed by (infobase, login, sha256(password)): a changed password takes effect for
-new credentials at once, and for the old ones after at most ``ttl`` seconds.
+new credentials at once, and for the old ones after at most ``ttl`` seconds; so does disabling a user.
 """
 
 from __future__ import annotations
@@ -120,7 +120,9 @@ class DatabaseAuthenticator:
                 return hit[1]
         with self.sessions() as session:
             user = session.execute(
-                select(User).join(Infobase).where(Infobase.name == infobase, User.login == login)
+                select(User)
+                .join(Infobase)
+                .where(Infobase.name == infobase, User.login == login, User.disabled.is_(False))
             ).scalar_one_or_none()
             if user is None or user.login != login:
                 return None

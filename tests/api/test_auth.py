@@ -10,6 +10,7 @@ import httpx
 from kassa_server.admin.infobases import add_user, create_infobase
 from kassa_server.app import create_app
 from kassa_server.models.engine import make_engine, make_sessionmaker
+from kassa_server.models.enums import UserRole
 from kassa_server.settings import Settings
 from tests.api.conftest import Api
 from tests.live_server import live_server
@@ -53,7 +54,7 @@ def test_an_infobase_administrator_manages_only_that_infobase(api: Api) -> None:
     with make_sessionmaker(engine).begin() as session:
         shop = create_infobase(session, "shop")
         create_infobase(session, "other")
-        add_user(session, shop, "Админ", "secret", cashier=False)
+        add_user(session, shop, "Админ", "secret", role=UserRole.ADMINISTRATOR)
         add_user(session, shop, "Кассир", "secret")
     engine.dispose()
     admin = httpx.BasicAuth("Админ", "secret")

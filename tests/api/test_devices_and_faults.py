@@ -69,6 +69,6 @@ def test_bad_fault_rules_are_refused_with_the_reason(api: Api) -> None:
 
 def test_an_infobase_administrator_may_not_set_faults(api: Api) -> None:
     _shop(api)
-    admin = httpx.BasicAuth("Администратор", "kassa")
+    admin = httpx.BasicAuth("Администратор", "admin")
     assert httpx.get(api.url("/infobases/shop/devices"), auth=admin).status_code == 200
     assert httpx.post(api.url("/faults"), json={"kind": "delay"}, auth=admin).status_code == 403
