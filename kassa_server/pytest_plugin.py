@@ -92,10 +92,19 @@ class KassaServer:
     def _ib(self, path: str = "") -> str:
         return f"/infobases/{self.infobase}{path}"
 
-    def reset(self, fixture: str | dict[str, Any] = "demo") -> dict[str, Any]:
-        """Back to ``fixture`` (``demo``, ``empty`` or a fixture body): objects, journal and fault rules go."""
-        result: dict[str, Any] = self.request("POST", self._ib("/reset"), json={"fixture": fixture})
+    def reset(self, fixture: str | Path | dict[str, Any] = "demo") -> dict[str, Any]:
+        """Back to ``fixture``: ``demo``, ``empty``, a fixture body or a JSON/YAML file of one. The infobase's
+        objects, journal and fault rules go; its name and node code stay."""
+        body = {"fixture": _fixture_body(fixture)}
+        result: dict[str, Any] = self.request("POST", self._ib("/reset"), json=body)
         return result
+
+    def load_fixture(self, fixture: Path | str | dict[str, Any]) -> None:
+        """Add a fixture's objects (a body or a JSON/YAML file) to the infobase as it is."""
+        body = _fixture_body(fixture)
+        if isinstance(body, str):
+            raise ValueError(f"{fixture!r}: a fixture body or a .json/.yaml file, not a built-in fixture's name")
+        self.request("POST", self._ib("/fixture"), json=body)
 
     def qr(self, factory_number: str | None = None, login: str | None = None) -> str:
         """The text of a device's connection QR code (default: the demo shop's device)."""
@@ -198,6 +207,21 @@ class KassaServer:
         self.client.close()
 
 
+def _fixture_body(fixture: str | Path | dict[str, Any]) -> str | dict[str, Any]:
+    """A fixture as the API takes it: a built-in name, or a body (read from a .json/.yaml/.yml file)."""
+    if isinstance(fixture, dict):
+        return fixture
+    path = Path(fixture)
+    if path.suffix.lower() in (".json", ".yaml", ".yml"):
+        import yaml
+
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+        if not isinstance(data, dict):
+            raise ValueError(f"{path}: a fixture is a mapping (organizations, goods, …)")
+        return data
+    return str(fixture)
+
+
 def _only(**values: str | None) -> dict[str, str]:
     return {k: v for k, v in values.items() if v is not None}
 
@@ -274,8 +298,11 @@ def kassa_server_session(tmp_path_factory: pytest.TempPathFactory) -> Iterator[K
 
 @pytest.fixture
 def kassa_server(kassa_server_session: KassaServer, request: pytest.FixtureRequest) -> KassaServer:
-    """The session's server, its infobase reset to the test's ``kassa_fixture`` marker (default demo)."""
+    """The session's server, its infobase reset to the test's ``kassa_fixture`` marker (default demo): a built-in
+    fixture's name, a fixture body, or a JSON/YAML file (relative paths: to the test's file)."""
     marker = request.node.get_closest_marker("kassa_fixture")
     fixture = marker.args[0] if marker is not None and marker.args else "demo"
+    if isinstance(fixture, str | Path) and Path(fixture).suffix.lower() in (".json", ".yaml", ".yml"):
+        fixture = Path(request.path).parent / fixture
     kassa_server_session.reset(fixture)
     return kassa_server_session

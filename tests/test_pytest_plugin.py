@@ -88,3 +88,29 @@ def test_the_readme_example_passes(pytester: pytest.Pytester) -> None:
     pytester.makepyfile(test_readme=code)
     result = pytester.runpytest_subprocess("-p", "no:cacheprovider", "-W", "ignore::DeprecationWarning")
     result.assert_outcomes(passed=1)
+
+
+def test_a_yaml_fixture_next_to_the_tests(pytester: pytest.Pytester) -> None:
+    pytester.makefile(
+        ".yaml",
+        shop="""
+goods:
+  - {name: Чай, code: T1, price: 100}
+registers:
+  - {factory_number: F-1}
+users:
+  - {login: kassir, password: pw}
+""",
+    )
+    pytester.makepyfile(
+        test_yaml="""
+import pytest
+
+@pytest.mark.kassa_fixture("shop.yaml")
+def test_shop(kassa_server):
+    assert [g["code"] for g in kassa_server.request("GET", "/infobases/kassa/goods")] == ["T1"]
+    assert kassa_server.qr("F-1").endswith(";F-1;a2Fzc2ly;")
+"""
+    )
+    result = pytester.runpytest_subprocess("-p", "no:cacheprovider", "-W", "ignore::DeprecationWarning")
+    result.assert_outcomes(passed=1)

@@ -6,7 +6,7 @@ from fastapi import FastAPI
 from starlette.types import ASGIApp
 
 from kassa_server import __version__
-from kassa_server.api import devices, docs, documents, faults, infobases, journal
+from kassa_server.api import catalog, devices, docs, documents, faults, infobases, journal, orders
 from kassa_server.api.auth import ApiSwitch
 from kassa_server.api.context import ApiContext
 from kassa_server.api.errors import ERROR_RESPONSES, install_error_handlers
@@ -35,6 +35,6 @@ def create_api(context: ApiContext) -> ASGIApp:
     api.state.api = context
     install_error_handlers(api)
     api.include_router(docs.router)
-    for module in (infobases, devices, documents, journal, faults):
+    for module in (infobases, catalog, orders, devices, documents, journal, faults):
         api.include_router(module.router)
     return ApiSwitch(api, context)

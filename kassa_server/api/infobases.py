@@ -6,6 +6,7 @@ from fastapi import APIRouter, Depends, Response
 from pydantic import BaseModel, Field
 
 from kassa_server.admin import fixtures
+from kassa_server.admin.fixture_schema import Fixture
 from kassa_server.admin.infobases import get_infobase, list_infobases
 from kassa_server.api.auth import Principal, principal
 from kassa_server.api.context import ApiContext, api_context
@@ -19,11 +20,13 @@ class InfobaseIn(BaseModel):
     name: str = Field(description="Publication name, case-sensitive: the SOAP URL becomes /<name>/ws/<Service>")
     title: str = ""
     public_url: str | None = Field(None, description="«Адрес в интернете», e.g. https://host/<name> (for QR codes)")
-    fixture: str = Field("empty", description="What it starts with: `empty` or `demo` (the demo shop)")
+    fixture: str | Fixture = Field(
+        "empty", description="What it starts with: `empty`, `demo` (the demo shop) or a fixture body"
+    )
 
 
 class ResetIn(BaseModel):
-    fixture: str = Field("empty", description="`empty` or `demo`")
+    fixture: str | Fixture = Field("empty", description="`empty`, `demo` or a fixture body")
 
 
 class InfobaseOut(BaseModel):
@@ -75,6 +78,7 @@ def create(body: InfobaseIn, context: ApiContext = Depends(api_context)) -> Info
         )
         out = infobase_out(infobase)
     context.on_infobases_changed()
+    context.on_faults_changed()
     return out
 
 
@@ -101,4 +105,16 @@ def reset(
     with context.transaction() as session:
         out = infobase_out(fixtures.reset_infobase(session, infobase, (body or ResetIn(fixture="empty")).fixture))
     context.on_infobases_changed()
+    context.on_faults_changed()
+    return out
+
+
+@router.post("/infobases/{infobase}/fixture", response_model=InfobaseOut, responses=NOT_FOUND)
+def load(body: Fixture, infobase: str = Depends(manages), context: ApiContext = Depends(api_context)) -> InfobaseOut:
+    """Add a fixture's objects to the infobase as it is (its ``base`` is ignored); all or nothing."""
+    with context.transaction() as session:
+        row = get_infobase(session, infobase)
+        fixtures.load_fixture(session, row, body)
+        out = infobase_out(row)
+    context.on_faults_changed()
     return out
