@@ -52,8 +52,9 @@ class KassaApiError(AssertionError):
 class KassaServer:
     """A running kassa-server: its URLs, the demo device's QR, and the control API's calls as methods."""
 
-    def __init__(self, base_url: str, token: str, infobase: str = INFOBASE) -> None:
+    def __init__(self, base_url: str, token: str, infobase: str = INFOBASE, database_url: str = "") -> None:
         self.base_url = base_url
+        self.database_url = database_url
         self.api_url = f"{base_url}/api/v1"
         self.token = token
         self.infobase = infobase
@@ -270,7 +271,7 @@ def start_server(directory: Path, *, fixture: str = "demo", database_url: str | 
     token = secrets.token_urlsafe(24)
     server = _ThreadServer(create_app(Settings(database_url=url, admin_token=token)))
     server.start()
-    kassa = KassaServer(f"http://127.0.0.1:{server.port}", token)
+    kassa = KassaServer(f"http://127.0.0.1:{server.port}", token, database_url=url)
     try:
         kassa.request(
             "POST",

@@ -36,6 +36,7 @@ COMMAND_GROUPS: tuple[str, ...] = (
     "ed",
     "fault",
     "token",
+    "record",
 )
 
 
