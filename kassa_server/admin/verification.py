@@ -5,11 +5,21 @@ Each function is one cheap query, so the control API's "wait until" can poll it.
 
 from __future__ import annotations
 
+import base64
+import binascii
+import io
+import re
+import zipfile
+import zlib
+from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from kassa_server.enterprisedata.inspection import ObjectLine
+from kassa_server.enterprisedata.validation import Problem
+from kassa_server.errors import NotFoundError
 from kassa_server.models import (
     CashOperation,
     CashRegister,
@@ -105,3 +115,65 @@ def journal_entries(
     query = select(SoapCall).where(SoapCall.infobase == infobase, SoapCall.id > after_id)
     query = _filtered(query, operation=operation, device=device).order_by(SoapCall.id).limit(limit)
     return list(session.scalars(query))
+
+
+@dataclass
+class DecodedMessage:
+    """An EnterpriseData message carried in a journaled call, object by object, with what is wrong in it."""
+
+    side: str
+    """``request`` (the device sent it) or ``response`` (the server did)."""
+    header: list[tuple[str, str]]
+    objects: list[ObjectLine]
+    counts: dict[str, int]
+    problems: list[Problem]
+
+
+_BLOB = re.compile(r"<(?:[\w.-]+:)?(PartData|Data|return)\b[^>]*>\s*(UEsD[A-Za-z0-9+/=\s]+?)\s*</", re.S)
+
+
+def zip_payloads(body: str) -> list[bytes]:
+    """The messages (first ZIP entries) carried base64-encoded in a SOAP body; a part of a larger file is skipped."""
+    out = []
+    for _, text in _BLOB.findall(body):
+        try:
+            with zipfile.ZipFile(io.BytesIO(base64.b64decode(text))) as archive:
+                first = archive.infolist()[0]
+                if first.file_size <= MAX_DECODED:
+                    out.append(archive.read(first))
+        except (binascii.Error, ValueError, zipfile.BadZipFile, IndexError, EOFError, OSError, zlib.error):
+            continue
+    return out
+
+
+MAX_DECODED = 64 * 1024 * 1024
+
+
+def journal_messages(session: Session, infobase: str, entry_id: int) -> list[DecodedMessage]:
+    """The messages in one journaled call's bodies (as far as the journal kept them), decoded object by object."""
+    from kassa_server.enterprisedata.errors import FormatError
+    from kassa_server.enterprisedata.inspection import HeaderInfo, Totals, overview
+    from kassa_server.enterprisedata.validation import validate
+
+    entry = session.get(SoapCall, entry_id)
+    if entry is None or entry.infobase != infobase:
+        raise NotFoundError(f"no journal entry {entry_id} in infobase {infobase!r}")
+    out = []
+    for side, body in (("request", entry.request_body), ("response", entry.response_body)):
+        for payload in zip_payloads(body):
+            header: list[tuple[str, str]] = []
+            objects: list[ObjectLine] = []
+            counts: dict[str, int] = {}
+            try:
+                for item in overview(payload):
+                    if isinstance(item, HeaderInfo):
+                        header = item.fields
+                    elif isinstance(item, Totals):
+                        counts = dict(item.counts)
+                    else:
+                        objects.append(item)
+                problems = validate(payload, name=f"{side}.xml").problems
+            except FormatError as exc:
+                problems = [Problem(f"{side}.xml", None, "", None, "", str(exc))]
+            out.append(DecodedMessage(side, header, objects, counts, problems))
+    return out

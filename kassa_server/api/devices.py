@@ -8,7 +8,16 @@ from fastapi import APIRouter, Depends, Request, Response
 from pydantic import BaseModel, Field
 from sqlalchemy.orm import Session
 
-from kassa_server.admin.devices import Device, DeviceInput, connection_info, get_device, list_devices, register_device
+from kassa_server.admin.devices import (
+    Device,
+    DeviceInput,
+    connection_info,
+    get_device,
+    list_devices,
+    register_device,
+    remove_device,
+    set_device,
+)
 from kassa_server.admin.infobases import get_infobase
 from kassa_server.api.context import ApiContext, api_context
 from kassa_server.api.errors import CONFLICT, NOT_FOUND
@@ -34,6 +43,12 @@ class DeviceOut(BaseModel):
     sent_no: int = Field(description="Number of the last message the server made for it")
     received_no: int = Field(description="Number of the last message from it the server accepted")
     last_exchange_at: dt.datetime | None
+
+
+class DeviceChange(BaseModel):
+    name: str | None = None
+    organization: str | None = None
+    store: str | None = None
 
 
 class QrOut(BaseModel):
@@ -80,6 +95,32 @@ def get_one(
 ) -> DeviceOut:
     with context.transaction() as session:
         return device_out(get_device(session, get_infobase(session, infobase), factory_number))
+
+
+@router.patch("/infobases/{infobase}/devices/{factory_number}", response_model=DeviceOut, responses=NOT_FOUND)
+def change(
+    factory_number: str,
+    body: DeviceChange,
+    infobase: str = Depends(manages),
+    context: ApiContext = Depends(api_context),
+) -> DeviceOut:
+    """Rename it or move it to another organization or store (sent to it at the next exchange)."""
+    with context.transaction() as session:
+        row = get_infobase(session, infobase)
+        device = set_device(
+            session, row, factory_number, name=body.name, organization=body.organization, store=body.store
+        )
+        return device_out(device)
+
+
+@router.delete("/infobases/{infobase}/devices/{factory_number}", status_code=204, responses=NOT_FOUND)
+def remove(
+    factory_number: str, infobase: str = Depends(manages), context: ApiContext = Depends(api_context)
+) -> Response:
+    """Remove it: its next call is refused as an unknown node; its receipts stay."""
+    with context.transaction() as session:
+        remove_device(session, get_infobase(session, infobase), factory_number)
+    return Response(status_code=204)
 
 
 @router.get("/infobases/{infobase}/devices/{factory_number}/qr", response_model=QrOut, responses=NOT_FOUND)

@@ -44,6 +44,30 @@ class JournalEntryOut(BaseModel):
     response: str | None = None
 
 
+class ObjectOut(BaseModel):
+    line: int | None
+    type: str = Field(description="The object's type as the format names it, e.g. Документ.ЧекККМ")
+    ref: str | None
+    key: str = Field(description="Its key properties in one line")
+    rows: dict[str, int] = Field(description="Rows per table")
+
+
+class ProblemOut(BaseModel):
+    line: int | None
+    object_type: str
+    ref: str | None
+    path: str
+    reason: str
+
+
+class MessageOut(BaseModel):
+    side: Literal["request", "response"] = Field(description="request: the device sent it; response: the server")
+    header: list[tuple[str, str]]
+    objects: list[ObjectOut]
+    counts: dict[str, int] = Field(description="Objects per type")
+    problems: list[ProblemOut] = Field(description="Objects that do not match the format's schema, and why")
+
+
 class CallCounts(BaseModel):
     count: int = Field(description="Calls matching every filter given")
     by_operation: dict[str, int] = Field(description="Calls per operation (only the device filter applies)")
@@ -101,6 +125,29 @@ def journal(
             )
             for row in rows
         ]
+
+
+@router.get("/infobases/{infobase}/journal/{entry_id}/messages", response_model=list[MessageOut], responses=NOT_FOUND)
+def messages(
+    entry_id: int, infobase: str = Depends(manages), context: ApiContext = Depends(api_context)
+) -> list[MessageOut]:
+    """The EnterpriseData messages a journaled call carried (ZIPs in its bodies, complete and within the journal's
+    body limit), decoded object by object, with the objects that break the schema and why."""
+    with context.transaction() as session:
+        decoded = verification.journal_messages(session, infobase, entry_id)
+    return [
+        MessageOut(
+            side="request" if m.side == "request" else "response",
+            header=m.header,
+            objects=[ObjectOut(line=o.line, type=o.type_name, ref=o.ref, key=o.key, rows=o.rows) for o in m.objects],
+            counts=m.counts,
+            problems=[
+                ProblemOut(line=p.line, object_type=p.object_type, ref=p.ref, path=p.path, reason=p.reason)
+                for p in m.problems
+            ],
+        )
+        for m in decoded
+    ]
 
 
 @router.get("/infobases/{infobase}/calls", response_model=CallCounts)

@@ -14,15 +14,13 @@ TransferId, FileID, OperationID) map consistently.
 
 from __future__ import annotations
 
-import base64
-import binascii
-import io
 import json
 import re
-import zipfile
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
+
+from kassa_server.admin.verification import zip_payloads
 
 BASE_URL = "{{base_url}}"
 MASKED = "***"
@@ -131,18 +129,5 @@ def read(directory: Path) -> list[Interaction]:
 
 
 def _zips(body: str) -> list[bytes]:
-    """The first entries of the complete ZIP archives carried base64-encoded in a SOAP body."""
-    out = []
-    for name, value in _LEAF.findall(body):
-        text = value.strip()
-        if name not in (*BLOBS, "return") or len(text) < 32 or not text.startswith("UEsD"):  # "PK\x03\x04"
-            continue
-        try:
-            data = base64.b64decode(text, validate=False)
-            with zipfile.ZipFile(io.BytesIO(data)) as archive:
-                first = archive.infolist()[0]
-                if first.file_size <= 256 * 1024 * 1024:
-                    out.append(archive.read(first))
-        except (binascii.Error, ValueError, zipfile.BadZipFile, IndexError, EOFError, OSError):
-            continue  # one part of a larger file, or not a ZIP: left as it is
-    return out
+    """The messages carried as complete ZIP archives in a SOAP body (one part of a larger file is left as it is)."""
+    return zip_payloads(body)

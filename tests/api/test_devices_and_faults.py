@@ -34,6 +34,13 @@ def test_devices_and_their_qr(api: Api) -> None:
     assert png.headers["content-type"] == "image/png"
     assert [r.text for r in zxingcpp.read_barcodes(Image.open(io.BytesIO(png.content)))] == [qr["qr"]]
 
+    renamed = client.patch("/infobases/shop/devices/FN-7", json={"name": "Касса у окна"})
+    assert renamed.status_code == 200 and renamed.json()["name"] == "Касса у окна"
+    assert client.patch("/infobases/shop/devices/FN-7", json={"store": "Нет такого"}).status_code == 404
+    assert client.delete("/infobases/shop/devices/FN-7").status_code == 204
+    assert "FN-7" not in {d["factory_number"] for d in client.get("/infobases/shop/devices").json()}
+    assert client.delete("/infobases/shop/devices/FN-7").status_code == 404
+
 
 def test_fault_rules_are_added_listed_and_deleted(api: Api) -> None:
     client = api.client

@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import base64
+import io
 import threading
+import zipfile
 
+import httpx
 import pytest
 
 from kassa_server.pytest_plugin import KassaApiError, KassaServer
@@ -56,3 +60,61 @@ def test_wait_needs_a_device_for_message_numbers(kassa_server: KassaServer) -> N
     with pytest.raises(KassaApiError) as missing:
         kassa_server.request("POST", "/infobases/nope/wait", json={"until": "receipts"})
     assert missing.value.status == 404
+
+
+def test_the_journal_decodes_the_messages_object_by_object(kassa_server: KassaServer) -> None:
+    device = Device(DeviceConfig(parse_qr(kassa_server.qr(), kassa_server.password), poll_interval=0.01, seed=5))
+    try:
+        device.sync()
+        device.open_shift()
+        device.sell(card=False)
+        device.sync()
+    finally:
+        device.close()
+    [download, _] = kassa_server.journal(operation="GetDataPart")
+    [sent] = kassa_server.request("GET", f"/infobases/kassa/journal/{download['id']}/messages")
+    assert sent["side"] == "response" and sent["problems"] == []
+    assert (
+        sent["counts"]["Справочник.Номенклатура"]
+        == len([o for o in sent["objects"] if o["type"] == "Справочник.Номенклатура"])
+        > 50
+    )
+    uploads = kassa_server.journal(operation="PutFilePart")
+    decoded = kassa_server.request("GET", f"/infobases/kassa/journal/{uploads[-1]['id']}/messages")
+    assert decoded[0]["side"] == "request"
+    assert "Документ.ЧекККМ" in decoded[0]["counts"]
+    receipt = next(o for o in decoded[0]["objects"] if o["type"] == "Документ.ЧекККМ")
+    assert receipt["ref"] == kassa_server.receipts()[0]["ref"]
+    with pytest.raises(KassaApiError) as missing:
+        kassa_server.request("GET", "/infobases/kassa/journal/999999/messages")
+    assert missing.value.status == 404
+
+
+def test_a_message_that_breaks_the_schema_shows_its_problems(kassa_server: KassaServer) -> None:
+    message = (
+        '<Message xmlns="http://www.1c.ru/SSL/Exchange/Message" xmlns:msg="http://www.1c.ru/SSL/Exchange/Message">'
+        "<msg:Header><msg:Format>http://v8.1c.ru/edi/edi_stnd/EnterpriseData/1.8</msg:Format>"
+        "<msg:CreationDate>2026-11-30T10:00:00</msg:CreationDate></msg:Header>"
+        '<Body xmlns="http://v8.1c.ru/edi/edi_stnd/EnterpriseData/1.8"><Документ.ЧекККМ><Цвет>синий</Цвет>'
+        "</Документ.ЧекККМ></Body></Message>"
+    )
+    archive = io.BytesIO()
+    with zipfile.ZipFile(archive, "w", zipfile.ZIP_DEFLATED) as out:
+        out.writestr("data.xml", message)
+    envelope = (
+        '<s:Envelope xmlns:s="http://schemas.xmlsoap.org/soap/envelope/"><s:Body>'
+        '<m:PutFilePart xmlns:m="http://www.1c.ru/SSL/EnterpriseDataExchange_1_0_1_1">'
+        "<m:FileID>5b0e1f4e-0d8c-4a43-9b67-5d2f1c0a1e11</m:FileID><m:PartNumber>1</m:PartNumber>"
+        f"<m:PartData>{base64.b64encode(archive.getvalue()).decode()}</m:PartData></m:PutFilePart></s:Body></s:Envelope>"
+    )
+    httpx.post(
+        kassa_server.soap_url("EnterpriseDataExchange_1_0_1_1"),
+        content=envelope.encode(),
+        headers={"content-type": "text/xml; charset=utf-8"},
+        auth=(kassa_server.login.encode(), kassa_server.password.encode()),
+    )
+    [entry] = kassa_server.journal(operation="PutFilePart")
+    [decoded] = kassa_server.request("GET", f"/infobases/kassa/journal/{entry['id']}/messages")
+    assert decoded["counts"] == {"Документ.ЧекККМ": 1}
+    by_type = {p["object_type"]: p for p in decoded["problems"]}
+    assert by_type["Документ.ЧекККМ"]["path"] == "Документ.ЧекККМ/Цвет" and by_type["Документ.ЧекККМ"]["reason"]
