@@ -23,9 +23,18 @@ class Limits:
 
     max_request_body: int = 64 * 1024 * 1024
     """A client may send a whole file as one base64 part: 64 MiB by default."""
-    max_unzipped_message: int = 1024 * 1024 * 1024
-    """A ZIP payload whose message inflates past this is refused (zip bomb)."""
+    max_message_bytes: int = 128 * 1024 * 1024
+    """An incoming message (the first ZIP entry) that inflates past this is refused with the archive error. It is
+    inflated into a temporary file (spilled to disk past 1 MiB), never whole into memory or into a database blob."""
     max_zip_ratio: int = 200
+    max_transfer_bytes: int = 128 * 1024 * 1024
+    """The parts of one incoming transfer (``PutFilePart``) may hold at most this many bytes in all."""
+    max_infobase_transfer_bytes: int = 512 * 1024 * 1024
+    """The incoming parts of one infobase, all transfers together, may hold at most this many bytes."""
+    transfer_expiry_seconds: int = 24 * 3600
+    """Files and transfers nobody took or released are deleted after this long (soap-services.md §6: 24 h [I])."""
+    purge_interval_seconds: int = 600
+    """How often the server looks for expired files, transfers and operations while it serves; 0 = only at start."""
     journal_body_limit: int = 64 * 1024
     """How much of each SOAP request and response body the call journal keeps."""
     worker_threads: int = 16
@@ -118,8 +127,17 @@ class Settings:
     """«Адрес в интернете» as a template: ``{base}`` becomes the infobase's name (``https://shop.example.ru/{base}``).
     Used for infobases without their own public URL; a server bound to all interfaces needs it (or the infobase's own
     URL) for QR codes, since it cannot know which address the devices reach."""
+    journal_max_rows: int = 100_000
+    """The call journal keeps at most this many calls (the newest); 0: no limit."""
+    journal_max_age_days: int = 30
+    """The call journal forgets calls older than this; 0: no limit."""
+    journal_prune_seconds: int = 300
+    """How often a running server applies the two limits above (in a background thread, off the request path)."""
     limits: Limits = field(default_factory=Limits)
     protocol: ProtocolOptions = field(default_factory=ProtocolOptions)
+    test_crash_point: str = ""
+    """TEST ONLY (``KASSA_TEST_CRASH_POINT``): kill the server with SIGKILL when it reaches this named point, as
+    ``name`` or ``name:N`` (the N-th time). The crash tests use it (tests/crash/); never set it in production."""
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str], **overrides: Any) -> Settings:
@@ -130,6 +148,13 @@ class Settings:
         protocol = ProtocolOptions(**_read(ProtocolOptions, environ, ENV_PREFIX + "PROTOCOL_"))
         top.update({k: v for k, v in overrides.items() if v is not None})
         return cls(limits=limits, protocol=protocol, **top)
+
+    def __post_init__(self) -> None:
+        for name in ("journal_max_rows", "journal_max_age_days"):
+            if getattr(self, name) < 0:
+                raise ConfigError(f"{ENV_PREFIX}{name.upper()}: 0 (no limit) or more")
+        if self.journal_prune_seconds < 1:
+            raise ConfigError(f"{ENV_PREFIX}JOURNAL_PRUNE_SECONDS: at least 1")
 
     def replace(self, **changes: Any) -> Settings:
         return dataclasses.replace(self, **changes)

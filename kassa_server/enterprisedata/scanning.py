@@ -18,7 +18,7 @@ from lxml import etree
 
 from .schema import XS, xsd_bytes
 from .versions import HEADER_NS, SUPPORTED_VERSIONS
-from .xmlsafe import guard_prolog, safe_parser, translate_syntax_error
+from .xmlsafe import iterparse, safe_parser, translate_syntax_error
 from .xsdgen import xsd_file_name
 
 HEADER_TAG = f"{{{HEADER_NS}}}Header"
@@ -55,16 +55,10 @@ class Walk:
     """``for item in Walk(stream): ...``; ``root_kind`` is ``message``, ``body`` or ``object`` once iteration began."""
 
     def __init__(self, stream: IO[bytes], on_row: RowHook | None = None) -> None:
-        self._events = etree.iterparse(
-            guard_prolog(stream),
+        self._events = iterparse(
+            stream,
             events=("end",),
             tag=[HEADER_TAG, "{*}Body", *(f"{{*}}{name}" for name in top_level_names()), f"{{*}}{ROW}"],
-            resolve_entities=False,
-            no_network=True,
-            load_dtd=False,
-            huge_tree=False,
-            remove_comments=True,
-            remove_pis=True,
         )
         self._on_row = on_row
         self._rows: dict[etree._Element, int] = {}  # table -> rows seen

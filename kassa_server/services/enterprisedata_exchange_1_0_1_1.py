@@ -12,7 +12,7 @@ from typing import Any
 from spyne import ServiceBase
 
 from kassa_server.exchange.errors import ExchangeError, MissingFileId, NodeNotFound, PartNotFound
-from kassa_server.exchange.files import EDE_ENTRY_NAME, first_entry, part_size_bytes
+from kassa_server.exchange.files import EDE_ENTRY_NAME, open_message, part_size_bytes
 from kassa_server.exchange.operations import OperationResult, OperationStatus
 from kassa_server.services import faults, mechanics
 from kassa_server.services.context import ServiceCall
@@ -131,7 +131,7 @@ class EnterpriseDataExchange_1_0_1_1(ServiceBase):
             key = (FileID or "").strip()
             if not key:
                 raise MissingFileId()
-            part_no = PartNumber if PartNumber and PartNumber > 0 else 1  # nil or 0 is part 1 [V]
+            part_no = PartNumber or 1  # nil or 0 is part 1 [V]; below 0 a client fault [I]
             call.deps.transfers.put_incoming_part(call.infobase.id, key, part_no, bytes_of(PartData))
             return "", ""
 
@@ -143,11 +143,13 @@ class EnterpriseDataExchange_1_0_1_1(ServiceBase):
             peer = _peer(call, PeerCode)
             plan = mechanics.require_plan(call, ExchangePlanName)
             key = (FileID or "").strip()
-            payload = call.deps.transfers.join_incoming(call.infobase.id, key, None)
+            payload = call.deps.transfers.join_incoming(call.infobase.id, key, None, delete_parts=True)
             # join and unzip fault; the import itself is a (finished) long operation [V]
-            message = first_entry(payload, call.deps.archive_limits)
+            with payload:
+                message = open_message(payload, call.deps.archive_limits)
             try:
-                mechanics.import_message(call, plan, peer, message)
+                with message:
+                    mechanics.import_message(call, plan, peer, message)
             except ExchangeError as exc:
                 result = _failure(exc)
                 call.soft_error(result.error_message)

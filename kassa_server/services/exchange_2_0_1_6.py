@@ -21,7 +21,7 @@ from kassa_server.exchange.errors import (
     PartNotFound,
     TransferNotFound,
 )
-from kassa_server.exchange.files import exchange_entry_name, first_entry, part_size_bytes
+from kassa_server.exchange.files import exchange_entry_name, part_size_bytes
 from kassa_server.exchange.operations import OperationResult, OperationStatus
 from kassa_server.services import faults, mechanics
 from kassa_server.services.context import ServiceCall
@@ -114,12 +114,12 @@ class Exchange_2_0_1_6(ServiceBase):
             node = _node(call, NodeCode)
             plan = mechanics.require_plan(call, ExchangePlanName)
             file_id = mechanics.parse_uuid(FileID)
-            stored = call.deps.transfers.take_file(call.infobase.id, file_id)
+            payload = call.deps.transfers.take_upload(call.infobase.id, file_id)
             if not _long_path(call, ContinuousOperationAllowed):
-                mechanics.import_message(call, plan, node, stored.content)
+                mechanics.import_zip(call, plan, node, payload)
                 return "", False, Operation
             try:
-                mechanics.import_message(call, plan, node, stored.content)
+                mechanics.import_zip(call, plan, node, payload)
             except ExchangeError as exc:
                 result = OperationResult(OperationStatus.FAILED, faults.fault_text(exc))
             else:
@@ -278,8 +278,8 @@ class Exchange_2_0_1_6(ServiceBase):
     def PutFilePart(ctx: Any, TransferId: str, PartNumber: int | None, PartData: Any) -> Any:
         def handle(call: ServiceCall) -> Any:
             transfer_id = mechanics.parse_uuid(TransferId)
-            # Parts may come in any order; nil or 0 is part 1 (soap-services.md §3.1 [I])
-            part_no = PartNumber if PartNumber and PartNumber > 0 else 1
+            # Parts may come in any order; nil or 0 is part 1, below 0 a client fault (soap-services.md §3.1 [I])
+            part_no = PartNumber or 1
             call.deps.transfers.put_incoming_part(call.infobase.id, str(transfer_id), part_no, bytes_of(PartData))
             return ""
 
@@ -290,14 +290,17 @@ class Exchange_2_0_1_6(ServiceBase):
         def handle(call: ServiceCall) -> Any:
             transfer_id = mechanics.parse_uuid(TransferId)
             key = str(transfer_id)
+            quantity = PartQuantity or 0
             try:
-                payload = call.deps.transfers.join_incoming(call.infobase.id, key, PartQuantity or 0)
+                payload = call.deps.transfers.join_incoming(call.infobase.id, key, quantity, delete_parts=False)
             except PartNotFound as exc:
                 raise KassaFault(faults.saved_part_not_found(exc.part_no, TransferId)) from exc
             except TransferNotFound as exc:
                 raise KassaFault(faults.saved_part_not_found(1, TransferId)) from exc
-            message = first_entry(payload, call.deps.archive_limits)
-            file_id = call.deps.transfers.store_file(call.infobase.id, message)
+            with payload:
+                mechanics.check_zip(call, payload)
+            # the ZIP is stored as it came; DownloadData inflates it into a temporary file, never into a blob
+            file_id = call.deps.transfers.save_incoming(call.infobase.id, key, quantity)
             return "", str(file_id)
 
         return soap_call(ctx, "SaveFileFromParts", handle)

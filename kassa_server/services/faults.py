@@ -20,10 +20,13 @@ from spyne import Fault
 from kassa_server.errors import DatabaseUnavailable
 from kassa_server.exchange.errors import (
     ArchiveError,
+    ArchiveTooLarge,
     EmptyArchive,
     ExchangeError,
     FileNotFound,
     InvalidIdentifier,
+    InvalidPartNumber,
+    MessageNumberReused,
     MessageRejected,
     MissingFileId,
     NodeNotFound,
@@ -31,6 +34,7 @@ from kassa_server.exchange.errors import (
     PartNotFound,
     SyncAlreadyRunning,
     TransferNotFound,
+    TransferQuotaExceeded,
     UnknownExchangePlan,
 )
 from kassa_server.services.context import ServiceCall, current_call
@@ -103,6 +107,38 @@ def unknown_plan(plan: str) -> str:
     return f"Поле объекта не обнаружено ({plan})"
 
 
+def archive_too_large(limit: int) -> str:
+    """An archive whose message inflates past ``Limits.max_message_bytes`` (or past the ratio limit) [I]."""
+    return f"Файл архива не может быть распакован: размер сообщения обмена превышает допустимый ({limit} байт)."
+
+
+def archive_unreadable(reason: str) -> str:
+    """A payload the ZIP library cannot read; 1C shows the library's text (soap-services.md §3.1 [I])."""
+    return f"Ошибка чтения файла архива: {reason}"
+
+
+def invalid_part_number(part_no: int) -> str:
+    return f"Неверный номер части файла: {part_no}. Части нумеруются с 1."  # [I]
+
+
+def transfer_quota_exceeded(scope: str, limit: int) -> str:
+    if scope == "transfer":
+        return f"Превышен допустимый размер передаваемого файла ({limit} байт)."  # [I]
+    return f"Превышен допустимый объем файлов, передаваемых в информационную базу ({limit} байт)."  # [I]
+
+
+def message_number_reused(message_no: int) -> str:
+    """A duplicate MessageNo with another content [I]: the device must number a new message anew."""
+    return (
+        f"Сообщение обмена с номером {message_no} было ранее принято с другим содержимым. "
+        "Новые данные нужно отправить в сообщении со следующим номером."
+    )
+
+
+CLIENT_ERRORS = (InvalidPartNumber,)
+"""Exchange errors that are the caller's mistake in the request itself: a Fault with ``faultcode`` Client."""
+
+
 def fault_text(exc: ExchangeError) -> str:
     """The Russian text of an exchange error when it reaches the client as a Fault."""
     match exc:
@@ -118,8 +154,16 @@ def fault_text(exc: ExchangeError) -> str:
             return no_parts_found(exc.transfer_id)
         case EmptyArchive():
             return ARCHIVE_EMPTY
+        case ArchiveTooLarge():
+            return archive_too_large(exc.limit)
         case ArchiveError():
-            return exc.reason
+            return archive_unreadable(exc.reason)
+        case InvalidPartNumber():
+            return invalid_part_number(exc.part_no)
+        case TransferQuotaExceeded():
+            return transfer_quota_exceeded(exc.scope, exc.limit)
+        case MessageNumberReused():
+            return message_number_reused(exc.message_no)
         case MessageRejected():
             return exc.reason
         case MissingFileId():
@@ -136,9 +180,9 @@ def fault_text(exc: ExchangeError) -> str:
 class KassaFault(Fault):
     """A Fault as 1C sends it: ``faultcode`` Server, the Russian text, no ``detail`` (soap-services.md §11.2)."""
 
-    def __init__(self, text: str, detail: str | None = None) -> None:
+    def __init__(self, text: str, detail: str | None = None, *, faultcode: str = "Server") -> None:
         # lang: SOAP 1.2 writes it on Reason/Text; the texts are Russian
-        super().__init__(faultcode="Server", faultstring=text, detail=detail, lang="ru")
+        super().__init__(faultcode=faultcode, faultstring=text, detail=detail, lang="ru")
 
 
 SOAP11_ENV = "http://schemas.xmlsoap.org/soap/envelope/"
@@ -188,7 +232,7 @@ def soap_call(ctx: Any, operation: str, handler: Callable[[ServiceCall], T]) -> 
     except ExchangeError as exc:
         text = fault_text(exc)
         _fault(call, text)
-        raise KassaFault(text) from exc
+        raise KassaFault(text, faultcode="Client" if isinstance(exc, CLIENT_ERRORS) else "Server") from exc
     except DatabaseUnavailable as exc:
         logger.error("%s: %s", operation, exc)
         _fault(call, DATABASE_UNAVAILABLE)

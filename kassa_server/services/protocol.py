@@ -18,6 +18,7 @@ from lxml import etree
 from spyne import Fault
 from spyne.const.http import HTTP_405
 from spyne.error import RequestNotAllowed
+from spyne.model.binary import BINARY_ENCODING_BASE64
 from spyne.protocol import ProtocolBase
 from spyne.protocol.soap import Soap11, Soap12
 from spyne.protocol.soap.mime import collapse_swa
@@ -167,8 +168,14 @@ class _KassaXmlMixin:
 
     def byte_array_from_element(self, ctx: Any, cls: Any, element: etree._Element) -> Any:
         try:
+            text = element.text
+            soft = self.validator is self.SOFT_VALIDATION  # type: ignore[attr-defined]
+            if text is not None and self.binary_encoding is BINARY_ENCODING_BASE64 and not soft:  # type: ignore[attr-defined]
+                # spyne's ByteArray.from_base64 runs ``"".join(text)``: a list of one pointer per character, 8 bytes
+                # per base64 character (a 40 MiB part peaked at +426 MB). The text decodes as it is.
+                return (binascii.a2b_base64(text),)
             return super().byte_array_from_element(ctx, cls, element)  # type: ignore[misc]
-        except binascii.Error:
+        except ValueError:  # binascii.Error, or a non-ASCII character
             name = etree.QName(element).localname
             raise _russian_fault("Client.ValidationError", INVALID_BASE64.format(name=name)) from None
 

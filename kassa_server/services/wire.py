@@ -101,6 +101,11 @@ def bytes_of(value: Any) -> bytes:
     """spyne hands base64 values over as a sequence of chunks."""
     if value is None:
         return b""
-    if isinstance(value, bytes | bytearray):
+    if isinstance(value, bytes):
+        return value
+    if isinstance(value, bytearray):
         return bytes(value)
-    return b"".join(value)
+    chunks = list(value)
+    if len(chunks) == 1 and isinstance(chunks[0], bytes):
+        return chunks[0]  # the usual case: no second copy of a large part
+    return b"".join(chunks)
