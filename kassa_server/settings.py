@@ -58,6 +58,9 @@ class Limits:
     max_connections: int = 1000
     """Open HTTP connections per process; one more is closed at once. Capped further by the file-descriptor limit
     less ``reserved_file_descriptors``."""
+    max_connections_per_address: int = 200
+    """Open connections from one client address, so one client cannot take every slot; 0: no such cap. Behind a
+    reverse proxy every connection comes from the proxy: set it to ``max_connections`` (README, "Limits")."""
     reserved_file_descriptors: int = 64
     """File descriptors kept free for the database, temporary files and logs when connections are many."""
     listen_backlog: int = 1024

@@ -1,7 +1,8 @@
 """``Exchange_2_0_1_6``: the SSL data-exchange web service, 23 operations (soap-services.md §3).
 
 Each method only unpacks arguments, calls the exchange layer through ``mechanics``/the gateway, and packs the result;
-``faults.soap_call`` translates errors. Parameter names are 1C's wire names.
+``faults.soap_call`` translates errors. Parameter names are 1C's wire names; each method's spyne signature (types,
+nillability, out-variable names) comes from ``contract.py`` through ``@_operation``, which checks the names.
 """
 
 from __future__ import annotations

@@ -36,13 +36,14 @@ from kassa_server.services.faults import (
     TOO_MANY_ATTRIBUTES,
     TOO_MANY_ELEMENTS,
     UNKNOWN_CHARSET,
+    XML_NS,
     shorten,
 )
 from kassa_server.services.wire import WIRE_NSMAP, XmlContent
 
 logger = logging.getLogger(__name__)
 
-XML_ID = "{http://www.w3.org/XML/1998/namespace}id"
+XML_ID = f"{{{XML_NS}}}id"
 FEED_CHUNK = 1 << 20
 
 
