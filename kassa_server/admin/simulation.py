@@ -8,9 +8,9 @@ from dataclasses import dataclass
 
 from sqlalchemy.orm import Session, sessionmaker
 
+from kassa_server.admin.devices import DeviceInput, get_device, register_device
 from kassa_server.admin.infobases import get_infobase
 from kassa_server.errors import KassaError, NotFoundError
-from kassa_server.exchange.devices import get_device, register_device
 
 
 @dataclass(frozen=True)
@@ -40,7 +40,7 @@ def register_devices(
                     get_device(session, base, factory_number)
                     existing += 1
                 except NotFoundError:
-                    register_device(session, base, factory_number, name=name)
+                    register_device(session, base, DeviceInput(factory_number, name=name))
                     created += 1
         except KassaError as exc:
             failures.append(f"{factory_number}: {exc}")
