@@ -94,3 +94,17 @@ def test_clear_one_infobase(journaled: str) -> None:
     assert _rows(journaled) == []
     other = kassa(journaled, "journal", "--infobase", "other", "--json")
     assert len(json.loads(other.stdout)) == 1
+
+
+def test_without_an_infobase_every_path_and_clear_all(journaled: str) -> None:
+    listed = kassa(journaled, "journal", "--json", "--operation", "putdata")
+    assert [(row["infobase"], row["node"]) for row in json.loads(listed.stdout)] == [
+        ("kassa", "N1"),
+        ("kassa", "N2"),
+        ("other", "N1"),
+    ]
+    refused = kassa(journaled, "journal", "clear")
+    assert refused.returncode == 2 and "--infobase" in refused.stderr and "--all" in refused.stderr
+    cleared = kassa(journaled, "journal", "clear", "--all")
+    assert cleared.stdout.strip() == "deleted 6 calls from the journal"
+    assert json.loads(kassa(journaled, "journal", "--json").stdout) == []
