@@ -21,6 +21,7 @@ USED_INDIRECTLY = {
     "httptools": "uvicorn parses HTTP with it when installed",
     "uvloop": "uvicorn's event loop when installed",
     "pillow": "qrcode draws PNG codes with it",
+    "python-multipart": "starlette parses the back office's forms and uploads with it",
     "legacy-cgi": "spyne imports cgi, gone from the standard library in 3.13",
 }
 # Imported only by a module that the named program itself loads, so never needed at run time.
