@@ -7,6 +7,7 @@ spec section it stands for, so a user can switch it when a real client behaves o
 from __future__ import annotations
 
 import dataclasses
+import zoneinfo
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -58,6 +59,8 @@ class ProtocolOptions:
     (``ConfirmGettingFile``/``ReleaseFile``) acknowledges it; ``none``: never, resend all (enterprisedata.md §4.3)."""
     strict_format: bool = False
     """Reject a whole incoming message on the first invalid object instead of skipping that object."""
+    format_timezone: str = "UTC"
+    """Zone of the format's zone-less dates (the infobase's local time); stored times are UTC (exchange/clock.py)."""
 
     def __post_init__(self) -> None:
         choices = {
@@ -68,6 +71,10 @@ class ProtocolOptions:
         for name, allowed in choices.items():
             if getattr(self, name) not in allowed:
                 raise ConfigError(f"{ENV_PREFIX}PROTOCOL_{name.upper()}: one of {', '.join(allowed)}")
+        try:
+            zoneinfo.ZoneInfo(self.format_timezone)
+        except (ValueError, zoneinfo.ZoneInfoNotFoundError):
+            raise ConfigError(f"{ENV_PREFIX}PROTOCOL_FORMAT_TIMEZONE: not a known time zone") from None
         if self.initial_format_version not in self.supported_format_versions:
             raise ConfigError(f"{ENV_PREFIX}PROTOCOL_INITIAL_FORMAT_VERSION: not among the supported versions")
 

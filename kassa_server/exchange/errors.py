@@ -12,7 +12,17 @@
     ├── ArchiveError                the payload is not a usable ZIP
     │   ├── EmptyArchive            the ZIP has no entry
     │   └── ArchiveTooLarge         the first entry inflates past the limits (size or ratio)
-    ├── MessageRejected             the message was read but refused (format, version, node …); ``reason`` says why
+    ├── MessageRejected             the message was refused and nothing of it applied; ``reason`` is an English detail
+    │   ├── UnreadableMessage       the header or the XML cannot be read (``detail``)
+    │   ├── UnsupportedFormatVersion  the message's format version is not ours (``version``)
+    │   ├── MissingConfirmation     a data message without ``Confirmation``
+    │   ├── MissingBody             a data message without ``Body`` after the header
+    │   ├── BodyUnreadable          an object of the Body cannot be read (``detail``)
+    │   ├── NodeIdentityMismatch    ``To``/``From`` do not name us / the caller (``to_code``, ``from_code``, ...)
+    │   ├── ObjectWithoutRef        a document that needs a ``Ссылка`` has none (``object_type``)
+    │   ├── UnknownCashRegister     a till document names no known register and the node has none (``object_type``,
+    │   │                           ``ref``)
+    │   └── MissingNodeCode         CreateExchange's settings name no node
     ├── SyncAlreadyRunning          another exchange of the same node and direction is running
     └── OperationNotSupported       the operation exists in the contract but the emulator does not implement it
 
@@ -93,11 +103,74 @@ class ArchiveTooLarge(ArchiveError):
 
 
 class MessageRejected(ExchangeError):
-    """The exchange logic refused a message; ``reason`` is the text the client sees (enterprisedata.md §6)."""
+    """The exchange logic refused a message and applied nothing of it (enterprisedata.md §6).
+
+    The subclasses say why with English fields; ``services/faults.py`` gives each its 1C text. ``reason`` is an
+    English detail (a bare ``MessageRejected(reason)`` is passed through as is, for fakes in tests).
+    """
 
     def __init__(self, reason: str) -> None:
         super().__init__(reason)
         self.reason = reason
+
+
+class UnreadableMessage(MessageRejected):
+    def __init__(self, detail: str) -> None:
+        super().__init__(f"cannot read the exchange message: {detail}")
+        self.detail = detail
+
+
+class UnsupportedFormatVersion(MessageRejected):
+    def __init__(self, version: str) -> None:
+        super().__init__(f"format version {version} is not supported")
+        self.version = version
+
+
+class MissingConfirmation(MessageRejected):
+    def __init__(self) -> None:
+        super().__init__("the header has no Confirmation")
+
+
+class MissingBody(MessageRejected):
+    def __init__(self) -> None:
+        super().__init__("no Body after the header")
+
+
+class BodyUnreadable(MessageRejected):
+    def __init__(self, detail: str) -> None:
+        super().__init__(f"cannot read the Body: {detail}")
+        self.detail = detail
+
+
+class NodeIdentityMismatch(MessageRejected):
+    """``To`` is not our node code or ``From`` is not the calling node (``problems`` lists what, in English)."""
+
+    def __init__(
+        self, problems: tuple[str, ...], *, to_code: str | None, from_code: str | None, node_code: str
+    ) -> None:
+        super().__init__("; ".join(problems))
+        self.problems = problems
+        self.to_code = to_code
+        self.from_code = from_code
+        self.node_code = node_code
+
+
+class ObjectWithoutRef(MessageRejected):
+    def __init__(self, object_type: str) -> None:
+        super().__init__(f"{object_type} without Ссылка")
+        self.object_type = object_type
+
+
+class UnknownCashRegister(MessageRejected):
+    def __init__(self, object_type: str, ref: object) -> None:
+        super().__init__(f"{object_type} {ref}: unknown КассаККМ and the node has no register")
+        self.object_type = object_type
+        self.ref = ref
+
+
+class MissingNodeCode(MessageRejected):
+    def __init__(self) -> None:
+        super().__init__("the exchange settings name no node code")
 
 
 class SyncAlreadyRunning(ExchangeError):

@@ -13,8 +13,9 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from kassa_server.enterprisedata.xmlsafe import safe_parser
 from kassa_server.errors import DatabaseUnavailable
+from kassa_server.exchange.clock import Clock, utc_now
 from kassa_server.exchange.devices import find_node
-from kassa_server.exchange.errors import MessageRejected, NodeMarkedForDeletion, NodeNotFound, UnknownExchangePlan
+from kassa_server.exchange.errors import MissingNodeCode, NodeMarkedForDeletion, NodeNotFound, UnknownExchangePlan
 from kassa_server.exchange.inbound import acknowledge, apply_inbound
 from kassa_server.exchange.interface import FormatObjectSupport, ImportOutcome, InfobaseParameters
 from kassa_server.exchange.outbound import RECEIVES, SENDS, write_outbound
@@ -28,10 +29,11 @@ log = logging.getLogger(__name__)
 class DatabaseExchangeGateway:
     """Implements ``kassa_server.exchange.interface.ExchangeGateway``; each call is one database transaction."""
 
-    def __init__(self, sessions: sessionmaker[Session], settings: Settings) -> None:
+    def __init__(self, sessions: sessionmaker[Session], settings: Settings, clock: Clock = utc_now) -> None:
         self.sessions = sessions
         self.settings = settings
         self.options = settings.protocol
+        self.clock = clock
 
     @contextmanager
     def _transaction(self) -> Iterator[Session]:
@@ -74,7 +76,7 @@ class DatabaseExchangeGateway:
         with self._transaction() as session:
             base = self._infobase(session, infobase)
             node = self._node(session, base, plan, node_code, lock=True)
-            result = apply_inbound(session, base, node, self.options, message, plan=plan)
+            result = apply_inbound(session, base, node, self.options, message, plan=plan, clock=self.clock)
         log.info("node %s: message %s applied %s", node_code, result.message_no, result.applied)
         return ImportOutcome(message_no=result.message_no, warnings=tuple(result.warnings))
 
@@ -113,7 +115,7 @@ class DatabaseExchangeGateway:
             if not base.allows_plan(plan):
                 raise UnknownExchangePlan(plan)
             if code is None:
-                raise MessageRejected("В параметрах настройки не указан код узла.")
+                raise MissingNodeCode()
             node = self._node(session, base, plan, code)
             node.plan_name = plan
             node.settings_xml = settings_xml[:65536]

@@ -19,7 +19,8 @@ from sqlalchemy import and_, or_, select
 from sqlalchemy.orm import Session, selectinload
 
 from kassa_server import enterprisedata as ed
-from kassa_server.exchange import mapping
+from kassa_server.exchange import to_format
+from kassa_server.exchange.clock import from_utc, utc_now, zone
 from kassa_server.models import (
     Barcode,
     CashRegister,
@@ -49,8 +50,8 @@ PRICE_ROWS_PER_DOCUMENT = 1000
 STREAM_BATCH = 1000
 
 _PRODUCT_KEY = (Product.ref, Product.name, Product.full_name, Product.code, Product.article, Product.group_id)
-"""The columns ``mapping.item_key`` reads. Goods, barcodes and prices are streamed as plain rows of the columns the
-mapping reads, not as ORM objects: a first message of 100k goods would otherwise build 300k instances."""
+"""The columns ``to_format.item_key`` reads. Goods, barcodes and prices are streamed as plain rows of the columns the
+to_format reads, not as ORM objects: a first message of 100k goods would otherwise build 300k instances."""
 _PRODUCT_COLUMNS = (
     *_PRODUCT_KEY,
     Product.kind,
@@ -59,7 +60,7 @@ _PRODUCT_COLUMNS = (
     Product.weighed,
     Product.marked,
 )
-"""The columns ``mapping.item`` reads."""
+"""The columns ``to_format.item`` reads."""
 
 SENDS: tuple[str, ...] = (
     "Справочник.Организации",
@@ -199,6 +200,7 @@ class _Body:
     ) -> None:
         self.session = session
         self.infobase = infobase
+        self.tz = zone(options.format_timezone)
         self.node = node
         self.options = options
         self.since = since
@@ -231,26 +233,26 @@ class _Body:
             return
         org, store, pt = register.organization, register.store, register.price_type
         if org.change_seq > self.since:
-            yield mapping.organization(org)
+            yield to_format.organization(org)
         if store is not None and store.change_seq > self.since:
-            yield mapping.warehouse(store)
+            yield to_format.warehouse(store)
         seqs = [register.change_seq, org.change_seq, store.change_seq if store else 0]
         if max(seqs) > self.since:
-            yield mapping.cash_register(register)
+            yield to_format.cash_register(register)
         if pt is not None and pt.change_seq > self.since and not pt.deleted:
-            yield mapping.price_type(pt)
+            yield to_format.price_type(pt)
 
     def _cashiers(self) -> Iterator[ed.FormatObject]:
         query = select(User).where(
             User.infobase_id == self.infobase.id, User.is_cashier.is_(True), self.changed(User.change_seq)
         )
         for user in self.session.scalars(query.order_by(User.id)):
-            yield mapping.person(user)
+            yield to_format.person(user)
 
     def _units(self) -> Iterator[ed.FormatObject]:
         for u in sorted(self.units.values(), key=lambda u: u.id):
             if self.since < u.change_seq <= self.until and not u.deleted:
-                yield mapping.unit(u)
+                yield to_format.unit(u)
 
     def _groups(self) -> Iterator[ed.FormatObject]:
         def depth(group: ProductGroup) -> int:
@@ -261,7 +263,7 @@ class _Body:
 
         changed = [g for g in self.groups.values() if self.since < g.change_seq <= self.until and not g.deleted]
         for group in sorted(changed, key=lambda g: (depth(g), g.id)):
-            yield mapping.item_group(group, self.groups)
+            yield to_format.item_group(group, self.groups)
 
     def _items(self) -> Iterator[ed.FormatObject]:
         query = (
@@ -273,7 +275,7 @@ class _Body:
             .execution_options(yield_per=STREAM_BATCH)
         )
         for row in self.session.execute(query):
-            yield mapping.item(cast(Product, row), self.units, self.groups)  # the row has every column item() reads
+            yield to_format.item(cast(Product, row), self.units, self.groups)  # the row has every column item() reads
 
     def _barcodes(self) -> Iterator[ed.FormatObject]:
         query = (
@@ -286,7 +288,7 @@ class _Body:
             .execution_options(yield_per=STREAM_BATCH)
         )
         for row in self.session.execute(query):  # value + the product's key columns
-            yield mapping.barcode(cast(Barcode, row), cast(Product, row), self.groups)
+            yield to_format.barcode(cast(Barcode, row), cast(Product, row), self.groups)
 
     def _prices(self) -> Iterator[ed.FormatObject]:
         pt = self.register.price_type if self.register is not None else None
@@ -305,14 +307,14 @@ class _Body:
         )
         batch: list[tuple[Price, Product]] = []
         chunk = 0
-        when = dt.datetime.now().replace(microsecond=0)
+        when = from_utc(utc_now(), self.tz)
         for row in self.session.execute(query):  # value + the product's key columns
             batch.append((cast(Price, row), cast(Product, row)))
             if len(batch) == PRICE_ROWS_PER_DOCUMENT:
-                yield mapping.price_list(pt, batch, self.groups, ref=self._price_ref(pt, chunk), when=when)
+                yield to_format.price_list(pt, batch, self.groups, ref=self._price_ref(pt, chunk), when=when)
                 batch, chunk = [], chunk + 1
         if batch:
-            yield mapping.price_list(pt, batch, self.groups, ref=self._price_ref(pt, chunk), when=when)
+            yield to_format.price_list(pt, batch, self.groups, ref=self._price_ref(pt, chunk), when=when)
 
     def _price_ref(self, pt: PriceType, chunk: int) -> uuid.UUID:
         # deterministic per (node, watermark, chunk): a re-sent document keeps its Ссылка
@@ -345,14 +347,14 @@ class _Body:
             )
             if in_filter:
                 if order.counterparty is not None:
-                    yield mapping.counterparty(order.counterparty)
-                yield mapping.customer_order(order, self.groups)
-                yield mapping.order_state(order)
+                    yield to_format.counterparty(order.counterparty)
+                yield to_format.customer_order(order, self.groups, self.tz)
+                yield to_format.order_state(order, tz=self.tz)
                 if order.id not in holding:
                     self.session.add(NodeOrder(node_id=self.node.id, order_id=order.id))
                     holding.add(order.id)
             elif order.id in holding:
-                yield mapping.order_state(order)
+                yield to_format.order_state(order, tz=self.tz)
 
     def _deletions(self) -> Iterator[ed.Deletion]:
         if not self.options.send_deletions or self.node.sent_no == 0:

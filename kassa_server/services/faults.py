@@ -17,21 +17,31 @@ from typing import Any, TypeVar
 from lxml import etree
 from spyne import Fault
 
+from kassa_server.enterprisedata.versions import FORMAT_BASE_URI
 from kassa_server.errors import DatabaseUnavailable
 from kassa_server.exchange.errors import (
     ArchiveError,
+    BodyUnreadable,
     EmptyArchive,
     ExchangeError,
     FileNotFound,
     InvalidIdentifier,
     MessageRejected,
+    MissingBody,
+    MissingConfirmation,
     MissingFileId,
+    MissingNodeCode,
+    NodeIdentityMismatch,
     NodeNotFound,
+    ObjectWithoutRef,
     OperationNotSupported,
     PartNotFound,
     SyncAlreadyRunning,
     TransferNotFound,
+    UnknownCashRegister,
     UnknownExchangePlan,
+    UnreadableMessage,
+    UnsupportedFormatVersion,
 )
 from kassa_server.services.context import ServiceCall, current_call
 
@@ -93,6 +103,41 @@ def unknown_plan(plan: str) -> str:
     return f"Поле объекта не обнаружено ({plan})"
 
 
+LOAD_FAILED = "Ошибка при загрузке сообщения обмена"
+NO_CONFIRMATION = f"{LOAD_FAILED}: в заголовке нет подтверждения (Confirmation)."  # [I] SSL's error 9, worded
+NO_BODY = f"{LOAD_FAILED}: после заголовка нет тела сообщения (Body)."  # [I] SSL's error 9, worded
+NO_NODE_CODE = "В параметрах настройки не указан код узла."  # [I]
+
+
+def unsupported_version(version: str) -> str:
+    """SSL's text for a version it has no conversion rules for (enterprisedata.md §6)."""
+    return f"Версия {version} формата сообщения обмена {FORMAT_BASE_URI} не поддерживается."
+
+
+def rejection_text(exc: MessageRejected) -> str:
+    """The 1C text of a refused message (enterprisedata.md §6); goes to ErrorMessage or the fault."""
+    match exc:
+        case UnreadableMessage():
+            return f"Не удалось прочитать сообщение обмена: {exc.detail}"
+        case UnsupportedFormatVersion():
+            return unsupported_version(exc.version)
+        case MissingConfirmation():
+            return NO_CONFIRMATION
+        case MissingBody():
+            return NO_BODY
+        case BodyUnreadable():
+            return f"{LOAD_FAILED}: {exc.detail}"
+        case NodeIdentityMismatch():
+            return f"Не найден узел обмена: {'; '.join(exc.problems)}"
+        case ObjectWithoutRef():
+            return f"{exc.object_type} without Ссылка"  # [I] no 1C text known; the object type is the useful part
+        case UnknownCashRegister():
+            return f"{exc.object_type} {exc.ref}: unknown КассаККМ and the node has no register"  # [I]
+        case MissingNodeCode():
+            return NO_NODE_CODE
+    return exc.reason
+
+
 def fault_text(exc: ExchangeError) -> str:
     """The Russian text of an exchange error when it reaches the client as a Fault."""
     match exc:
@@ -111,7 +156,7 @@ def fault_text(exc: ExchangeError) -> str:
         case ArchiveError():
             return exc.reason
         case MessageRejected():
-            return exc.reason
+            return rejection_text(exc)
         case MissingFileId():
             return MISSING_FILE_ID
         case SyncAlreadyRunning():

@@ -17,7 +17,13 @@ from sqlalchemy.orm import Session, sessionmaker
 from kassa_server import enterprisedata as ed
 from kassa_server.admin.demo import DEMO_FACTORY_NUMBER, seed_demo
 from kassa_server.exchange.devices import register_device
-from kassa_server.exchange.errors import MessageRejected, NodeNotFound, UnknownExchangePlan
+from kassa_server.exchange.errors import (
+    MessageRejected,
+    NodeIdentityMismatch,
+    NodeNotFound,
+    UnknownExchangePlan,
+    UnsupportedFormatVersion,
+)
 from kassa_server.exchange.gateway import DatabaseExchangeGateway
 from kassa_server.exchange.numbering import DUPLICATE_WARNING
 from kassa_server.models import (
@@ -35,6 +41,7 @@ from kassa_server.models import (
 )
 from kassa_server.models.engine import make_engine, make_sessionmaker
 from kassa_server.models.enums import OrderStatus, PaymentKind, ReceiptKind
+from kassa_server.services.faults import fault_text
 from kassa_server.settings import ProtocolOptions, Settings
 from tests.exchange import device_messages as dm
 
@@ -274,13 +281,15 @@ def test_a_bad_message_is_rejected_whole_and_leaves_nothing(shop: Shop) -> None:
         node = session.scalars(select(ExchangeNode).where(ExchangeNode.code == NODE)).one()
         assert node.received_no == 0
     unsupported = dm.message(dm.header("1.8", from_code=NODE, to_code=shop.own_code, message_no=1, received_no=0))
-    with pytest.raises(MessageRejected, match="не поддерживается"):
+    with pytest.raises(UnsupportedFormatVersion) as rejected:
         shop.gateway.import_message(
             "kassa",
             dm.PLAN,
             NODE,
             io.BytesIO(unsupported.getvalue().replace(b"EnterpriseData/1.8", b"EnterpriseData/1.99")),
         )
+    assert rejected.value.version == "1.99"
+    assert fault_text(rejected.value).endswith("не поддерживается.")
 
 
 def test_unknown_objects_are_kept_raw_and_reported(shop: Shop) -> None:
@@ -460,8 +469,10 @@ def test_strict_node_identity_rejects_a_message_for_another_node(db_url: str) ->
     )
     lenient = DatabaseExchangeGateway(sessions, Settings(database_url=db_url))
     wrong = dm.header("1.8", from_code=NODE, to_code="someone-else", message_no=1, received_no=0)
-    with pytest.raises(MessageRejected, match="Не найден узел обмена"):
+    with pytest.raises(NodeIdentityMismatch) as rejected:
         strict.import_message("kassa", dm.PLAN, NODE, dm.message(wrong))
+    assert rejected.value.to_code == "someone-else"
+    assert "Не найден узел обмена" in fault_text(rejected.value)
     outcome = lenient.import_message("kassa", dm.PLAN, NODE, dm.message(wrong))
     assert any("someone-else" in warning for warning in outcome.warnings)  # journaled, not rejected
     engine.dispose()
