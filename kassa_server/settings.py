@@ -44,8 +44,9 @@ class ProtocolOptions:
     supported_format_versions: tuple[str, ...] = ("1.7", "1.8", "1.10", "1.16", "1.17", "1.19", "1.20", "1.21")
     auto_create_nodes: bool = False
     """Create a node on first contact for an unknown code (mobile-kassa.md §4); test option."""
-    strict_node_identity: bool = False
-    """Reject a message whose ``To`` is not our node code, instead of journaling it (enterprisedata.md §6)."""
+    strict_node_identity: bool = True
+    """Reject, as SSL does, a message whose ``To``/``From`` is not us/the caller, and each till document that names
+    another device's register or organization; off: journal them and apply (enterprisedata.md §6)."""
     operation_active_polls: int = 0
     """Long operations report ``Active`` for this many polls before their real state, so clients can test polling."""
     send_deletions: bool = True

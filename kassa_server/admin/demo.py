@@ -181,7 +181,7 @@ def seed_demo(
         full_name="Индивидуальный предприниматель Петров Сергей Иванович",
         inn="770123456789",
         legal_form=LegalForm.INDIVIDUAL,
-        tax_system=TaxSystem.SIMPLIFIED_INCOME,
+        tax_system=TaxSystem.GENERAL,  # ОСН: its goods carry 10 % and 20 % VAT (УСН would sell «Без НДС»)
     )
     store = Store(
         infobase_id=ib, name="Магазин на Садовой", address="г. Москва, ул. Садовая, д. 1", organization=organization

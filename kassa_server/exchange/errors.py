@@ -19,10 +19,17 @@
     │   ├── MissingBody             a data message without ``Body`` after the header
     │   ├── BodyUnreadable          an object of the Body cannot be read (``detail``)
     │   ├── NodeIdentityMismatch    ``To``/``From`` do not name us / the caller (``to_code``, ``from_code``, ...)
+    │   │   ├── WrongRecipient      ``To`` is not our node code (SSL's error 178)
+    │   │   └── UnknownSender       ``From`` (or ``NewFrom``) is not the calling node
     │   ├── ObjectWithoutRef        a document that needs a ``Ссылка`` has none (``object_type``)
     │   ├── UnknownCashRegister     a till document names no known register and the node has none (``object_type``,
     │   │                           ``ref``)
     │   └── MissingNodeCode         CreateExchange's settings name no node
+    ├── ObjectRejected              one object of the Body is refused, the rest is applied; journaled (``object_type``,
+    │   │                           ``ref``)
+    │   ├── ForeignCashRegister     a till document names a register that is not the calling device's (``named``)
+    │   ├── ForeignOrganization     ... or an organization that is not its register's (``named``)
+    │   └── ForeignReceipt          the ``Ссылка`` is a receipt another register already sent (``owner``)
     ├── SyncAlreadyRunning          another exchange of the same node and direction is running
     └── OperationNotSupported       the operation exists in the contract but the emulator does not implement it
 
@@ -155,6 +162,32 @@ class NodeIdentityMismatch(MessageRejected):
         self.node_code = node_code
 
 
+class WrongRecipient(NodeIdentityMismatch):
+    """``To`` names another infobase (SSL31 ``ОбменДаннымиXDTOСервер.ОткрытьФайлЗагрузки``, error 178)."""
+
+    def __init__(self, *, to_code: str | None, from_code: str | None, node_code: str, own_code: str) -> None:
+        super().__init__(
+            (f"To {to_code!r} is not this infobase's node code {own_code!r}",),
+            to_code=to_code,
+            from_code=from_code,
+            node_code=node_code,
+        )
+        self.own_code = own_code
+
+
+class UnknownSender(NodeIdentityMismatch):
+    """``From`` (then ``NewFrom``) does not resolve to the calling node (SSL31 ``ОткрытьФайлЗагрузки``)."""
+
+    def __init__(self, *, plan: str, to_code: str | None, from_code: str | None, node_code: str) -> None:
+        super().__init__(
+            (f"From {from_code!r} is not the calling node {node_code!r}",),
+            to_code=to_code,
+            from_code=from_code,
+            node_code=node_code,
+        )
+        self.plan = plan
+
+
 class ObjectWithoutRef(MessageRejected):
     def __init__(self, object_type: str) -> None:
         super().__init__(f"{object_type} without Ссылка")
@@ -183,3 +216,31 @@ class OperationNotSupported(ExchangeError):
     def __init__(self, operation: str) -> None:
         super().__init__(f"operation {operation} is not supported")
         self.operation = operation
+
+
+class ObjectRejected(ExchangeError):
+    """One object of the Body is refused; the rest of the message is applied and the refusal journaled."""
+
+    def __init__(self, object_type: str, ref: object, reason: str) -> None:
+        super().__init__(f"{object_type} {ref}: {reason}")
+        self.object_type = object_type
+        self.ref = ref
+        self.reason = reason
+
+
+class ForeignCashRegister(ObjectRejected):
+    def __init__(self, object_type: str, ref: object, named: str) -> None:
+        super().__init__(object_type, ref, f"names register {named!r}, which is not the calling device's")
+        self.named = named
+
+
+class ForeignOrganization(ObjectRejected):
+    def __init__(self, object_type: str, ref: object, named: str) -> None:
+        super().__init__(object_type, ref, f"names organization {named!r}, which is not the calling device's")
+        self.named = named
+
+
+class ForeignReceipt(ObjectRejected):
+    def __init__(self, object_type: str, ref: object, owner: str) -> None:
+        super().__init__(object_type, ref, f"belongs to register {owner!r}, which sent it first")
+        self.owner = owner

@@ -8,6 +8,7 @@ from the table, so every listed type is applied (issue 9 §5). Dates are convert
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import hashlib
 import logging
@@ -15,14 +16,21 @@ import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from decimal import Decimal
-from typing import Any
+from typing import Any, cast
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from kassa_server import enterprisedata as ed
 from kassa_server.exchange.clock import Clock, to_utc
-from kassa_server.exchange.errors import ObjectWithoutRef, UnknownCashRegister
+from kassa_server.exchange.errors import (
+    ForeignCashRegister,
+    ForeignOrganization,
+    ForeignReceipt,
+    ObjectRejected,
+    ObjectWithoutRef,
+    UnknownCashRegister,
+)
 from kassa_server.exchange.to_format import VAT_FORMS
 from kassa_server.models import (
     CashOperation,
@@ -33,6 +41,7 @@ from kassa_server.models import (
     Infobase,
     MarkingCode,
     OrderLine,
+    Organization,
     Product,
     RawObject,
     Receipt,
@@ -54,6 +63,10 @@ from kassa_server.models.enums import (
 log = logging.getLogger(__name__)
 
 ZERO = Decimal("0.00")
+PIECE_CODE = "796"
+"""ОКЕИ code of «шт», the unit of goods a device creates without one we know."""
+
+Handler = Callable[["Context", Any], None]
 
 PAYMENT_KINDS: dict[ed.PaymentType, PaymentKind] = {
     ed.PaymentType.CASH: PaymentKind.CASH,
@@ -97,11 +110,18 @@ class Context:
     zone: dt.tzinfo
     applied: dict[str, int] = field(default_factory=dict)
     warnings: list[str] = field(default_factory=list)
+    strict: bool = True
+    """``ProtocolOptions.strict_node_identity``: refuse till documents of another device's register/organization."""
     register: CashRegister | None = None
     # Look-ups repeat for every line of every receipt; within the message's one transaction their answers only
-    # change through the handlers (item() adds products), so they are remembered per message.
-    products: dict[uuid.UUID, Product | None] = field(default_factory=dict)
+    # change through the handlers, which remember what they add: so a row made earlier in the message (a customer,
+    # an order, a product) is found again without a flush, and stored once (issue 14 §14).
+    rows: dict[tuple[type, uuid.UUID], Any] = field(default_factory=dict)
     registers: dict[tuple[str, object], CashRegister | None] = field(default_factory=dict)
+    deferred: list[tuple[Handler, Any]] = field(default_factory=list)
+    """Objects that refer to an order not seen yet; applied again when the Body ends (``finish``)."""
+    order_links: list[tuple[Receipt, uuid.UUID, bool]] = field(default_factory=list)
+    finishing: bool = False
 
     def __post_init__(self) -> None:
         if self.register is None and self.node.cash_register_id:
@@ -114,37 +134,60 @@ class Context:
         """A format date as stored (naive UTC); the clock's time when the object has none."""
         return to_utc(value, self.zone) if value is not None else self.clock()
 
-    def product_by_ref(self, ref: uuid.UUID | None) -> Product | None:
+    def find(self, model: Any, ref: uuid.UUID | None) -> Any:
+        """The infobase's row of ``model`` with this ``Ссылка``, including one added earlier in this message."""
         if ref is None:
             return None
-        if ref not in self.products:
-            self.products[ref] = self.session.scalar(
-                select(Product).where(Product.infobase_id == self.infobase.id, Product.ref == ref)
+        if (model, ref) not in self.rows:
+            self.rows[model, ref] = self.session.scalar(
+                select(model).where(model.infobase_id == self.infobase.id, model.ref == ref)
             )
-        return self.products[ref]
+        return self.rows[model, ref]
+
+    def remember(self, row: Any) -> None:
+        self.rows[type(row), row.ref] = row
+
+    def product_by_ref(self, ref: uuid.UUID | None) -> Product | None:
+        return cast(Product | None, self.find(Product, ref))
 
     def order_by_ref(self, ref: uuid.UUID | None) -> CustomerOrder | None:
-        if ref is None:
-            return None
-        return self.session.scalar(
-            select(CustomerOrder).where(CustomerOrder.infobase_id == self.infobase.id, CustomerOrder.ref == ref)
-        )
+        return cast(CustomerOrder | None, self.find(CustomerOrder, ref))
+
+    def defer(self, handler: Handler, obj: Any) -> bool:
+        """Keep ``obj`` for the end of the Body (its order may come later in it); False once the Body has ended."""
+        if self.finishing:
+            return False
+        self.deferred.append((handler, obj))
+        return True
 
     def cash_register_of(self, obj: ed.ShiftDocument | ed.RetailReport) -> CashRegister:
+        """The register a till document is booked to: the calling device's. In strict mode (the default) a document
+        that names another register or organization is refused (``ObjectRejected``), never booked to the caller."""
         key = obj.cash_register
-        if key is not None:
-            if key.ref is not None:
-                found = self._register_where("ref", key.ref, CashRegister.ref == key.ref)
-                if found is not None:
-                    return found
-            if key.registration_number:
-                number = key.registration_number.strip()
-                found = self._register_where("factory_number", number, CashRegister.factory_number == number)
-                if found is not None:
-                    return found
-        if self.register is None:
-            raise UnknownCashRegister(type(obj).wire_name, obj.ref)
-        return self.register
+        named = self._named_register(key) if key is not None else None
+        if self.register is None:  # a node without a register (auto-created, tests): the one named, if any
+            if named is None:
+                raise UnknownCashRegister(type(obj).wire_name, obj.ref)
+            return named
+        if key is not None and self.strict:
+            wire_name = type(obj).wire_name
+            if named is None or named.id != self.register.id:
+                label = (key.registration_number or "").strip() or str(key.ref or "")
+                raise ForeignCashRegister(wire_name, obj.ref, named.factory_number if named else label)
+            org = key.organization
+            if org is not None and org.ref is not None and org.ref != self.register.organization.ref:
+                raise ForeignOrganization(wire_name, obj.ref, org.name or str(org.ref))
+        return named if named is not None else self.register
+
+    def _named_register(self, key: ed.CashRegister) -> CashRegister | None:
+        if key.ref is not None:
+            found = self._register_where("ref", key.ref, CashRegister.ref == key.ref)
+            if found is not None:
+                return found
+        if key.registration_number:
+            number = key.registration_number.strip()
+            return self._register_where("factory_number", number, CashRegister.factory_number == number)
+        return None
 
     def _register_where(self, key: str, value: object, condition: Any) -> CashRegister | None:
         if (key, value) not in self.registers:
@@ -196,10 +239,15 @@ def receipt(ctx: Context, obj: ed.Receipt) -> None:
         ctx.warnings.append(f"Документ.ЧекККМ {obj.ref}: no goods, dropped")
         return
     register = ctx.cash_register_of(obj)
-    row = ctx.session.scalar(select(Receipt).where(Receipt.infobase_id == ctx.infobase.id, Receipt.ref == obj.ref))
+    row = ctx.find(Receipt, obj.ref)
+    if row is not None and ctx.strict and row.cash_register_id not in {None, register.id}:
+        # a receipt belongs to the register that sent it first (issue 14 §13)
+        owner = ctx.session.get(CashRegister, row.cash_register_id)
+        raise ForeignReceipt(obj.wire_name, obj.ref, owner.factory_number if owner else "?")
     if row is None:
         row = Receipt(infobase_id=ctx.infobase.id, ref=obj.ref, amount=ZERO, cash_amount=ZERO, card_amount=ZERO)
         ctx.session.add(row)
+        ctx.remember(row)
     else:
         row.lines.clear()
         row.payments.clear()
@@ -259,11 +307,7 @@ def receipt(ctx: Context, obj: ed.Receipt) -> None:
             marked = mark.goods.item if mark.goods is not None else None
             row.marking_codes.append(MarkingCode(code=mark.code, product_ref=marked.ref if marked else None))
     if obj.order is not None and obj.order.ref is not None:
-        order = ctx.order_by_ref(obj.order.ref)
-        if order is not None:
-            row.order_id = order.id
-            if not is_return:
-                order.paid = True
+        ctx.order_links.append((row, obj.order.ref, is_return))  # linked when the Body ends: the order may follow
     ctx.count("receipts")
 
 
@@ -317,6 +361,7 @@ def cash_operation(ctx: Context, obj: ed.CashDeposit | ed.CashWithdrawal) -> Non
 def retail_report(ctx: Context, obj: ed.RetailReport) -> None:
     if obj.ref is None:
         raise ObjectWithoutRef(obj.wire_name)
+    register = ctx.cash_register_of(obj) if obj.cash_register is not None else ctx.register
     report = ctx.session.scalar(
         select(ShiftReport).where(ShiftReport.infobase_id == ctx.infobase.id, ShiftReport.ref == obj.ref)
     )
@@ -325,7 +370,6 @@ def retail_report(ctx: Context, obj: ed.RetailReport) -> None:
         ctx.session.add(report)
     report.number = obj.number or ""
     report.date = ctx.date(obj.date)
-    register = ctx.cash_register_of(obj) if obj.cash_register is not None else ctx.register
     report.cash_register_id = register.id if register else None
     report.amount = obj.amount
     report.raw_xml = ctx.describe(obj).decode("utf-8")
@@ -336,7 +380,9 @@ def retail_report(ctx: Context, obj: ed.RetailReport) -> None:
 
 
 def customer_order(ctx: Context, obj: ed.CustomerOrder) -> None:
-    """An order made on the device joins the back office; for a known order the back office's version wins."""
+    """An order made on the device joins the back office with all its lines, its organization and customer; goods
+    we do not know are created from the key properties the line carries, as 1C creates an object it cannot find
+    from its ``КлючевыеСвойства``. For a known order the back office's version wins."""
     if obj.ref is None:
         raise ObjectWithoutRef(obj.wire_name)
     if ctx.order_by_ref(obj.ref) is not None:
@@ -344,56 +390,73 @@ def customer_order(ctx: Context, obj: ed.CustomerOrder) -> None:
         return
     if ctx.register is None:
         ctx.keep_raw(obj.wire_name, str(obj.ref), ctx.describe(obj), "no register to take the organization from")
+        ctx.warnings.append(f"{obj.wire_name} {obj.ref}: no register to take the organization from, kept raw")
         return
     party = None
     if obj.counterparty is not None and obj.counterparty.ref is not None:
         counterparty(ctx, obj.counterparty)
-        ctx.session.flush()
-        party = ctx.session.scalar(
-            select(Counterparty).where(
-                Counterparty.infobase_id == ctx.infobase.id, Counterparty.ref == obj.counterparty.ref
-            )
-        )
+        party = ctx.find(Counterparty, obj.counterparty.ref)
+    organization = ctx.find(Organization, obj.organization.ref) if obj.organization is not None else None
     order = CustomerOrder(
         infobase_id=ctx.infobase.id,
         ref=obj.ref,
         number=(obj.number or str(obj.ref))[:50],
         date=ctx.date(obj.date),
-        organization_id=ctx.register.organization_id,
-        counterparty_id=party.id if party else None,
+        organization=organization or ctx.register.organization,
+        counterparty=party,
         store_id=ctx.register.store_id,
         cash_register_id=ctx.register.id,
         amount=obj.amount if obj.amount is not None else ZERO,
     )
-    skipped = 0
     rows: list[ed.OrderGoodsRow | ed.OrderServiceRow] = [*obj.goods, *obj.services]
+    total = ZERO
     for number, row in enumerate(rows, start=1):
         goods = row.item if isinstance(row, ed.OrderServiceRow) else (row.goods.item if row.goods else None)
         product = ctx.product_by_ref(goods.ref if goods else None)
+        if product is None and goods is not None and goods.ref is not None:
+            key = dataclasses.replace(goods)
+            if isinstance(row, ed.OrderServiceRow) and key.item_type is None:
+                key.item_type = ed.ItemType.SERVICE
+            item(ctx, key)
+            product = ctx.product_by_ref(goods.ref)
         if product is None:
-            skipped += 1
+            ctx.warnings.append(f"{obj.wire_name} {obj.ref}: line {row.line_no or number} names no goods, skipped")
             continue
+        amount = row.amount if row.amount is not None else ZERO
+        total += amount
         order.lines.append(
             OrderLine(
                 line_no=row.line_no or number,
-                product_id=product.id,
+                product=product,
                 quantity=row.quantity if row.quantity is not None else Decimal(0),
                 price=row.price if row.price is not None else ZERO,
-                amount=row.amount if row.amount is not None else ZERO,
+                amount=amount,
                 vat_rate=vat_rate(row.vat) or product.vat_rate,
                 vat_amount=row.vat_amount if row.vat_amount is not None else ZERO,
             )
         )
-    if skipped:
-        ctx.warnings.append(f"Документ.ЗаказКлиента {obj.ref}: {skipped} line(s) with unknown goods skipped")
+    if obj.amount is None:
+        order.amount = total
+    elif total != obj.amount:
+        ctx.warnings.append(f"{obj.wire_name} {obj.ref}: lines sum to {total}, the order says {obj.amount}")
     ctx.session.add(order)
+    ctx.remember(order)
     ctx.count("orders")
 
 
-def order_state(ctx: Context, obj: ed.OrderState) -> None:
+def _order_of(ctx: Context, handler: Handler, obj: ed.OrderState | ed.OrderPaymentState | ed.OrderShipmentState):
+    """The order a state refers to; None after deferring the state to the end of the Body, or journaling it when
+    the Body had no such order either."""
     order = ctx.order_by_ref(obj.order.ref if obj.order else None)
-    if order is None:
+    if order is None and not ctx.defer(handler, obj):
         ctx.keep_raw(obj.wire_name, str(obj.ref or ""), ctx.describe(obj), "order not found")
+        ctx.warnings.append(f"{obj.wire_name} {obj.ref}: order {obj.order.ref if obj.order else None} not found")
+    return order
+
+
+def order_state(ctx: Context, obj: ed.OrderState) -> None:
+    order = _order_of(ctx, order_state, obj)
+    if order is None:
         return
     status = order_status_from_state(obj.state)
     if status is not None and order.status != status:
@@ -405,14 +468,16 @@ def order_state(ctx: Context, obj: ed.OrderState) -> None:
 
 
 def order_payment_state(ctx: Context, obj: ed.OrderPaymentState) -> None:
-    order = ctx.order_by_ref(obj.order.ref if obj.order else None)
-    if order is not None and obj.state == ed.PaymentStatus.PAID:
+    order = _order_of(ctx, order_payment_state, obj)
+    if order is None:
+        return
+    if obj.state == ed.PaymentStatus.PAID:
         order.paid = True
     ctx.count("order_payment_states")
 
 
 def order_shipment_state(ctx: Context, obj: ed.OrderShipmentState) -> None:
-    order = ctx.order_by_ref(obj.order.ref if obj.order else None)
+    order = _order_of(ctx, order_shipment_state, obj)
     if order is not None:
         log.info("order %s: shipment state %s", order.number, obj.state)
     ctx.count("order_shipment_states")
@@ -421,12 +486,11 @@ def order_shipment_state(ctx: Context, obj: ed.OrderShipmentState) -> None:
 def counterparty(ctx: Context, obj: ed.Counterparty) -> None:
     if obj.ref is None:
         return
-    party = ctx.session.scalar(
-        select(Counterparty).where(Counterparty.infobase_id == ctx.infobase.id, Counterparty.ref == obj.ref)
-    )
+    party = ctx.find(Counterparty, obj.ref)
     if party is None:
         party = Counterparty(infobase_id=ctx.infobase.id, ref=obj.ref, name=obj.name or "")
         ctx.session.add(party)
+        ctx.remember(party)
     party.name = (obj.name or party.name or "")[:150]
     party.full_name = obj.full_name or party.full_name or party.name
     party.inn = (obj.inn or party.inn or "")[:12]
@@ -441,6 +505,10 @@ def item(ctx: Context, obj: ed.Item) -> None:
     unit = None
     if obj.unit is not None and obj.unit.code:
         unit = ctx.session.scalar(select(Unit).where(Unit.infobase_id == ctx.infobase.id, Unit.code == obj.unit.code))
+    if unit is None:  # every item we send needs its unit (ЕдиницаИзмерения is required): «шт», else the first one
+        unit = ctx.session.scalar(
+            select(Unit).where(Unit.infobase_id == ctx.infobase.id).order_by((Unit.code == PIECE_CODE).desc(), Unit.id)
+        )
     product = Product(
         infobase_id=ctx.infobase.id,
         ref=obj.ref,
@@ -456,7 +524,7 @@ def item(ctx: Context, obj: ed.Item) -> None:
     if rate is not None:
         product.vat_rate = rate
     ctx.session.add(product)
-    ctx.products[obj.ref] = product
+    ctx.remember(product)
     ctx.count("items")
 
 
@@ -470,17 +538,13 @@ def deletion(ctx: Context, obj: ed.Deletion) -> None:
         if product is not None:
             product.deleted = True
     elif obj.target_type is ed.Counterparty:
-        party = ctx.session.scalar(
-            select(Counterparty).where(Counterparty.infobase_id == ctx.infobase.id, Counterparty.ref == obj.ref)
-        )
+        party = ctx.find(Counterparty, obj.ref)
         if party is not None:
             party.deleted = True
     else:
         log.info("deletion of %s %s from node %s noted", obj.target_type.wire_name, obj.ref, ctx.node.code)
     ctx.count("deletions")
 
-
-Handler = Callable[[Context, Any], None]
 
 HANDLERS: dict[type, Handler] = {
     ed.Receipt: receipt,
@@ -501,13 +565,22 @@ HANDLERS: dict[type, Handler] = {
 }
 """Incoming format type → its handler. A type that is not here is kept raw (``RawObject``), never guessed at."""
 
+RECEIVES: tuple[str, ...] = tuple(
+    sorted(
+        cast(str, kind.wire_name)  # type: ignore[attr-defined]
+        for kind, handler in HANDLERS.items()
+        if kind is not ed.Deletion and handler is not reference_only
+    )
+)
+"""What we advertise as received (``AvailableObjectTypes``, ``GetIBParameters``): exactly the types a handler
+applies (issue 9 §5). Организации/Склады the app sends are only its copies of ours: accepted, never listed."""
+
 
 def apply(ctx: Context, obj: object) -> None:
     """Apply one object of the Body: its handler, or raw storage for what has none."""
     handler = HANDLERS.get(type(obj))
     if handler is not None:
-        with ctx.session.no_autoflush:  # a half-built row must not be flushed by a look-up
-            handler(ctx, obj)
+        _run(ctx, handler, obj)
     elif isinstance(obj, ed.UnknownObject | ed.InvalidObject):
         reason = getattr(obj, "reason", "") or "unknown object type"
         ctx.keep_raw(obj.type_name, obj.ref, obj.raw, reason)
@@ -515,6 +588,34 @@ def apply(ctx: Context, obj: object) -> None:
     else:
         wire = getattr(type(obj), "wire_name", type(obj).__name__)
         ctx.keep_raw(wire, str(getattr(obj, "ref", "") or ""), ctx.describe(obj), "kept, not interpreted")
+
+
+def finish(ctx: Context) -> None:
+    """The Body has ended: apply what waited for an order of the same message, then link receipts to orders."""
+    ctx.finishing = True
+    deferred, ctx.deferred = ctx.deferred, []
+    for handler, obj in deferred:
+        _run(ctx, handler, obj)
+    if ctx.order_links:
+        ctx.session.flush()  # orders made by this message get their ids
+    for receipt_row, order_ref, is_return in ctx.order_links:
+        order = ctx.order_by_ref(order_ref)
+        if order is None:
+            continue
+        receipt_row.order_id = order.id
+        if not is_return:
+            order.paid = True
+    ctx.order_links.clear()
+
+
+def _run(ctx: Context, handler: Handler, obj: Any) -> None:
+    try:
+        with ctx.session.no_autoflush:  # a half-built row must not be flushed by a look-up
+            handler(ctx, obj)  # handlers raise ObjectRejected before they change anything
+    except ObjectRejected as exc:  # one object refused: the rest of the message is applied, the refusal journaled
+        log.warning("node %s: %s", ctx.node.code, exc)
+        ctx.warnings.append(str(exc))
+        ctx.keep_raw(exc.object_type, str(exc.ref or ""), ctx.describe(obj), f"rejected: {exc.reason}")
 
 
 def _cashier(operation: ed.CashOperationData | None) -> str:

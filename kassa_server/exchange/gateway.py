@@ -16,9 +16,10 @@ from kassa_server.errors import DatabaseUnavailable
 from kassa_server.exchange.clock import Clock, utc_now
 from kassa_server.exchange.devices import find_node
 from kassa_server.exchange.errors import MissingNodeCode, NodeMarkedForDeletion, NodeNotFound, UnknownExchangePlan
+from kassa_server.exchange.from_format import RECEIVES
 from kassa_server.exchange.inbound import acknowledge, apply_inbound
 from kassa_server.exchange.interface import FormatObjectSupport, ImportOutcome, InfobaseParameters
-from kassa_server.exchange.outbound import RECEIVES, SENDS, write_outbound
+from kassa_server.exchange.outbound import INFOBASE_PREFIX, SENDS, write_outbound
 from kassa_server.models import ExchangeNode, Infobase
 from kassa_server.models.engine import database_errors
 from kassa_server.settings import Settings
@@ -92,10 +93,11 @@ class DatabaseExchangeGateway:
                 except NodeNotFound:
                     node_exists = False
             versions = tuple(self.options.supported_format_versions)
+            # one row per version × object, as SSL31 ОбменДаннымиXDTOСервер.ПоддерживаемыеОбъектыФормата builds it
             supported = tuple(
                 FormatObjectSupport(version, name, "*" if name in SENDS else "", "*" if name in RECEIVES else "")
-                for version in versions[-1:]
-                for name in dict.fromkeys((*SENDS, *RECEIVES))
+                for version in versions
+                for name in sorted({*SENDS, *RECEIVES})
             )
             return InfobaseParameters(
                 plan_exists=plan_exists,
@@ -103,6 +105,7 @@ class DatabaseExchangeGateway:
                 this_node_code=base.node_code,
                 node_exists=node_exists,
                 name=base.title or "1С:Касса",
+                prefix=INFOBASE_PREFIX,
                 format_versions=versions,
                 supported_objects=supported,
             )

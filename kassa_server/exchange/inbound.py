@@ -22,14 +22,17 @@ from kassa_server.exchange import from_format
 from kassa_server.exchange.clock import Clock, utc_now, zone
 from kassa_server.exchange.errors import (
     BodyUnreadable,
+    MessageRejected,
     MissingBody,
     MissingConfirmation,
-    NodeIdentityMismatch,
+    UnknownSender,
     UnreadableMessage,
     UnsupportedFormatVersion,
+    WrongRecipient,
 )
 from kassa_server.exchange.numbering import DUPLICATE_WARNING, Disposition, decide
 from kassa_server.models import ExchangeNode, Infobase, NodeMessage
+from kassa_server.models.tracking import ORIGIN_NODE
 from kassa_server.settings import ProtocolOptions
 
 log = logging.getLogger(__name__)
@@ -66,13 +69,14 @@ def apply_inbound(
     except ed.FormatError as exc:
         raise UnreadableMessage(str(exc)) from exc
     result = InboundResult(header.message_no, header.format_version)
-    _check_identity(infobase, node, header, options, result)
-    _remember_peer(node, header, options, plan)
-    if header.format_version is None:
+    if header.format_version is None:  # SSL checks no identity and reads no Body in a settings-only message
+        _remember_peer(node, header, options, plan)
         log.info("settings-only message from node %s: versions %s", node.code, header.available_versions)
         return result
     if header.format_version not in options.supported_format_versions:
         raise UnsupportedFormatVersion(header.format_version)
+    _check_identity(infobase, node, header, options, result, plan)
+    _remember_peer(node, header, options, plan)
     if not header.has_confirmation:
         raise MissingConfirmation()
     if not reader.has_body:
@@ -84,7 +88,10 @@ def apply_inbound(
         log.info("node %s: message %s was received before; skipped", node.code, header.message_no)
         return result
     if decision.clamped:
-        result.warnings.append(f"ReceivedNo {header.received_no} is beyond our last message {node.sent_no}")
+        # SSL31 ОбменДаннымиXDTOСервер.ОбработатьПолучениеПодтвержденияОтКорреспондента calls
+        # ПланыОбмена.УдалитьРегистрациюИзменений(node, ReceivedNo): everything sent counts as delivered, changes
+        # not yet sent stay registered, and nothing is reported. Clamping to sent_no does exactly that.
+        log.info("node %s: ReceivedNo %s is beyond our last message %s", node.code, header.received_no, node.sent_no)
     if decision.acknowledged_no is not None and options.acknowledgement_mode == "message":
         acknowledge(session, node, decision.acknowledged_no)
     elif header.received_no is None and decision.disposition is Disposition.ACCEPT:
@@ -99,17 +106,23 @@ def apply_inbound(
         zone(options.format_timezone),
         applied=result.applied,
         warnings=result.warnings,
+        strict=options.strict_node_identity,
     )
     declared = _peer_sends(header)
     undeclared: set[str] = set()
+    session.info[ORIGIN_NODE] = node.id  # rows changed by this message do not echo back to the node
     try:
         for number, obj in enumerate(reader, start=1):
             _note_undeclared(node, obj, declared, undeclared)
             from_format.apply(context, obj)
             if number % FLUSH_EVERY == 0:
                 session.flush()  # still one transaction: a failure later rolls these rows back too
+        from_format.finish(context)
+        session.flush()
     except ed.FormatError as exc:
         raise BodyUnreadable(str(exc)) from exc
+    finally:
+        session.info.pop(ORIGIN_NODE, None)
     if decision.disposition is Disposition.ACCEPT and header.message_no is not None:
         node.received_no = header.message_no
     node.last_exchange_at = clock()
@@ -131,23 +144,37 @@ def acknowledge(session: Session, node: ExchangeNode, message_no: int) -> None:
 
 
 def _check_identity(
-    infobase: Infobase, node: ExchangeNode, header: ed.Header, options: ProtocolOptions, result: InboundResult
+    infobase: Infobase,
+    node: ExchangeNode,
+    header: ed.Header,
+    options: ProtocolOptions,
+    result: InboundResult,
+    plan: str,
 ) -> None:
-    """``To`` must be our node code and ``From`` the caller's node (enterprisedata.md §6): journaled, rejected only
-    in strict mode."""
-    problems = []
-    if header.to_code and header.to_code.strip() not in {infobase.node_code, ""}:
-        problems.append(f"To {header.to_code!r} is not this infobase's node code {infobase.node_code!r}")
-    sender = (header.new_from or header.from_code or "").strip()
-    if sender and sender != node.code and (header.from_code or "").strip() != node.code:
-        problems.append(f"From {sender!r} is not the calling node {node.code!r}")
-    for problem in problems:
-        log.warning("node %s: %s", node.code, problem)
-        result.warnings.append(problem)
-    if problems and options.strict_node_identity:
-        raise NodeIdentityMismatch(
-            tuple(problems), to_code=header.to_code, from_code=header.from_code, node_code=node.code
+    """``To`` must be our node code and ``From`` (or ``NewFrom``) the calling node, as SSL checks them (SSL31
+    ``ОбменДаннымиXDTOСервер.ОткрытьФайлЗагрузки``): the message is rejected whole. With
+    ``strict_node_identity`` off, a mismatch is only journaled. An empty ``To`` is journaled, never rejected [I]."""
+    to_code = (header.to_code or "").strip()
+    from_code = (header.from_code or "").strip()
+    new_from = (header.new_from or "").strip()
+    problems: list[MessageRejected] = []
+    if to_code and to_code != infobase.node_code:
+        problems.append(
+            WrongRecipient(
+                to_code=header.to_code, from_code=header.from_code, node_code=node.code, own_code=infobase.node_code
+            )
         )
+    elif not to_code:
+        log.warning("node %s: message %s has no To", node.code, header.message_no)
+    if node.code not in {from_code, new_from}:
+        problems.append(
+            UnknownSender(plan=plan, to_code=header.to_code, from_code=header.from_code, node_code=node.code)
+        )
+    for problem in problems:
+        log.warning("node %s: %s", node.code, problem.reason)
+        if options.strict_node_identity:
+            raise problem
+        result.warnings.append(problem.reason)
 
 
 def _peer_sends(header: ed.Header) -> set[str] | None:

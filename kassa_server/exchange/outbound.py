@@ -13,7 +13,7 @@ import logging
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
-from typing import BinaryIO, cast
+from typing import Any, BinaryIO, cast
 
 from sqlalchemy import and_, or_, select
 from sqlalchemy.orm import Session, selectinload
@@ -21,6 +21,7 @@ from sqlalchemy.orm import Session, selectinload
 from kassa_server import enterprisedata as ed
 from kassa_server.exchange import to_format
 from kassa_server.exchange.clock import from_utc, utc_now, zone
+from kassa_server.exchange.from_format import RECEIVES
 from kassa_server.models import (
     Barcode,
     CashRegister,
@@ -45,6 +46,8 @@ from kassa_server.settings import ProtocolOptions
 
 log = logging.getLogger(__name__)
 
+INFOBASE_PREFIX = ""
+"""The infobase prefix (``ПрефиксИнформационнойБазы``); 1С:Касса numbers without one. GetIBParameters reports it."""
 PRICE_ROWS_PER_DOCUMENT = 1000
 """Prices travel in ``УстановкаЦенНоменклатуры`` documents of at most this many rows, so memory stays flat."""
 STREAM_BATCH = 1000
@@ -78,27 +81,6 @@ SENDS: tuple[str, ...] = (
     "Справочник.СостояниеЗаказа",
 )
 """What we send (objects.md §2, «Emulator sends»)."""
-RECEIVES: tuple[str, ...] = (
-    "Документ.ЧекККМ",
-    "Документ.ОткрытиеКассовойСмены",
-    "Документ.ЗакрытиеКассовойСмены",
-    "Документ.ОтчетОРозничныхПродажах",
-    "Документ.ВнесениеДСВКассуККМ",
-    "Документ.ВыемкаДСИзКассыККМ",
-    "Документ.ЗаказКлиента",
-    "Справочник.СостояниеЗаказа",
-    "Справочник.СостояниеОплатыЗаказа",
-    "Справочник.СостояниеОтгрузкиЗаказа",
-    "Справочник.Организации",
-    "Справочник.Склады",
-    "Справочник.ЕдиницыИзмерения",
-    "Справочник.НоменклатураГруппа",
-    "Справочник.Номенклатура",
-    "Справочник.ШтрихкодыНоменклатуры",
-    "Документ.УстановкаЦенНоменклатуры",
-    "Справочник.Контрагенты",
-)
-"""What we accept (objects.md §2, «Emulator accepts»)."""
 
 _DELETION_TARGETS: dict[str, type[ed.CatalogObject]] = {
     "organization": ed.Organization,
@@ -122,7 +104,10 @@ class OutboundSummary:
 
 
 def our_object_types() -> list[ed.ObjectTypeSupport]:
-    names = dict.fromkeys((*SENDS, *RECEIVES))
+    """``AvailableObjectTypes`` sorted by name, as SSL31
+    ``ОбменДаннымиXDTOСервер.ВыгрузитьПоддерживаемыеОбъектыФормата`` sorts them (``Сортировать("Объект, Версия")``);
+    ``*`` = every version we list."""
+    names = sorted({*SENDS, *RECEIVES})
     return [ed.ObjectTypeSupport(name, "*" if name in SENDS else "", "*" if name in RECEIVES else "") for name in names]
 
 
@@ -148,6 +133,7 @@ def write_outbound(
         received_no=node.received_no,
         available_versions=list(options.supported_format_versions),
         available_object_types=our_object_types(),
+        prefix=INFOBASE_PREFIX,  # SSL31 ЗаписатьЗаголовокСообщенияОбмена writes Prefix, empty or not
     )
     accepted = _peer_receives(node, version)
     body = _Body(session, infobase, node, options, since=node.acked_seq, until=watermark)
@@ -213,8 +199,13 @@ class _Body:
             g.id: g for g in session.scalars(select(ProductGroup).where(ProductGroup.infobase_id == infobase.id))
         }
 
-    def changed(self, column):
-        return and_(column > self.since, column <= self.until)
+    def changed(self, column, model: Any = None):
+        """Changed since the node's watermark; with ``model``, also not a change that came from this node itself
+        (no echo: ``ChangeTracked.origin_node_id``). A node sent everything again (watermark 0) gets its own too."""
+        window = and_(column > self.since, column <= self.until)
+        if model is None or self.since == 0:
+            return window
+        return and_(window, or_(model.origin_node_id.is_(None), model.origin_node_id != self.node.id))
 
     def objects(self) -> Iterator[ed.FormatObject | ed.Deletion]:
         yield from self._register_settings()
@@ -269,7 +260,9 @@ class _Body:
         query = (
             select(*_PRODUCT_COLUMNS)
             .where(
-                Product.infobase_id == self.infobase.id, Product.deleted.is_(False), self.changed(Product.change_seq)
+                Product.infobase_id == self.infobase.id,
+                Product.deleted.is_(False),
+                self.changed(Product.change_seq, Product),
             )
             .order_by(Product.id)
             .execution_options(yield_per=STREAM_BATCH)
@@ -331,9 +324,9 @@ class _Body:
                 CustomerOrder.infobase_id == self.infobase.id,
                 or_(CustomerOrder.cash_register_id == register_id, CustomerOrder.id.in_(held)),
                 or_(
-                    self.changed(CustomerOrder.change_seq),
+                    self.changed(CustomerOrder.change_seq, CustomerOrder),
                     CustomerOrder.counterparty_id.in_(
-                        select(Counterparty.id).where(self.changed(Counterparty.change_seq))
+                        select(Counterparty.id).where(self.changed(Counterparty.change_seq, Counterparty))
                     ),
                 ),
             )
@@ -365,7 +358,9 @@ class _Body:
             if target is not None:
                 yield ed.Deletion(target, tombstone.ref)
         soft = select(Product.ref).where(
-            Product.infobase_id == self.infobase.id, Product.deleted.is_(True), self.changed(Product.change_seq)
+            Product.infobase_id == self.infobase.id,
+            Product.deleted.is_(True),
+            self.changed(Product.change_seq, Product),
         )
         for ref in self.session.scalars(soft):
             yield ed.Deletion(ed.Item, ref)

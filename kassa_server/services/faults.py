@@ -40,8 +40,10 @@ from kassa_server.exchange.errors import (
     TransferNotFound,
     UnknownCashRegister,
     UnknownExchangePlan,
+    UnknownSender,
     UnreadableMessage,
     UnsupportedFormatVersion,
+    WrongRecipient,
 )
 from kassa_server.services.context import ServiceCall, current_call
 
@@ -109,9 +111,18 @@ NO_BODY = f"{LOAD_FAILED}: после заголовка нет тела соо�
 NO_NODE_CODE = "В параметрах настройки не указан код узла."  # [I]
 
 
+WRONG_RECIPIENT = "Получатель из сообщения обмена не соответствует ожидаемому."
+"""Error 178 [V SSL31 ``ОбменДаннымиПовтИсп.СообщенияОбОшибках``, ``ОбменДаннымиXDTOСервер.ОткрытьФайлЗагрузки``]."""
+
+
+def unknown_sender(plan: str, from_code: str) -> str:
+    """[V SSL31 ``ОбменДаннымиXDTOСервер.ОткрытьФайлЗагрузки``]: ``From``/``NewFrom`` is not the calling node."""
+    return f"Не найден узел обмена для загрузки данных. План обмена: {plan}, Идентификатор: {from_code}"
+
+
 def unsupported_version(version: str) -> str:
-    """SSL's text for a version it has no conversion rules for (enterprisedata.md §6)."""
-    return f"Версия {version} формата сообщения обмена {FORMAT_BASE_URI} не поддерживается."
+    """[V SSL31 ``ОбменДаннымиXDTOСервер.ОткрытьФайлЗагрузки``] a version it has no conversion rules for."""
+    return f'Версия "{version}" формата сообщения обмена "{FORMAT_BASE_URI}" не поддерживается.'
 
 
 def rejection_text(exc: MessageRejected) -> str:
@@ -127,6 +138,10 @@ def rejection_text(exc: MessageRejected) -> str:
             return NO_BODY
         case BodyUnreadable():
             return f"{LOAD_FAILED}: {exc.detail}"
+        case WrongRecipient():
+            return WRONG_RECIPIENT
+        case UnknownSender():
+            return unknown_sender(exc.plan, exc.from_code or "")
         case NodeIdentityMismatch():
             return f"Не найден узел обмена: {'; '.join(exc.problems)}"
         case ObjectWithoutRef():
