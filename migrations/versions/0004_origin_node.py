@@ -10,7 +10,6 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-
 revision = "0004_origin_node"
 down_revision = "0003_exchange_state"
 branch_labels = None
