@@ -24,15 +24,56 @@ class Limits:
 
     max_request_body: int = 64 * 1024 * 1024
     """A client may send a whole file as one base64 part: 64 MiB by default."""
-    max_unzipped_message: int = 1024 * 1024 * 1024
-    """A ZIP payload whose message inflates past this is refused (zip bomb)."""
+    max_message_bytes: int = 128 * 1024 * 1024
+    """An incoming message (the first ZIP entry) that inflates past this is refused with the archive error. It is
+    inflated into a temporary file (spilled to disk past 1 MiB), never whole into memory or into a database blob."""
     max_zip_ratio: int = 200
+    max_transfer_bytes: int = 128 * 1024 * 1024
+    """The parts of one incoming transfer (``PutFilePart``) may hold at most this many bytes in all."""
+    max_infobase_transfer_bytes: int = 512 * 1024 * 1024
+    """The incoming parts of one infobase, all transfers together, may hold at most this many bytes."""
+    transfer_expiry_seconds: int = 24 * 3600
+    """Files and transfers nobody took or released are deleted after this long (soap-services.md §6: 24 h [I])."""
+    purge_interval_seconds: int = 600
+    """How often the server looks for expired files, transfers and operations while it serves; 0 = only at start."""
     journal_body_limit: int = 64 * 1024
     """How much of each SOAP request and response body the call journal keeps."""
     worker_threads: int = 16
     keep_alive_seconds: int = 60
     """How long an idle HTTP connection stays open. Longer than a client's pause between calls, so a client never
     sends a request on a connection the server is closing (uvicorn's own default is 5 s)."""
+    # -- work before authentication and per request (issue 14; README "Limits and hardening")
+    max_path_bytes: int = 2048
+    """A longer request path is refused with 414 before any infobase look-up."""
+    max_base_candidates: int = 4
+    """How many ``<base>/ws/`` splits of one path are looked up (a base name may itself contain ``/ws/``)."""
+    max_header_bytes: int = 16 * 1024
+    """Request line plus headers; a longer head is refused with 431 and the connection closed."""
+    header_timeout_seconds: int = 10
+    """Time a client may take to send a request line and headers, counted from the connection or from the end of the
+    previous response (a connection that sends nothing is closed after it); on expiry: 408 and close."""
+    body_timeout_seconds: int = 300
+    """Time a client may take to send one request body once its headers are in; on expiry: 408 and close."""
+    max_connections: int = 1000
+    """Open HTTP connections per process; one more is closed at once. Capped further by the file-descriptor limit
+    less ``reserved_file_descriptors``."""
+    reserved_file_descriptors: int = 64
+    """File descriptors kept free for the database, temporary files and logs when connections are many."""
+    listen_backlog: int = 1024
+    """Connections the kernel queues before the server accepts them."""
+    auth_threads: int = 2
+    """Threads for password checks (scrypt), apart from the SOAP worker threads."""
+    max_login_failures: int = 5
+    """Failed logins per (infobase, login) within ``login_failure_window_seconds``; then 401 without a check."""
+    max_address_failures: int = 50
+    """Failed logins per client address within ``login_failure_window_seconds``; then 401 without a check."""
+    login_failure_window_seconds: int = 300
+    max_xml_elements: int = 100_000
+    """Elements in one SOAP request; more is a client Fault before spyne reads it."""
+    max_xml_attributes: int = 64
+    """Attributes on one element of a SOAP request; more is a client Fault before spyne reads it."""
+    max_quoted_chars: int = 256
+    """How much of a client's value a fault, a log line or the journal quotes."""
 
 
 @dataclass(frozen=True)
@@ -90,8 +131,17 @@ class Settings:
     """Addresses whose ``X-Forwarded-*`` headers are believed when deriving the WSDL address."""
     debug: bool = False
     """Put Python tracebacks into SOAP Faults. Never in production."""
+    journal_max_rows: int = 100_000
+    """The call journal keeps at most this many calls (the newest); 0: no limit."""
+    journal_max_age_days: int = 30
+    """The call journal forgets calls older than this; 0: no limit."""
+    journal_prune_seconds: int = 300
+    """How often a running server applies the two limits above (in a background thread, off the request path)."""
     limits: Limits = field(default_factory=Limits)
     protocol: ProtocolOptions = field(default_factory=ProtocolOptions)
+    test_crash_point: str = ""
+    """TEST ONLY (``KASSA_TEST_CRASH_POINT``): kill the server with SIGKILL when it reaches this named point, as
+    ``name`` or ``name:N`` (the N-th time). The crash tests use it (tests/crash/); never set it in production."""
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str], **overrides: Any) -> Settings:
@@ -102,6 +152,13 @@ class Settings:
         protocol = ProtocolOptions(**_read(ProtocolOptions, environ, ENV_PREFIX + "PROTOCOL_"))
         top.update({k: v for k, v in overrides.items() if v is not None})
         return cls(limits=limits, protocol=protocol, **top)
+
+    def __post_init__(self) -> None:
+        for name in ("journal_max_rows", "journal_max_age_days"):
+            if getattr(self, name) < 0:
+                raise ConfigError(f"{ENV_PREFIX}{name.upper()}: 0 (no limit) or more")
+        if self.journal_prune_seconds < 1:
+            raise ConfigError(f"{ENV_PREFIX}JOURNAL_PRUNE_SECONDS: at least 1")
 
     def replace(self, **changes: Any) -> Settings:
         return dataclasses.replace(self, **changes)

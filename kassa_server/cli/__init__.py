@@ -28,7 +28,7 @@ log = logging.getLogger("kassa_server")
 SERVICE_NAMES = ("Exchange_2_0_1_6", "EnterpriseDataExchange_1_0_1_1", "InterfaceVersion")
 
 # Modules of this package that add a command group: each has ``register(commands: argparse._SubParsersAction)``.
-COMMAND_GROUPS: tuple[str, ...] = ()
+COMMAND_GROUPS: tuple[str, ...] = ("ed",)
 
 
 def main(argv: Sequence[str] | None = None) -> int:

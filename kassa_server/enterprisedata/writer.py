@@ -22,11 +22,9 @@ from .binding import FormatObject, TextEmitter, check_xml_chars, escape_text
 from .errors import UnsupportedVersion
 from .header import Header, build_header
 from .objects import Deletion
-from .versions import HEADER_NS, SUPPORTED_VERSIONS, namespace
+from .versions import HEADER_NS, SUPPORTED_VERSIONS, XS_NS, XSI_NS, namespace
 
 log = logging.getLogger(__name__)
-XS_NS = "http://www.w3.org/2001/XMLSchema"
-XSI_NS = "http://www.w3.org/2001/XMLSchema-instance"
 BOM = b"\xef\xbb\xbf"
 FLUSH_BYTES = 1 << 18  # encoded objects buffered before a write to the stream
 

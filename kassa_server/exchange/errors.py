@@ -7,6 +7,8 @@
     ├── FileNotFound                no stored file with that id (already taken, expired or never there)
     ├── PartNotFound                a part of a transfer is missing
     ├── TransferNotFound            no part at all of an incoming transfer
+    ├── InvalidPartNumber           a part number below 1 (nil and 0 mean 1 before this is checked)
+    ├── TransferQuotaExceeded       the parts of one transfer, or of all an infobase's transfers, are over the quota
     ├── MissingFileId               an upload names no file
     ├── InvalidIdentifier           a UUID argument is not a UUID
     ├── ArchiveError                the payload is not a usable ZIP
@@ -24,7 +26,8 @@
     │   ├── ObjectWithoutRef        a document that needs a ``Ссылка`` has none (``object_type``)
     │   ├── UnknownCashRegister     a till document names no known register and the node has none (``object_type``,
     │   │                           ``ref``)
-    │   └── MissingNodeCode         CreateExchange's settings name no node
+    │   ├── MissingNodeCode         CreateExchange's settings name no node
+    │   └── MessageNumberReused     a number already received comes again with a different content
     ├── ObjectRejected              one object of the Body is refused, the rest is applied; journaled (``object_type``,
     │   │                           ``ref``)
     │   ├── ForeignCashRegister     a till document names a register that is not the calling device's (``named``)
@@ -81,6 +84,23 @@ class TransferNotFound(ExchangeError):
         self.transfer_id = transfer_id
 
 
+class InvalidPartNumber(ExchangeError):
+    def __init__(self, transfer_id: str, part_no: int) -> None:
+        super().__init__(f"part number {part_no} of transfer {transfer_id!r} is not 1 or more")
+        self.transfer_id = transfer_id
+        self.part_no = part_no
+
+
+class TransferQuotaExceeded(ExchangeError):
+    """``scope`` is ``transfer`` (one transfer's parts) or ``infobase`` (all incoming parts of the infobase)."""
+
+    def __init__(self, transfer_id: str, scope: str, limit: int) -> None:
+        super().__init__(f"transfer {transfer_id!r}: the {scope} quota of {limit} bytes is exceeded")
+        self.transfer_id = transfer_id
+        self.scope = scope
+        self.limit = limit
+
+
 class MissingFileId(ExchangeError):
     def __init__(self) -> None:
         super().__init__("no file id given")
@@ -106,7 +126,17 @@ class EmptyArchive(ArchiveError):
 
 
 class ArchiveTooLarge(ArchiveError):
-    pass
+    """The first entry inflates past ``limit`` bytes (``size`` is what its header claims or what came out so far),
+    or, when ``ratio`` is set, its compression ratio is over that ratio."""
+
+    def __init__(self, limit: int, size: int, *, ratio: int | None = None) -> None:
+        if ratio is None:
+            super().__init__(f"the message inflates to {size} bytes or more, over {limit}")
+        else:
+            super().__init__(f"the message's compression ratio is over {ratio}:1")
+        self.limit = limit
+        self.size = size
+        self.ratio = ratio
 
 
 class MessageRejected(ExchangeError):
@@ -204,6 +234,16 @@ class UnknownCashRegister(MessageRejected):
 class MissingNodeCode(MessageRejected):
     def __init__(self) -> None:
         super().__init__("the exchange settings name no node code")
+
+
+class MessageNumberReused(MessageRejected):
+    """A message number already received comes again with a different content: answering it as a duplicate would
+    drop what is new in it. ``reason`` is set by the translation table in services/faults.py."""
+
+    def __init__(self, node_code: str, message_no: int) -> None:
+        super().__init__(f"message {message_no} of node {node_code!r} was received before with another content")
+        self.node_code = node_code
+        self.message_no = message_no
 
 
 class SyncAlreadyRunning(ExchangeError):

@@ -11,6 +11,7 @@ from xml.sax.saxutils import escape
 
 from lxml import etree
 
+from kassa_server.enterprisedata.xmlsafe import safe_parser
 from kassa_server.services.contract import EDE_TYPES, V8_CORE, XS, Operation, Param, ServiceContract
 
 WSDL = "http://schemas.xmlsoap.org/wsdl/"
@@ -454,7 +455,7 @@ def wsdl_template(contract: ServiceContract) -> str:
         "</service></definitions>"
     )
     # Parse and pretty-print once: proves the template is well-formed and makes it readable for humans.
-    tree = etree.fromstring(document.encode("utf-8"))
+    tree = etree.fromstring(document.encode("utf-8"), safe_parser())
     return etree.tostring(tree, encoding="unicode", pretty_print=True)
 
 

@@ -36,6 +36,12 @@ logger = logging.getLogger(__name__)
 
 TEXT = [("content-type", "text/plain; charset=utf-8")]
 XML = [("content-type", "text/xml; charset=utf-8")]
+PLAIN_BODIES = {
+    401: b"Unauthorized",
+    404: b"Not Found",
+    405: b"Method Not Allowed",
+    413: b"Request Entity Too Large",
+}
 
 
 @dataclass(frozen=True)
@@ -67,59 +73,97 @@ class SoapEndpoints:
         self.trusted = [_network(p) for p in self.settings.trusted_proxies]
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        """Answer one request and journal it, whatever the answer (never credentials; bodies only of SOAP calls)."""
         assert scope["type"] == "http"
-        target = await self._target(scope["path"])
+        started = time.perf_counter()
+        path = scope["path"]
+        entry = JournalEntry(at=_utcnow(), infobase=_requested_base(path))
+        target = await self._target(path)
         if target is None:
-            await send_response(send, 404, TEXT, b"Not Found")
+            await self._answer(send, entry, started, 404, "not_found", f"no infobase at {path[:200]}")
             return
+        entry.infobase = target.infobase.name
         header = _header(scope, b"authorization")
         user = await anyio.to_thread.run_sync(
             authenticate, self.authenticator, target.infobase.name, header, limiter=self.limiter
         )
         if user is None:
-            logger.info("401 for %s %s", scope["method"], scope["path"])
-            await send_response(send, 401, [*TEXT, ("www-authenticate", REALM_HEADER)], b"Unauthorized")
+            logger.info("401 for %s %s", scope["method"], path)
+            message = "no credentials" if not header else "wrong login or password"
+            await self._answer(send, entry, started, 401, "unauthorized", message, [("www-authenticate", REALM_HEADER)])
             return
+        entry.login = user.login
         segment, _, tail = target.rest.partition("/")
         service = self.services.get(segment.lower())
         if service is None:
-            await send_response(send, 404, TEXT, b"Not Found")
+            await self._answer(send, entry, started, 404, "not_found", f"no service {segment[:100]!r}")
             return
+        entry.service = service.contract.name
         if tail.strip("/") == "ping" and scope["method"] in ("GET", "HEAD"):
-            await send_response(send, 200, TEXT, b"")
+            await self._answer(send, entry, started, 200, "ping", "", body=b"")
             return
         if tail.strip("/"):
-            await send_response(send, 404, TEXT, b"Not Found")
+            await self._answer(send, entry, started, 404, "not_found", f"no path {tail[:100]!r} under the service")
             return
         if scope["method"] in ("GET", "HEAD"):
             if _wants_wsdl(scope):
                 address = self._soap_address(scope, target.infobase, service)
-                await send_response(send, 200, XML, render_wsdl(service.contract, address))
+                wsdl = render_wsdl(service.contract, address)
+                await self._answer(send, entry, started, 200, "wsdl", "", body=wsdl, headers=XML)
             else:
-                await send_response(send, 405, [*TEXT, ("allow", "POST")], b"Use POST, or GET ?wsdl")
+                allow = [("allow", "POST")]
+                await self._answer(
+                    send, entry, started, 405, "rejected", "GET without ?wsdl", allow, b"Use POST, or GET ?wsdl"
+                )
             return
         if scope["method"] != "POST":
-            await send_response(send, 405, [*TEXT, ("allow", "POST")], b"Method Not Allowed")
+            message = f"method {scope['method'][:20]} not allowed"
+            await self._answer(send, entry, started, 405, "rejected", message, [("allow", "POST")])
             return
-        await self._soap(scope, receive, send, target.infobase, user.login, service)
+        await self._soap(scope, receive, send, entry, started, target.infobase, service)
+
+    async def _answer(
+        self,
+        send: Send,
+        entry: JournalEntry,
+        started: float,
+        status: int,
+        outcome: str,
+        message: str,
+        extra_headers: list[tuple[str, str]] | None = None,
+        body: bytes | None = None,
+        headers: list[tuple[str, str]] = TEXT,
+    ) -> None:
+        """Journal a non-SOAP answer (its size, not its body), then send it."""
+        if body is None:
+            body = PLAIN_BODIES[status]
+        entry.http_status, entry.outcome, entry.message, entry.response_size = status, outcome, message, len(body)
+        await self._journal(entry, started)
+        await send_response(send, status, [*headers, *(extra_headers or [])], body)
 
     async def _soap(
-        self, scope: Scope, receive: Receive, send: Send, infobase: PublishedInfobase, login: str, service: SoapService
+        self,
+        scope: Scope,
+        receive: Receive,
+        send: Send,
+        entry: JournalEntry,
+        started: float,
+        infobase: PublishedInfobase,
+        service: SoapService,
     ) -> None:
-        started = time.perf_counter()
-        entry = JournalEntry(at=_utcnow(), infobase=infobase.name, login=login, service=service.contract.name)
         try:
             body = await read_body(scope, receive, self.settings.limits.max_request_body)
         except BodyTooLarge as exc:
-            entry.http_status, entry.outcome, entry.message = 413, "rejected", str(exc)
-            await self._journal(entry, started)
-            await send_response(send, 413, TEXT, b"Request Entity Too Large")
+            entry.request_size = _declared_size(scope)
+            await self._answer(send, entry, started, 413, "rejected", str(exc))
             return
         except ClientDisconnected:
             logger.info("client went away while sending its request")
+            entry.outcome, entry.message = "disconnected", "the client went away while sending its request"
+            await self._journal(entry, started)
             return
         soap_version, wsgi_app = service.wsgi_for(_header(scope, b"content-type") or "")
-        call = ServiceCall(deps=self.deps, infobase=infobase, login=login, service=service.contract.name)
+        call = ServiceCall(deps=self.deps, infobase=infobase, login=entry.login, service=service.contract.name)
         environ = build_environ(scope, body, {ENVIRON_KEY: call})
         try:
             response = await call_wsgi(wsgi_app, environ, self.limiter)
@@ -203,6 +247,19 @@ def _network(text: str) -> ipaddress.IPv4Network | ipaddress.IPv6Network | None:
     except ValueError:
         logger.warning("trusted proxy %r is not an address or network; ignored", text)
         return None
+
+
+def _requested_base(path: str) -> str:
+    """The infobase a path asks for, as far as it can be told without the database (for journaling a 404)."""
+    base, found, _ = path[1:].partition("/ws/")
+    if not found:
+        base = path[1:].removesuffix("/ws")
+    return base
+
+
+def _declared_size(scope: Scope) -> int:
+    length = _header(scope, b"content-length")
+    return int(length) if length and length.isdigit() else 0
 
 
 def _header(scope: Scope, name: bytes) -> str | None:
