@@ -10,6 +10,7 @@ from typing import BinaryIO
 
 from lxml import etree
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
 from kassa_server import crashpoints
@@ -33,6 +34,10 @@ from kassa_server.models.engine import database_errors
 from kassa_server.settings import Settings
 
 log = logging.getLogger(__name__)
+
+IMPORT_ATTEMPTS = 3
+"""An import that collides with a concurrent one on a unique ``Ссылка`` is applied again (as warehouse's db.py
+retries ``IntegrityError``); each attempt sees more committed rows, so a few attempts always settle."""
 
 
 class DatabaseExchangeGateway:
@@ -83,13 +88,24 @@ class DatabaseExchangeGateway:
 
     def import_message(self, infobase: str, plan: str, node_code: str, message: BinaryIO) -> ImportOutcome:
         digest = _digest(message)
-        with self._transaction() as session:
-            base = self._infobase(session, infobase)
-            node = self._node(session, base, plan, node_code, lock=True)
-            received_before = node.received_no
-            result = apply_inbound(session, base, node, self.options, message, plan=plan, clock=self.clock)
-            _check_number_reuse(node, result.message_no, received_before, digest)
-            crashpoints.reached("import-applied")
+        for attempt in range(1, IMPORT_ATTEMPTS + 1):
+            try:
+                with self._transaction() as session:
+                    base = self._infobase(session, infobase)
+                    node = self._node(session, base, plan, node_code, lock=True)
+                    received_before = node.received_no
+                    result = apply_inbound(session, base, node, self.options, message, plan=plan, clock=self.clock)
+                    _check_number_reuse(node, result.message_no, received_before, digest)
+                    crashpoints.reached("import-applied")
+                break
+            except IntegrityError:
+                # Another device's message inserted the same Ссылка (a receipt, a customer) after we looked for it
+                # and committed first. Our transaction rolled back whole; applied again, the message now sees that
+                # row and is answered by the same rules (a foreign receipt is refused per object), never a 500.
+                if attempt == IMPORT_ATTEMPTS:
+                    raise
+                log.warning("node %s: a concurrent message stored the same objects; applying again", node_code)
+                message.seek(0)
         crashpoints.reached("import-committed")
         log.info("node %s: message %s applied %s", node_code, result.message_no, result.applied)
         return ImportOutcome(message_no=result.message_no, warnings=tuple(result.warnings))
