@@ -274,3 +274,16 @@ def test_the_demo_organizations_tax_system_agrees_with_its_goods_vat(shop: Shop)
     else:
         assert rates == {VatRate.NONE}
     assert org.tax_system == TaxSystem.GENERAL
+
+
+def test_a_received_no_beyond_what_we_sent_acknowledges_all_we_sent(shop: Shop) -> None:
+    """Issue 9 §4: SSL31 ОбменДаннымиXDTOСервер.ОбработатьПолучениеПодтвержденияОтКорреспондента deletes the change
+    registrations up to ReceivedNo: everything sent counts as delivered, nothing is reported, the Body is applied."""
+    sent = _sync(shop)
+    outcome = shop.upload(
+        _head(shop, 1, received=sent + 5),
+        [dm.sale(_register_key(shop), _item_key(shop, "Молоко 3,2% 1 л"), amount="1.00")],
+    )
+    assert outcome.warnings == ()
+    head, objects = shop.download_objects()
+    assert (head.received_no, objects) == (1, [])  # the first message was acknowledged: nothing is sent again
