@@ -118,6 +118,7 @@ class Context:
     # an order, a product) is found again without a flush, and stored once (issue 14 §14).
     rows: dict[tuple[type, uuid.UUID], Any] = field(default_factory=dict)
     registers: dict[tuple[str, object], CashRegister | None] = field(default_factory=dict)
+    receipt_refs: set[uuid.UUID] = field(default_factory=set)
     deferred: list[tuple[Handler, Any]] = field(default_factory=list)
     """Objects that refer to an order not seen yet; applied again when the Body ends (``finish``)."""
     order_links: list[tuple[Receipt, uuid.UUID, bool]] = field(default_factory=list)
@@ -239,7 +240,10 @@ def receipt(ctx: Context, obj: ed.Receipt) -> None:
         ctx.warnings.append(f"Документ.ЧекККМ {obj.ref}: no goods, dropped")
         return
     register = ctx.cash_register_of(obj)
-    row = ctx.find(Receipt, obj.ref)
+    if obj.ref in ctx.receipt_refs:  # the same receipt twice in one message: the first must be a row to be found
+        ctx.session.flush()
+    ctx.receipt_refs.add(obj.ref)  # only the refs: rows of a big message are not all held (FLUSH_EVERY)
+    row = ctx.session.scalar(select(Receipt).where(Receipt.infobase_id == ctx.infobase.id, Receipt.ref == obj.ref))
     if row is not None and ctx.strict and row.cash_register_id not in {None, register.id}:
         # a receipt belongs to the register that sent it first (issue 14 §13)
         owner = ctx.session.get(CashRegister, row.cash_register_id)
@@ -247,7 +251,6 @@ def receipt(ctx: Context, obj: ed.Receipt) -> None:
     if row is None:
         row = Receipt(infobase_id=ctx.infobase.id, ref=obj.ref, amount=ZERO, cash_amount=ZERO, card_amount=ZERO)
         ctx.session.add(row)
-        ctx.remember(row)
     else:
         row.lines.clear()
         row.payments.clear()

@@ -287,3 +287,11 @@ def test_a_received_no_beyond_what_we_sent_acknowledges_all_we_sent(shop: Shop) 
     assert outcome.warnings == ()
     head, objects = shop.download_objects()
     assert (head.received_no, objects) == (1, [])  # the first message was acknowledged: nothing is sent again
+
+
+def test_the_same_receipt_twice_in_one_message_is_stored_once(shop: Shop) -> None:
+    receipt = dm.sale(_register_key(shop), _item_key(shop, "Молоко 3,2% 1 л"), amount="1.00")
+    again = dm.sale(_register_key(shop), _item_key(shop, "Молоко 3,2% 1 л"), amount="2.00", ref=receipt.ref)
+    shop.upload(_head(shop, 1), [receipt, again])
+    with shop.sessions() as session:
+        assert [r.amount for r in session.scalars(select(Receipt))] == [Decimal("2.00")]  # the later copy wins
