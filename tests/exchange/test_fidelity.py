@@ -295,3 +295,13 @@ def test_the_same_receipt_twice_in_one_message_is_stored_once(shop: Shop) -> Non
     shop.upload(_head(shop, 1), [receipt, again])
     with shop.sessions() as session:
         assert [r.amount for r in session.scalars(select(Receipt))] == [Decimal("2.00")]  # the later copy wins
+
+
+def test_a_customer_sent_alone_and_inside_an_order_is_stored_once(shop: Shop) -> None:
+    """Issue 14 §14: the row made for the first copy is found for the second, without a flush in between."""
+    register = _register_key(shop)
+    customer = ed.Counterparty(ref=uuid.uuid4(), name="Петрова", legal_form=ed.LegalForm.INDIVIDUAL)
+    order = _device_order(register, [_line(1, _item_key(shop, "Молоко 3,2% 1 л"), "89.90")], counterparty=customer)
+    shop.upload(_head(shop, 1), [customer, order])
+    with shop.sessions() as session:
+        assert session.scalar(select(func.count()).where(Counterparty.ref == customer.ref)) == 1
