@@ -333,3 +333,31 @@ def test_a_device_order_with_new_goods_and_its_state_never_echoes(shop: tuple[st
     assert order.ref not in {o.ref for o in other if isinstance(o, ed.CustomerOrder)}  # SECOND's own order
     assert pie.ref in {o.ref for o in other if isinstance(o, ed.Item)}  # the new goods reach the other device
     assert withdrawn  # FIRST was told when the order left it
+
+
+def test_a_message_for_another_infobase_fails_with_ssls_text_over_http(shop: tuple[str, Any]) -> None:
+    """Issue 9 §4 on the wire: the long operation ends Failed with SSL's error 178 text and nothing is applied."""
+    base_url, sessions = shop
+    device = Device(base_url, "EnterpriseDataExchange_1_0_1_1", FIRST)
+    _head, objects = _read(device.download())
+    register = next(o for o in objects if isinstance(o, ed.CashRegister))
+    milk = next(o for o in objects if isinstance(o, ed.Item))
+    key = ed.CashRegister(
+        ref=register.ref, name=register.name, organization=register.organization, registration_number=FIRST
+    )
+    wrong = dm.header("1.21", from_code=FIRST, to_code="another-infobase", message_no=1, received_no=1)
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr(
+            "data.xml", _message(wrong, [dm.sale(key, ed.Item(ref=milk.ref, name=milk.name), amount="1.00")])
+        )
+    file_id = str(uuid.uuid4())
+    device.svc.PutFilePart(file_id, 1, buffer.getvalue())
+    operation = device.svc.PutData(PLAN, FIRST, file_id)["OperationID"]
+    result = device.svc.PutDataActionResult(operation)
+    assert (result["return"], result["ErrorMessage"]) == (
+        "Failed",
+        "Получатель из сообщения обмена не соответствует ожидаемому.",
+    )
+    with sessions() as session:
+        assert session.scalar(select(func.count()).select_from(Receipt)) == 0
