@@ -131,12 +131,18 @@ class Settings:
     """Addresses whose ``X-Forwarded-*`` headers are believed when deriving the WSDL address."""
     debug: bool = False
     """Put Python tracebacks into SOAP Faults. Never in production."""
+    demo: bool = False
+    """``serve`` seeds the demo shop first when the database has none, as ``serve --demo`` (the Docker switch)."""
     journal_max_rows: int = 100_000
     """The call journal keeps at most this many calls (the newest); 0: no limit."""
     journal_max_age_days: int = 30
     """The call journal forgets calls older than this; 0: no limit."""
     journal_prune_seconds: int = 300
     """How often a running server applies the two limits above (in a background thread, off the request path)."""
+    public_url: str | None = None
+    """«Адрес в интернете» as a template: ``{base}`` becomes the infobase's name (``https://shop.example.ru/{base}``).
+    Used for infobases without their own public URL; a server bound to all interfaces needs it (or the infobase's own
+    URL) for QR codes, since it cannot know which address the devices reach."""
     limits: Limits = field(default_factory=Limits)
     protocol: ProtocolOptions = field(default_factory=ProtocolOptions)
     test_crash_point: str = ""
@@ -162,6 +168,19 @@ class Settings:
 
     def replace(self, **changes: Any) -> Settings:
         return dataclasses.replace(self, **changes)
+
+    @property
+    def listens_everywhere(self) -> bool:
+        """Bound to all interfaces (0.0.0.0, ::): no address of this machine is known to be the one devices reach."""
+        return self.host in {"0.0.0.0", "::", "", "[::]"}
+
+    def public_url_for(self, base: str) -> str | None:
+        """The ``public_url`` template filled in for ``base``; None when it is not set."""
+        if not self.public_url:
+            return None
+        if "{base}" in self.public_url:
+            return self.public_url.replace("{base}", base)
+        return self.public_url.rstrip("/") + "/" + base
 
 
 def _read(cls: type, environ: Mapping[str, str], prefix: str, skip: frozenset[str] | set[str] = frozenset()) -> dict:

@@ -1,22 +1,20 @@
-"""What clients did, for people and CI pipelines: the SOAP call journal and the receipts received, as text or JSON."""
+"""What clients did, for people and CI pipelines: the SOAP call journal and the receipts received, as rows of plain
+values (JSON-ready)."""
 
 from __future__ import annotations
 
-import argparse
-import json
 from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
-from kassa_server.admin.infobases import get_infobase
-from kassa_server.models import CashRegister, Receipt, SoapCall
-from kassa_server.settings import Settings
+from kassa_server.models import CashRegister, Infobase, Receipt, SoapCall
 
 
-def journal_rows(session: Session, infobase: str, *, limit: int, bodies: bool) -> list[dict[str, Any]]:
+def journal_rows(session: Session, infobase: Infobase, *, limit: int, bodies: bool) -> list[dict[str, Any]]:
+    """The last ``limit`` SOAP calls to the infobase, oldest first."""
     calls = session.scalars(
-        select(SoapCall).where(SoapCall.infobase == infobase).order_by(SoapCall.id.desc()).limit(limit)
+        select(SoapCall).where(SoapCall.infobase == infobase.name).order_by(SoapCall.id.desc()).limit(limit)
     ).all()
     rows = []
     for call in reversed(calls):
@@ -39,11 +37,12 @@ def journal_rows(session: Session, infobase: str, *, limit: int, bodies: bool) -
     return rows
 
 
-def receipt_rows(session: Session, infobase_id: int, *, factory_number: str | None) -> list[dict[str, Any]]:
+def receipt_rows(session: Session, infobase: Infobase, *, factory_number: str | None) -> list[dict[str, Any]]:
+    """The receipts devices sent, oldest first; only those of one device when ``factory_number`` is given."""
     query = (
         select(Receipt)
         .join(CashRegister, Receipt.cash_register_id == CashRegister.id)
-        .where(Receipt.infobase_id == infobase_id)
+        .where(Receipt.infobase_id == infobase.id)
         .options(selectinload(Receipt.lines), selectinload(Receipt.payments), selectinload(Receipt.marking_codes))
         .order_by(Receipt.date, Receipt.id)
     )
@@ -70,33 +69,3 @@ def receipt_rows(session: Session, infobase_id: int, *, factory_number: str | No
         }
         for r in session.scalars(query)
     ]
-
-
-def cli_journal(session: Session, settings: Settings, args: argparse.Namespace) -> int:
-    infobase = get_infobase(session, args.infobase)
-    rows = journal_rows(session, infobase.name, limit=args.limit, bodies=args.bodies)
-    if args.json:
-        print(json.dumps(rows, ensure_ascii=False, indent=1))
-        return 0
-    for row in rows:
-        print(
-            f"{row['at']}\t{row['login']}\t{row['service']}.{row['operation']}\t{row['node'] or '-'}\t"
-            f"{row['http_status']}\t{row['outcome']}\t{row['duration_ms']} ms\t{row['message']}"
-        )
-        if args.bodies:
-            print(f"  request:  {row['request']}\n  response: {row['response']}")
-    return 0
-
-
-def cli_receipts(session: Session, settings: Settings, args: argparse.Namespace) -> int:
-    infobase = get_infobase(session, args.infobase)
-    rows = receipt_rows(session, infobase.id, factory_number=args.device)
-    if args.json:
-        print(json.dumps(rows, ensure_ascii=False, indent=1))
-        return 0
-    for row in rows:
-        print(
-            f"{row['date']}\t{row['register']}\tshift {row['shift']}\t{row['kind']}\t{row['amount']}\t"
-            f"cash {row['cash']}\tcard {row['card']}\t{len(row['lines'])} line(s)\t{row['ref']}"
-        )
-    return 0

@@ -40,7 +40,7 @@ from kassa_server.models import (
     Unit,
     User,
 )
-from kassa_server.models.enums import DEVICE_ORDER_STATUSES
+from kassa_server.models.enums import DEVICE_ORDER_STATUSES, UserRole
 from kassa_server.models.infobases import DEFAULT_EXCHANGE_PLAN
 from kassa_server.settings import ProtocolOptions
 
@@ -235,7 +235,7 @@ class _Body:
 
     def _cashiers(self) -> Iterator[ed.FormatObject]:
         query = select(User).where(
-            User.infobase_id == self.infobase.id, User.is_cashier.is_(True), self.changed(User.change_seq)
+            User.infobase_id == self.infobase.id, User.role == UserRole.CASHIER, self.changed(User.change_seq)
         )
         for user in self.session.scalars(query.order_by(User.id)):
             yield to_format.person(user)

@@ -10,6 +10,14 @@ class LegalForm(StrEnum):
     INDIVIDUAL = "individual"
 
 
+class UserRole(StrEnum):
+    """What a user may do: an administrator uses the back office and the control API (and may sync a device); a
+    cashier only logs into the web services from «1С:Мобильная касса» and is sent to the devices as a cashier."""
+
+    ADMINISTRATOR = "administrator"
+    CASHIER = "cashier"
+
+
 class TaxSystem(StrEnum):
     GENERAL = "general"
     SIMPLIFIED_INCOME = "simplified_income"

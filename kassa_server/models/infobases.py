@@ -12,7 +12,8 @@ import uuid
 from sqlalchemy import BigInteger, ForeignKey, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from kassa_server.models.base import Base, ChangeTracked, Name, intpk, timestamp_now
+from kassa_server.models.base import Base, ChangeTracked, Name, enum_column_type, intpk, timestamp_now
+from kassa_server.models.enums import UserRole
 
 DEFAULT_EXCHANGE_PLAN = "СинхронизацияДанныхЧерезУниверсальныйФормат"
 
@@ -57,10 +58,21 @@ class User(ChangeTracked, Base):
     password_hash: Mapped[str] = mapped_column(String(255))
     ref: Mapped[uuid.UUID] = mapped_column(default=uuid.uuid4)
     """``Ссылка`` of the user as ``Пользователь``/``ФизическоеЛицо`` (a cashier) on the wire."""
-    is_cashier: Mapped[bool] = mapped_column(default=True)
+    role: Mapped[UserRole] = mapped_column(enum_column_type(UserRole), default=UserRole.CASHIER)
+    """Cashiers log into the web services and travel to the devices; administrators also use the back office."""
+    disabled: Mapped[bool] = mapped_column(default=False)
+    """A disabled user fails HTTP Basic authentication everywhere; the row stays (receipts name the cashier)."""
     created_at: Mapped[timestamp_now]
 
     infobase: Mapped[Infobase] = relationship(back_populates="users")
+
+    @property
+    def is_cashier(self) -> bool:
+        return self.role == UserRole.CASHIER
+
+    @property
+    def is_administrator(self) -> bool:
+        return self.role == UserRole.ADMINISTRATOR
 
     def set_password(self, password: str) -> None:
         self.password_hash = hash_password(password)

@@ -23,8 +23,8 @@ from zeep.transports import Transport
 
 from kassa_server import enterprisedata as ed
 from kassa_server.admin.demo import DEMO_LOGIN, DEMO_PASSWORD, seed_demo
+from kassa_server.admin.devices import DeviceInput, register_device
 from kassa_server.app import create_app
-from kassa_server.exchange.devices import register_device
 from kassa_server.exchange.qr import device_qr_string, qr_png
 from kassa_server.models import CashRegister, CustomerOrder, Infobase, Price, Product, Receipt, Shift
 from kassa_server.models.engine import make_engine, make_sessionmaker
@@ -112,7 +112,7 @@ def shop(db_url: str) -> Iterator[tuple[str, Any]]:
     with sessions.begin() as session:
         seed_demo(session)
         infobase = session.scalars(select(Infobase)).one()
-        register_device(session, infobase, SECOND, name="Касса 2")
+        register_device(session, infobase, DeviceInput(SECOND, name="Касса 2"))
     with live_server(create_app(Settings(database_url=db_url))) as base_url:
         with sessions.begin() as session:  # «Адрес в интернете»: where this server is published
             session.scalars(select(Infobase)).one().public_url = f"{base_url}/kassa"

@@ -12,8 +12,8 @@ import pytest
 from sqlalchemy import select, text
 
 from kassa_server.admin.demo import seed_demo
+from kassa_server.admin.devices import DeviceInput, register_device
 from kassa_server.exchange import gateway as gateway_module
-from kassa_server.exchange.devices import register_device
 from kassa_server.exchange.gateway import DatabaseExchangeGateway
 from kassa_server.exchange.interface import ImportOutcome
 from kassa_server.models import CashRegister, Infobase, Receipt
@@ -34,7 +34,7 @@ def shop(postgres_databases: Any) -> Iterator[Shop]:
     with sessions.begin() as session:
         seed_demo(session)
         infobase = session.scalars(select(Infobase)).one()
-        register_device(session, infobase, SECOND, name="Касса 2")
+        register_device(session, infobase, DeviceInput(SECOND, name="Касса 2"))
         own = infobase.node_code
     yield Shop(sessions, DatabaseExchangeGateway(sessions, Settings(database_url=url)), own)
     engine.dispose()

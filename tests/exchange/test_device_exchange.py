@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from kassa_server import enterprisedata as ed
 from kassa_server.admin.demo import DEMO_FACTORY_NUMBER, seed_demo
-from kassa_server.exchange.devices import register_device
+from kassa_server.admin.devices import DeviceInput, register_device
 from kassa_server.exchange.errors import (
     MessageRejected,
     NodeNotFound,
@@ -195,7 +195,7 @@ def test_acknowledged_changes_are_not_sent_again_and_new_changes_are(shop: Shop)
 def test_two_devices_see_only_their_own_orders(shop: Shop) -> None:
     with shop.sessions.begin() as session:
         infobase = session.scalars(select(Infobase)).one()
-        second = register_device(session, infobase, "0000000002000002").register
+        second = register_device(session, infobase, DeviceInput("0000000002000002")).register
         order = session.scalars(
             select(CustomerOrder).where(
                 CustomerOrder.status == OrderStatus.IN_TRANSIT, CustomerOrder.cash_register_id.is_(None)

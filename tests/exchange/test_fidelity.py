@@ -14,8 +14,8 @@ from sqlalchemy import func, select
 
 from kassa_server import enterprisedata as ed
 from kassa_server.admin.demo import seed_demo
+from kassa_server.admin.devices import DeviceInput, register_device
 from kassa_server.exchange import from_format
-from kassa_server.exchange.devices import register_device
 from kassa_server.exchange.files import exchange_entry_name, zip_message
 from kassa_server.exchange.gateway import DatabaseExchangeGateway
 from kassa_server.exchange.outbound import RECEIVES, our_object_types
@@ -47,7 +47,7 @@ def shop(db_url: str) -> Iterator[Shop]:
     with sessions.begin() as session:
         seed_demo(session)
         infobase = session.scalars(select(Infobase)).one()
-        register_device(session, infobase, SECOND, name="Касса 2")
+        register_device(session, infobase, DeviceInput(SECOND, name="Касса 2"))
         own = infobase.node_code
     yield Shop(sessions, DatabaseExchangeGateway(sessions, Settings(database_url=db_url)), own)
     engine.dispose()
@@ -212,7 +212,7 @@ def test_the_lenient_setting_books_what_it_is_told(db_url: str) -> None:
     with sessions.begin() as session:
         seed_demo(session)
         infobase = session.scalars(select(Infobase)).one()
-        register_device(session, infobase, SECOND, name="Касса 2")
+        register_device(session, infobase, DeviceInput(SECOND, name="Касса 2"))
         own = infobase.node_code
     lenient = ProtocolOptions(strict_node_identity=False)
     shop = Shop(sessions, DatabaseExchangeGateway(sessions, Settings(database_url=db_url, protocol=lenient)), own)
