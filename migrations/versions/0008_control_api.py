@@ -1,7 +1,7 @@
 """control api
 
-Revision ID: 0007_control_api
-Revises: 0006_user_roles
+Revision ID: 0008_control_api
+Revises: 0007_goods_list_indexes
 Create Date: 2026-11-30 19:47:26.383097
 """
 
@@ -10,8 +10,8 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0007_control_api"
-down_revision = "0006_user_roles"
+revision = "0008_control_api"
+down_revision = "0007_goods_list_indexes"
 branch_labels = None
 depends_on = None
 
