@@ -7,6 +7,7 @@ spec section it stands for, so a user can switch it when a real client behaves o
 from __future__ import annotations
 
 import dataclasses
+import zoneinfo
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -37,6 +38,8 @@ class Limits:
     """How often the server looks for expired files, transfers and operations while it serves; 0 = only at start."""
     journal_body_limit: int = 64 * 1024
     """How much of each SOAP request and response body the call journal keeps."""
+    max_upload: int = 32 * 1024 * 1024
+    """The largest form a person may send to the back office (a goods CSV): 32 MiB by default."""
     worker_threads: int = 16
     keep_alive_seconds: int = 60
     """How long an idle HTTP connection stays open. Longer than a client's pause between calls, so a client never
@@ -56,6 +59,9 @@ class Limits:
     max_connections: int = 1000
     """Open HTTP connections per process; one more is closed at once. Capped further by the file-descriptor limit
     less ``reserved_file_descriptors``."""
+    max_connections_per_address: int = 200
+    """Open connections from one client address, so one client cannot take every slot; 0: no such cap. Behind a
+    reverse proxy every connection comes from the proxy: set it to ``max_connections`` (README, "Limits")."""
     reserved_file_descriptors: int = 64
     """File descriptors kept free for the database, temporary files and logs when connections are many."""
     listen_backlog: int = 1024
@@ -84,8 +90,9 @@ class ProtocolOptions:
     supported_format_versions: tuple[str, ...] = ("1.7", "1.8", "1.10", "1.16", "1.17", "1.19", "1.20", "1.21")
     auto_create_nodes: bool = False
     """Create a node on first contact for an unknown code (mobile-kassa.md §4); test option."""
-    strict_node_identity: bool = False
-    """Reject a message whose ``To`` is not our node code, instead of journaling it (enterprisedata.md §6)."""
+    strict_node_identity: bool = True
+    """Reject, as SSL does, a message whose ``To``/``From`` is not us/the caller, and each till document that names
+    another device's register or organization; off: journal them and apply (enterprisedata.md §6)."""
     operation_active_polls: int = 0
     """Long operations report ``Active`` for this many polls before their real state, so clients can test polling."""
     send_deletions: bool = True
@@ -99,6 +106,8 @@ class ProtocolOptions:
     (``ConfirmGettingFile``/``ReleaseFile``) acknowledges it; ``none``: never, resend all (enterprisedata.md §4.3)."""
     strict_format: bool = False
     """Reject a whole incoming message on the first invalid object instead of skipping that object."""
+    format_timezone: str = "UTC"
+    """Zone of the format's zone-less dates (the infobase's local time); stored times are UTC (exchange/clock.py)."""
 
     def __post_init__(self) -> None:
         choices = {
@@ -109,6 +118,10 @@ class ProtocolOptions:
         for name, allowed in choices.items():
             if getattr(self, name) not in allowed:
                 raise ConfigError(f"{ENV_PREFIX}PROTOCOL_{name.upper()}: one of {', '.join(allowed)}")
+        try:
+            zoneinfo.ZoneInfo(self.format_timezone)
+        except (ValueError, zoneinfo.ZoneInfoNotFoundError):
+            raise ConfigError(f"{ENV_PREFIX}PROTOCOL_FORMAT_TIMEZONE: not a known time zone") from None
         if self.initial_format_version not in self.supported_format_versions:
             raise ConfigError(f"{ENV_PREFIX}PROTOCOL_INITIAL_FORMAT_VERSION: not among the supported versions")
 
@@ -123,16 +136,24 @@ class Settings:
     """Addresses whose ``X-Forwarded-*`` headers are believed when deriving the WSDL address."""
     debug: bool = False
     """Put Python tracebacks into SOAP Faults. Never in production."""
-    public_url: str | None = None
-    """«Адрес в интернете» as a template: ``{base}`` becomes the infobase's name (``https://shop.example.ru/{base}``).
-    Used for infobases without their own public URL; a server bound to all interfaces needs it (or the infobase's own
-    URL) for QR codes, since it cannot know which address the devices reach."""
+    demo: bool = False
+    """``serve`` seeds the demo shop first when the database has none, as ``serve --demo`` (the Docker switch)."""
+    secret_key: str = ""
+    """Signs the back office's session cookies. Empty: a random key per start (sessions end with a restart); set it
+    for several worker processes or hosts."""
+    admin_token: str = ""
+    """Bearer token of the control API at ``/api/v1`` (``KASSA_ADMIN_TOKEN``). With neither this nor a token made by
+    ``kassa-server token create`` the API is off."""
     journal_max_rows: int = 100_000
     """The call journal keeps at most this many calls (the newest); 0: no limit."""
     journal_max_age_days: int = 30
     """The call journal forgets calls older than this; 0: no limit."""
     journal_prune_seconds: int = 300
     """How often a running server applies the two limits above (in a background thread, off the request path)."""
+    public_url: str | None = None
+    """«Адрес в интернете» as a template: ``{base}`` becomes the infobase's name (``https://shop.example.ru/{base}``).
+    Used for infobases without their own public URL; a server bound to all interfaces needs it (or the infobase's own
+    URL) for QR codes, since it cannot know which address the devices reach."""
     limits: Limits = field(default_factory=Limits)
     protocol: ProtocolOptions = field(default_factory=ProtocolOptions)
     test_crash_point: str = ""

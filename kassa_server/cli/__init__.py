@@ -36,6 +36,9 @@ COMMAND_GROUPS: tuple[str, ...] = (
     "reports",
     "simulate",
     "ed",
+    "fault",
+    "token",
+    "record",
 )
 
 

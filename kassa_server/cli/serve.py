@@ -5,7 +5,6 @@ from __future__ import annotations
 import argparse
 import errno
 import logging
-import os
 import socket
 import sys
 
@@ -21,7 +20,9 @@ def register(commands: argparse._SubParsersAction) -> None:
     serve.add_argument("--host", default=None, help="listen address (env KASSA_HOST; default 127.0.0.1)")
     serve.add_argument("--port", type=int, default=None, help="listen port (env KASSA_PORT; default 8080)")
     serve.add_argument("--workers", type=int, default=None, help="worker processes (env KASSA_WORKERS; default 1)")
-    serve.add_argument("--demo", action="store_true", help="seed the demo shop first if the database has none")
+    serve.add_argument(
+        "--demo", action="store_true", help="seed the demo shop first if the database has none (env KASSA_DEMO=1)"
+    )
     serve.add_argument(
         "--public-url",
         default=None,
@@ -32,15 +33,13 @@ def register(commands: argparse._SubParsersAction) -> None:
 
 
 def cmd_serve(settings: Settings, args: argparse.Namespace) -> int:
-    import uvicorn
-
     flags = {"host": args.host, "port": args.port, "workers": args.workers, "public_url": args.public_url}
     settings = settings.replace(**{k: v for k, v in flags.items() if v is not None})
     _check_port_free(settings.host, settings.port)
     from kassa_server.models.engine import upgrade
 
     upgrade(settings.database_url)
-    if args.demo:
+    if args.demo or settings.demo:
         from kassa_server.admin.demo import demo_exists, seed_demo
         from kassa_server.cli.demo import print_demo
 
@@ -52,33 +51,10 @@ def cmd_serve(settings: Settings, args: argparse.Namespace) -> int:
                 print("demo infobase present; not seeding again")
     if settings.listens_everywhere and not settings.public_url:
         print(PUBLIC_URL_HINT.replace("this server listens", f"{settings.host} listens"), file=sys.stderr)
-    from kassa_server.allocator import limit_heap_retention
-    from kassa_server.app import create_app
+    from kassa_server.app import serve
 
     log.info("serving on http://%s:%s (database %s)", settings.host, settings.port, safe_url(settings.database_url))
-    if settings.workers > 1:
-        # Worker processes build their own app from the environment (uvicorn's factory mode).
-        os.environ["KASSA_DATABASE_URL"] = settings.database_url
-        if settings.public_url:
-            os.environ["KASSA_PUBLIC_URL"] = settings.public_url
-        uvicorn.run(
-            "kassa_server.app:create_app_from_env",
-            factory=True,
-            host=settings.host,
-            port=settings.port,
-            workers=settings.workers,
-            timeout_keep_alive=settings.limits.keep_alive_seconds,
-            log_level="info",
-        )
-    else:
-        limit_heap_retention()
-        uvicorn.run(
-            create_app(settings),
-            host=settings.host,
-            port=settings.port,
-            timeout_keep_alive=settings.limits.keep_alive_seconds,
-            log_level="info",
-        )
+    serve(settings)
     return 0
 
 

@@ -15,6 +15,12 @@ from kassa_server.models.journal import SoapCall
 logger = logging.getLogger(__name__)
 
 
+OUTCOMES = ("ok", "soft_error", "fault", "rejected", "unauthorized", "not_found", "ping", "wsdl", "disconnected")
+"""What a journaled call came to: a SOAP call ``ok``, ``soft_error`` (HTTP 200 with an error text) or ``fault``; a
+request ``rejected`` (405, 413), ``unauthorized`` (401) or ``not_found`` (404); a ``ping`` or ``wsdl`` download; or
+a client that went away (``disconnected``) while sending."""
+
+
 @dataclass
 class JournalEntry:
     at: dt.datetime
@@ -32,6 +38,7 @@ class JournalEntry:
     response_body: bytes = b""
     request_size: int = 0
     response_size: int = 0
+    injected_fault: str = ""
 
 
 def clip(body: bytes, limit: int) -> str:
@@ -62,6 +69,7 @@ class DatabaseJournal:
             "response_body": clip(entry.response_body, self.body_limit),
             "request_size": entry.request_size,
             "response_size": entry.response_size,
+            "injected_fault": entry.injected_fault[:30],
         }
         try:
             # a Core insert: one row per call, on the hot path of every request, needs no unit of work
