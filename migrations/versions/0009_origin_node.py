@@ -1,7 +1,7 @@
 """origin node of changes (no echo to the sender)
 
-Revision ID: 0007_origin_node
-Revises: 0006_user_roles
+Revision ID: 0009_origin_node
+Revises: 0008_control_api
 Create Date: 2026-11-30 19:54:03.491850
 """
 
@@ -10,8 +10,8 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0007_origin_node"
-down_revision = "0006_user_roles"
+revision = "0009_origin_node"
+down_revision = "0008_control_api"
 branch_labels = None
 depends_on = None
 
