@@ -11,8 +11,8 @@ Cases, each against a fresh ``kassa-server serve`` (its VmHWM reset before every
   header, a Body padded with comments) goes up in 1 MiB parts: ``PutFilePart`` × N, ``SaveFileFromParts``,
   ``DownloadData``.
 * **zip / ede**: the same ZIP through ``PutFilePart`` × N and ``PutData``.
-* **parts**: ``--parallel`` clients each send one ``--part-mib`` MiB part at once (``PutFilePart``).
 * **over the cap**: a ZIP inflating to ``--bomb-mib`` MiB (default 1000) through ``SaveFileFromParts``.
+* **parts**: ``--parallel`` clients each send one ``--part-mib`` MiB part at once (``PutFilePart``).
 """
 
 from __future__ import annotations
@@ -126,6 +126,7 @@ def main() -> None:
             inflated, zipped = padded_message_zip(tmp / "m1.zip", options.message_mib, node, 1)
             data = (tmp / "m1.zip").read_bytes()
             server.reset_peak()
+            print(f"  (RSS before the next case: {server.rss_mb():.0f} MB)")
             transfer = str(uuid.uuid4())
             put_parts(base, EXCHANGE, transfer, data, 1 << 20)
             saved = call(
@@ -149,13 +150,29 @@ def main() -> None:
             padded_message_zip(tmp / "m2.zip", options.message_mib, node, 2)
             data = (tmp / "m2.zip").read_bytes()
             server.reset_peak()
+            print(f"  (RSS before the next case: {server.rss_mb():.0f} MB)")
             key = str(uuid.uuid4())
             put_parts(base, EDE, key, data, 1 << 20)
             put = call(base, EDE, "PutData", ExchangePlanName=PLAN, PeerCode=node, FileID=key)
             print(f"zip/ede: PutData {outcome(put)}; peak RSS {server.peak_rss_mb():.0f} MB")
 
+            inflated, zipped = padded_message_zip(tmp / "bomb.zip", options.bomb_mib, node, 3)
+            data = (tmp / "bomb.zip").read_bytes()
+            server.reset_peak()
+            print(f"  (RSS before the next case: {server.rss_mb():.0f} MB)")
+            transfer = str(uuid.uuid4())
+            put_parts(base, EXCHANGE, transfer, data, 1 << 20)
+            saved = call(
+                base, EXCHANGE, "SaveFileFromParts", TransferId=transfer, PartQuantity=str(-(-zipped // 2**20))
+            )
+            print(
+                f"over the cap: {inflated / 2**20:.0f} MiB from {zipped / 2**20:.1f} MiB: save {outcome(saved)}; "
+                f"peak RSS {server.peak_rss_mb():.0f} MB"
+            )
+
             part = base64.b64encode(random.randbytes(options.part_mib * 2**20)).decode()
             server.reset_peak()
+            print(f"  (RSS before the next case: {server.rss_mb():.0f} MB)")
             with concurrent.futures.ThreadPoolExecutor(options.parallel) as pool:
                 answers = list(
                     pool.map(
@@ -174,19 +191,6 @@ def main() -> None:
                 )
             print(
                 f"parts: {options.parallel} × {options.part_mib} MiB at once: {answers}; "
-                f"peak RSS {server.peak_rss_mb():.0f} MB"
-            )
-
-            inflated, zipped = padded_message_zip(tmp / "bomb.zip", options.bomb_mib, node, 3)
-            data = (tmp / "bomb.zip").read_bytes()
-            server.reset_peak()
-            transfer = str(uuid.uuid4())
-            put_parts(base, EXCHANGE, transfer, data, 1 << 20)
-            saved = call(
-                base, EXCHANGE, "SaveFileFromParts", TransferId=transfer, PartQuantity=str(-(-zipped // 2**20))
-            )
-            print(
-                f"over the cap: {inflated / 2**20:.0f} MiB from {zipped / 2**20:.1f} MiB: save {outcome(saved)}; "
                 f"peak RSS {server.peak_rss_mb():.0f} MB"
             )
 

@@ -32,6 +32,8 @@ from kassa_server.services.application import build_services
 from kassa_server.services.context import ServiceDependencies
 from kassa_server.services.interface_version import DEFAULT_INTERFACE_VERSIONS
 from kassa_server.settings import Settings
+from kassa_server.transport.connections import configure as configure_connections
+from kassa_server.transport.connections import raise_descriptor_limit, uvicorn_options
 from kassa_server.transport.routes import SoapEndpoints
 from kassa_server.web.app import WebFace, static_files
 
@@ -165,8 +167,43 @@ async def _prune_journal_periodically(sessions: Any, settings: Settings) -> None
         await anyio.sleep(settings.journal_prune_seconds)
 
 
+def serve(settings: Settings) -> None:
+    """Run uvicorn for ``settings`` until it is stopped: one process, or ``settings.workers`` processes that each build
+    their app from the environment (uvicorn's factory mode), with the connection limits of ``transport.connections``."""
+    import uvicorn
+
+    raise_descriptor_limit()
+    configure_connections(settings.limits)
+    if settings.workers > 1:
+        os.environ["KASSA_DATABASE_URL"] = settings.database_url
+        if settings.public_url:
+            os.environ["KASSA_PUBLIC_URL"] = settings.public_url
+        if not settings.secret_key:  # the workers share one session key: a back-office session works on any of them
+            os.environ["KASSA_SECRET_KEY"] = secrets.token_urlsafe(32)
+        uvicorn.run(
+            "kassa_server.app:create_app_from_env",
+            factory=True,
+            host=settings.host,
+            port=settings.port,
+            workers=settings.workers,
+            log_level="info",
+            **uvicorn_options(settings.limits),
+        )
+    else:
+        limit_heap_retention()
+        uvicorn.run(
+            create_app(settings),
+            host=settings.host,
+            port=settings.port,
+            log_level="info",
+            **uvicorn_options(settings.limits),
+        )
+
+
 def create_app_from_env() -> Starlette:
     """For ``uvicorn kassa_server.app:create_app_from_env --factory --workers N``: settings from ``KASSA_*``."""
     limit_heap_retention()
     exit_with_parent()
-    return create_app(Settings.from_env(os.environ))
+    settings = Settings.from_env(os.environ)
+    configure_connections(settings.limits)  # this worker's connection limits (transport/connections.py)
+    return create_app(settings)

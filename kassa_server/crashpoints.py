@@ -16,6 +16,8 @@ import os
 import signal
 import threading
 
+from kassa_server.errors import ConfigError
+
 logger = logging.getLogger(__name__)
 
 POINTS = ("part-stored", "import-applied", "import-committed")
@@ -34,7 +36,9 @@ def arm(spec: str) -> None:
         _armed, _remaining = None, 0
         return
     if name not in POINTS:
-        raise ValueError(f"unknown crash point {name!r}: one of {', '.join(POINTS)}")
+        raise ConfigError(f"KASSA_TEST_CRASH_POINT: unknown point {name!r}, one of {', '.join(POINTS)}")
+    if not (count or "1").isdigit():
+        raise ConfigError(f"KASSA_TEST_CRASH_POINT: {spec!r} is not name or name:N")
     _armed, _remaining = name, int(count or 1)
     logger.warning("TEST ONLY: the server kills itself at crash point %s (time %s)", name, _remaining)
 

@@ -128,6 +128,8 @@ class Settings:
     secret_key: str = ""
     """Signs the back office's session cookies. Empty: a random key per start (sessions end with a restart); set it
     for several worker processes or hosts."""
+    demo: bool = False
+    """``serve`` seeds the demo shop first when the database has none, as ``serve --demo`` (the Docker switch)."""
     journal_max_rows: int = 100_000
     """The call journal keeps at most this many calls (the newest); 0: no limit."""
     journal_max_age_days: int = 30

@@ -98,6 +98,18 @@ def test_validate_json_version_stdin_and_missing_files(files: dict[str, Path], t
     assert ed().returncode == 2
 
 
+def test_validate_a_single_object(tmp_path: Path) -> None:
+    from kassa_server.enterprisedata import object_xml
+
+    path = tmp_path / "item.xml"
+    path.write_bytes(object_xml(ITEM, "1.19"))  # type: ignore[arg-type]
+    done = ed("validate", str(path))
+    assert done.returncode == 0 and f"{path}: valid EnterpriseData 1.19, 1 objects" in done.stderr
+    path.write_bytes(path.read_bytes().replace("Товар<".encode(), "Товары<".encode()))
+    done = ed("validate", str(path))
+    assert done.returncode == 1 and done.stdout.startswith(f"{path}:1: Справочник.Номенклатура, {ITEM.ref}, ")
+
+
 def test_show_and_show_object(files: dict[str, Path]) -> None:
     done = ed("show", str(files["zip"]))
     assert done.returncode == 0, done.stderr

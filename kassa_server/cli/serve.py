@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import argparse
 import logging
-import os
-import secrets
 
 from kassa_server.cli._common import public_url, safe_url, session_for
 from kassa_server.settings import Settings
@@ -18,7 +16,9 @@ def register(commands: argparse._SubParsersAction) -> None:
     serve.add_argument("--host", default=None, help="listen address (env KASSA_HOST; default 127.0.0.1)")
     serve.add_argument("--port", type=int, default=None, help="listen port (env KASSA_PORT; default 8080)")
     serve.add_argument("--workers", type=int, default=None, help="worker processes (env KASSA_WORKERS; default 1)")
-    serve.add_argument("--demo", action="store_true", help="seed the demo shop first if the database has none")
+    serve.add_argument(
+        "--demo", action="store_true", help="seed the demo shop first if the database has none (env KASSA_DEMO=1)"
+    )
     serve.add_argument(
         "--public-url",
         default=None,
@@ -29,14 +29,12 @@ def register(commands: argparse._SubParsersAction) -> None:
 
 
 def cmd_serve(settings: Settings, args: argparse.Namespace) -> int:
-    import uvicorn
-
     flags = {"host": args.host, "port": args.port, "workers": args.workers, "public_url": args.public_url}
     settings = settings.replace(**{k: v for k, v in flags.items() if v is not None})
     from kassa_server.models.engine import upgrade
 
     upgrade(settings.database_url)
-    if args.demo:
+    if args.demo or settings.demo:
         from kassa_server.admin.demo import demo_exists, seed_demo
         from kassa_server.cli.demo import print_demo
 
@@ -46,34 +44,8 @@ def cmd_serve(settings: Settings, args: argparse.Namespace) -> int:
                 print_demo(settings, summary)
             else:
                 print("demo infobase present; not seeding again")
-    from kassa_server.allocator import limit_heap_retention
-    from kassa_server.app import create_app
+    from kassa_server.app import serve
 
     log.info("serving on http://%s:%s (database %s)", settings.host, settings.port, safe_url(settings.database_url))
-    if settings.workers > 1:
-        # Worker processes build their own app from the environment (uvicorn's factory mode); they share one session
-        # key, so a back-office session works whichever worker answers.
-        os.environ["KASSA_DATABASE_URL"] = settings.database_url
-        if settings.public_url:
-            os.environ["KASSA_PUBLIC_URL"] = settings.public_url
-        if not settings.secret_key:
-            os.environ["KASSA_SECRET_KEY"] = secrets.token_urlsafe(32)
-        uvicorn.run(
-            "kassa_server.app:create_app_from_env",
-            factory=True,
-            host=settings.host,
-            port=settings.port,
-            workers=settings.workers,
-            timeout_keep_alive=settings.limits.keep_alive_seconds,
-            log_level="info",
-        )
-    else:
-        limit_heap_retention()
-        uvicorn.run(
-            create_app(settings),
-            host=settings.host,
-            port=settings.port,
-            timeout_keep_alive=settings.limits.keep_alive_seconds,
-            log_level="info",
-        )
+    serve(settings)
     return 0

@@ -7,8 +7,9 @@ Each Body object is read into its dataclass (``reader.py``, lenient) and written
 * properties of the source object that kassa-server does not model (its leaves missing when the dataclass is
   written back in the **source** version);
 * modelled values the target version cannot express (the dataclass read back from the **target** XML differs);
-* whole objects: types kassa-server does not model, invalid objects, types or deletions the target version lacks,
-  and objects missing a property the target requires.
+* whole objects: invalid objects, types or deletions the target version lacks, objects missing a property the
+  target requires, and objects of types kassa-server does not model unless they are valid in the target version
+  as they are (then they are carried verbatim, moved into the target namespace).
 
 The source is walked twice in lockstep (the reader for dataclasses, :class:`~.scanning.Walk` for the original XML).
 """
@@ -17,6 +18,7 @@ from __future__ import annotations
 
 import dataclasses
 import enum
+import functools
 import io
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -24,16 +26,16 @@ from typing import IO, Any
 
 from lxml import etree
 
-from .binding import FormatObject, Parser
+from .binding import FormatObject, Parser, TextEmitter, check_xml_chars
 from .diff import flatten
 from .errors import FormatError, MissingProperty, UnsupportedVersion
 from .objects import Deletion
 from .reader import InvalidObject, UnknownObject, read_message
 from .scanning import Walk
-from .schema import ComplexType, type_graph
+from .schema import ComplexType, fragment_validator, type_graph
 from .sources import Source, open_message
-from .versions import SUPPORTED_VERSIONS
-from .writer import MessageWriter, object_xml
+from .versions import SUPPORTED_VERSIONS, namespace
+from .writer import MessageWriter
 from .xmlsafe import safe_parser
 
 
@@ -93,7 +95,10 @@ def convert_message(source: Source, target_version: str, out: IO[bytes], *, bom:
                 if obj is None:
                     result.skipped += 1
                     continue
-                writer.write(obj)
+                if isinstance(obj, bytes):
+                    writer.write_xml(obj)
+                else:
+                    writer.write(obj)
                 result.written += 1
     return result
 
@@ -106,10 +111,12 @@ def _objects(stream: IO[bytes]) -> Iterator[etree._Element]:
 
 def _carry(
     item: Any, original: etree._Element | None, source: str, target: str, result: Conversion
-) -> FormatObject | Deletion | None:
+) -> FormatObject | Deletion | bytes | None:
     if isinstance(item, UnknownObject):
-        result.losses.append(Loss(item.type_name, item.ref, "", f"not carried: {item.reason} (kassa-server does "
-                                  "not model this type)"))  # fmt: skip
+        verbatim = _verbatim(item, source, target)
+        if isinstance(verbatim, bytes):
+            return verbatim
+        result.losses.append(Loss(item.type_name, item.ref, "", f"not carried: {verbatim}"))
         return None
     if isinstance(item, InvalidObject):
         result.losses.append(Loss(item.type_name, item.ref, "", f"not carried: invalid in {source}: {item.reason}"))
@@ -126,20 +133,64 @@ def _carry(
         result.losses.append(Loss(type_name, ref, "", f"not carried: EnterpriseData {target} has no {type_name}"))
         return None
     try:
-        converted = object_xml(item, target)
+        converted = _xml(item, target)
     except (MissingProperty, FormatError, ValueError) as exc:
         result.losses.append(Loss(type_name, ref, "", f"not carried: {exc}"))
         return None
     if original is not None:
-        again = flatten(etree.fromstring(object_xml(item, source), safe_parser()))
+        again = flatten(_xml(item, source))
         for path in flatten(original):
             if path not in again:
                 result.losses.append(Loss(type_name, ref, path, "not modelled by kassa-server, dropped"))
-    back = Parser(target).parse(etree.fromstring(converted, safe_parser()), type(item))
+    back = _parser(target).parse(converted, type(item))
     for path, old, new in _differences(item, back, ""):
         reason = f"not expressible in {target}" if new in (None, []) else f"becomes {new!r} in {target}"
         result.losses.append(Loss(type_name, ref, path, f"{reason} (was {old!r})"))
     return item
+
+
+def _verbatim(item: UnknownObject, source: str, target: str) -> bytes | str:
+    """An object of a type kassa-server does not model, moved into the target namespace when the target version has
+    the type and the object is valid there as it is (its XML, or why not)."""
+    if item.reason != "unknown object type":
+        return item.reason
+    if item.type_name not in type_graph(target).elements:
+        return f"EnterpriseData {target} has no {item.type_name}"
+    parsed = etree.fromstring(item.raw, safe_parser())
+    old, new = namespace(source), namespace(target)
+    for node in parsed.iter(etree.Element):
+        if etree.QName(node).namespace == old:
+            node.tag = f"{{{new}}}{etree.QName(node).localname}"
+    element = etree.Element(parsed.tag, parsed.attrib, nsmap={None: new})  # the target namespace as the default
+    element.text = parsed.text
+    element.extend(list(parsed))
+    etree.cleanup_namespaces(element)
+    schema = fragment_validator(target)
+    if not schema.validate(element):
+        error = schema.error_log.last_error
+        return (
+            f"kassa-server does not model {item.type_name}, and as it is it is not valid in {target}: {error.message}"
+        )
+    return etree.tostring(element, encoding="UTF-8")
+
+
+@functools.cache
+def _emitter(version: str) -> TextEmitter:
+    return TextEmitter(version)
+
+
+@functools.cache
+def _parser(version: str) -> Parser:
+    return Parser(version)
+
+
+def _xml(obj: FormatObject, version: str) -> etree._Element:
+    """``obj`` as the element ``version`` carries (written as the writer writes it, then parsed)."""
+    parts: list[str] = []
+    _emitter(version).emit(obj, parts)
+    text = "".join(parts)
+    check_xml_chars(text)
+    return etree.fromstring(text.encode("utf-8"), safe_parser())
 
 
 def _deletion_choices(version: str) -> frozenset[str]:

@@ -57,7 +57,8 @@ class Difference:
             where = ", ".join(
                 f"{f}:{line}" for f, line in ((self.file_a, change.line_a), (self.file_b, change.line_b)) if line
             )
-            yield f"{marks[change.kind]} {change.object_type} {change.key}" + (f" ({where})" if where else "")
+            name = f"{change.object_type} {change.key}" if change.key else change.object_type
+            yield f"{marks[change.kind]} {name}" + (f" ({where})" if where else "")
             for prop in change.properties:
                 if prop.kind == "changed":
                     yield f"    ~ {prop.path}: {prop.old!r} -> {prop.new!r}"

@@ -18,7 +18,7 @@ from lxml import etree
 
 from .schema import XS, xsd_bytes
 from .versions import HEADER_NS, SUPPORTED_VERSIONS
-from .xmlsafe import iterparse, safe_parser, translate_syntax_error
+from .xmlsafe import iterparse, reject_dtd, safe_parser, translate_syntax_error
 from .xsdgen import xsd_file_name
 
 HEADER_TAG = f"{{{HEADER_NS}}}Header"
@@ -60,6 +60,7 @@ class Walk:
             events=("end",),
             tag=[HEADER_TAG, "{*}Body", *(f"{{*}}{name}" for name in top_level_names()), f"{{*}}{ROW}"],
         )
+        self._prolog_checked = False
         self._on_row = on_row
         self._rows: dict[etree._Element, int] = {}  # table -> rows seen
         self.root_kind: str | None = None
@@ -67,11 +68,15 @@ class Walk:
 
     def _next(self) -> tuple[str, etree._Element] | None:
         try:
-            return next(self._events)
+            item = next(self._events)
         except StopIteration:
             return None
         except etree.XMLSyntaxError as exc:
             raise translate_syntax_error(exc, MAX_DEPTH, self._events.error_log) from exc
+        if not self._prolog_checked:
+            self._prolog_checked = True
+            reject_dtd(item[1])
+        return item
 
     def __iter__(self) -> Iterator[Item]:
         root: etree._Element | None = None
@@ -121,6 +126,9 @@ class Walk:
         root = root if root is not None else self._events.root
         if root is None:
             return
+        if not self._prolog_checked:  # a document without a single event (``<Message/>``)
+            self._prolog_checked = True
+            reject_dtd(root)
         if self.root_kind is None:
             self.root_kind = _root_kind(root)
         if self.root_kind == "object":
@@ -193,7 +201,8 @@ def ref_of(element: etree._Element) -> str | None:
 
 
 def local(element: etree._Element) -> str:
-    return etree.QName(element).localname
+    tag = element.tag
+    return tag[tag.index("}") + 1 :] if tag[:1] == "{" else tag  # etree.QName, without building one
 
 
 def namespace_of(element: etree._Element) -> str | None:

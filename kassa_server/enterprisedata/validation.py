@@ -53,6 +53,7 @@ class Report:
     version: str | None = None
     objects: int = 0
     problems: list[Problem] = field(default_factory=list)
+    unchecked: int = 0  # objects in an extension namespace declared by msg:Format (no schema for them)
 
     @property
     def valid(self) -> bool:
@@ -60,9 +61,10 @@ class Report:
 
     def summary(self) -> str:
         version = f"EnterpriseData {self.version}" if self.version else "EnterpriseData (version unknown)"
+        unchecked = f" ({self.unchecked} of an extension, not checked)" if self.unchecked else ""
         if self.valid:
-            return f"{self.file}: valid {version}, {self.objects} objects"
-        return f"{self.file}: {len(self.problems)} errors, {version}, {self.objects} objects"
+            return f"{self.file}: valid {version}, {self.objects} objects{unchecked}"
+        return f"{self.file}: {len(self.problems)} errors, {version}, {self.objects} objects{unchecked}"
 
     def text(self) -> str:
         """Every problem on its own line, then the summary."""
@@ -74,6 +76,7 @@ class Report:
             "version": self.version,
             "objects": self.objects,
             "valid": self.valid,
+            "unchecked": self.unchecked,
             "errors": [asdict(p) for p in self.problems],
         }
 
@@ -107,6 +110,7 @@ class _Checker:
         self.forced = forced
         self.version: str | None = forced
         self.settings_only = False
+        self.extensions: set[str] = set()
         self.headers = 0
         self._schema: etree.XMLSchema | None = None
         self._row_types: dict[tuple[str, str], str | None] = {}
@@ -155,6 +159,7 @@ class _Checker:
             return
         tokens = (format_element.text or "").split()
         base = tokens[0] if tokens else ""
+        self.extensions.update(tokens[1:])  # extension URIs (enterprisedata.md §3: Format)
         line = format_element.sourceline
         if base == FORMAT_BASE_URI:
             self.settings_only = True
@@ -224,6 +229,9 @@ class _Checker:
         type_name, ref, line = local(element), ref_of(element), element.sourceline
         expected = namespace(self.version)
         element_ns = namespace_of(element)
+        if element_ns in self.extensions:  # 1C skips an extension's objects it lacks; we have no schema for them
+            self.report.unchecked += 1
+            return
         if element_ns != expected:
             self.problem(line, type_name, ref, type_name, f"wrong namespace {element_ns!r}: objects of "
                          f"EnterpriseData {self.version} are in {expected!r}")  # fmt: skip

@@ -83,6 +83,17 @@ class MessageWriter:
         if self._pending_size >= FLUSH_BYTES:
             self._flush()
 
+    def write_xml(self, element: bytes) -> None:
+        """Write one Body object given as the XML of an element of this version (carried verbatim: a type the
+        dataclasses do not model). The caller has validated it."""
+        if self._xf is None or self._emitter is None:
+            raise RuntimeError("write_xml() needs an open data message (settings-only messages have no Body)")
+        self._pending.append(element)
+        self._pending_size += len(element)
+        self.count += 1
+        if self._pending_size >= FLUSH_BYTES:
+            self._flush()
+
     def _spill(self, parts: list[str]) -> None:
         """Called by the emitter inside a huge object: write what it has so far."""
         self._pending.append(_encoded(parts))

@@ -6,7 +6,7 @@ from __future__ import annotations
 import datetime as dt
 import uuid
 
-from sqlalchemy import ForeignKey, Index, String, UniqueConstraint
+from sqlalchemy import ForeignKey, Index, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from kassa_server.models.base import Base, ChangeTracked, Money, Name, infobase_fk, intpk, new_ref
@@ -21,7 +21,7 @@ class Organization(ChangeTracked, Base):
     infobase_id: Mapped[int] = infobase_fk()
     ref: Mapped[uuid.UUID] = new_ref()
     name: Mapped[Name]
-    full_name: Mapped[str] = mapped_column(default="")
+    full_name: Mapped[str] = mapped_column(Text, default="")
     inn: Mapped[str] = mapped_column(String(12), default="")
     kpp: Mapped[str] = mapped_column(String(9), default="")
     legal_form: Mapped[LegalForm] = mapped_column(_enum(LegalForm), default=LegalForm.LEGAL_ENTITY)
@@ -89,9 +89,9 @@ class Product(ChangeTracked, Base):
     infobase_id: Mapped[int] = infobase_fk()
     ref: Mapped[uuid.UUID] = new_ref()
     name: Mapped[Name]
-    full_name: Mapped[str] = mapped_column(String(1024), default="")
-    article: Mapped[str] = mapped_column(String(50), default="")
-    code: Mapped[str] = mapped_column(String(50), default="")
+    full_name: Mapped[str] = mapped_column(Text, default="")
+    article: Mapped[str] = mapped_column(Text, default="")
+    code: Mapped[str] = mapped_column(Text, default="")
     kind: Mapped[ProductKind] = mapped_column(_enum(ProductKind), default=ProductKind.GOODS)
     unit_id: Mapped[int | None] = mapped_column(ForeignKey("units.id", ondelete="SET NULL"))
     vat_rate: Mapped[VatRate] = mapped_column(_enum(VatRate), default=VatRate.VAT20)
@@ -161,7 +161,7 @@ class Counterparty(ChangeTracked, Base):
     infobase_id: Mapped[int] = infobase_fk()
     ref: Mapped[uuid.UUID] = new_ref()
     name: Mapped[Name]
-    full_name: Mapped[str] = mapped_column(default="")
+    full_name: Mapped[str] = mapped_column(Text, default="")
     inn: Mapped[str] = mapped_column(String(12), default="")
     kpp: Mapped[str] = mapped_column(String(9), default="")
     legal_form: Mapped[LegalForm] = mapped_column(_enum(LegalForm), default=LegalForm.INDIVIDUAL)

@@ -21,26 +21,29 @@ import anyio
 import anyio.to_thread
 from starlette.types import Receive, Scope, Send
 
-from kassa_server.exchange.accounts import InfobaseDirectory, PublishedInfobase
+from kassa_server.exchange.accounts import AuthenticatedUser, InfobaseDirectory, PublishedInfobase
 from kassa_server.exchange.journal import JournalEntry
 from kassa_server.services.application import SoapService
 from kassa_server.services.context import ENVIRON_KEY, ServiceCall, ServiceDependencies
-from kassa_server.services.faults import GENERIC_ERROR, fault_envelope
+from kassa_server.services.faults import GENERIC_ERROR, fault_envelope, shorten
 from kassa_server.services.wsdl import render_wsdl
-from kassa_server.transport.auth import REALM_HEADER, Authenticator, authenticate
+from kassa_server.transport.auth import REALM_HEADER, Authenticator, authenticate, basic_credentials
 from kassa_server.transport.journal import JournalSink, fault_string
 from kassa_server.transport.limits import BodyTooLarge, ClientDisconnected, read_body
+from kassa_server.transport.throttle import LoginThrottle
 from kassa_server.transport.wsgi_bridge import WsgiResponse, build_environ, call_wsgi, send_response
 
 logger = logging.getLogger(__name__)
 
 TEXT = [("content-type", "text/plain; charset=utf-8")]
+THROTTLED = b"Unauthorized: too many failed logins; try again later"
 XML = [("content-type", "text/xml; charset=utf-8")]
 PLAIN_BODIES = {
     401: b"Unauthorized",
     404: b"Not Found",
     405: b"Method Not Allowed",
     413: b"Request Entity Too Large",
+    414: b"URI Too Long",
 }
 
 
@@ -69,7 +72,12 @@ class SoapEndpoints:
         self.deps = deps
         self.journal = journal
         self.settings = deps.settings
-        self.limiter = anyio.CapacityLimiter(self.settings.limits.worker_threads)
+        limits = self.settings.limits
+        self.limiter = anyio.CapacityLimiter(limits.worker_threads)
+        self.auth_limiter = anyio.CapacityLimiter(limits.auth_threads)
+        self.throttle = LoginThrottle(
+            limits.max_login_failures, limits.max_address_failures, limits.login_failure_window_seconds
+        )
         self.trusted = [_network(p) for p in self.settings.trusted_proxies]
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
@@ -77,20 +85,19 @@ class SoapEndpoints:
         assert scope["type"] == "http"
         started = time.perf_counter()
         path = scope["path"]
-        entry = JournalEntry(at=_utcnow(), infobase=_requested_base(path))
+        entry = JournalEntry(at=_utcnow(), infobase=_requested_base(path[:200]))
+        if len(scope.get("raw_path") or path.encode()) > self.settings.limits.max_path_bytes:
+            # before any look-up: the cost of a request must not grow with its path (issue 14 §1)
+            await self._answer(send, entry, started, 414, "rejected", f"path over {len(path)} characters")
+            return
         target = await self._target(path)
         if target is None:
             await self._answer(send, entry, started, 404, "not_found", f"no infobase at {path[:200]}")
             return
         entry.infobase = target.infobase.name
         header = _header(scope, b"authorization")
-        user = await anyio.to_thread.run_sync(
-            authenticate, self.authenticator, target.infobase.name, header, limiter=self.limiter
-        )
+        user = await self._authenticate(scope, send, entry, started, target.infobase, header)
         if user is None:
-            logger.info("401 for %s %s", scope["method"], path)
-            message = "no credentials" if not header else "wrong login or password"
-            await self._answer(send, entry, started, 401, "unauthorized", message, [("www-authenticate", REALM_HEADER)])
             return
         entry.login = user.login
         segment, _, tail = target.rest.partition("/")
@@ -140,6 +147,44 @@ class SoapEndpoints:
         entry.http_status, entry.outcome, entry.message, entry.response_size = status, outcome, message, len(body)
         await self._journal(entry, started)
         await send_response(send, status, [*headers, *(extra_headers or [])], body)
+
+    async def _authenticate(
+        self,
+        scope: Scope,
+        send: Send,
+        entry: JournalEntry,
+        started: float,
+        infobase: PublishedInfobase,
+        header: str | None,
+    ) -> AuthenticatedUser | None:
+        """The user of the request's credentials, or None once a 401 was sent (and journaled).
+
+        Password checks run in their own small pool (scrypt must not take the SOAP threads); failures are counted per
+        login and per client address, and a throttled client gets a 401 saying so without a check (issue 14 §4).
+        """
+        realm = [("www-authenticate", REALM_HEADER)]
+        logins = [login for login, _ in basic_credentials(header)]
+        address = self._client_address(scope)
+        if logins:
+            wait = self.throttle.retry_after(infobase.name, logins, address)
+            if wait is not None:
+                logger.info("401 (throttled) for %s from %s", shorten(logins[0], 64), address)
+                message = f"too many failed logins for {shorten(logins[0], 64)!r} or from {address}; throttled"
+                retry = [("retry-after", str(max(int(wait) + 1, 1)))]
+                await self._answer(send, entry, started, 401, "throttled", message, [*realm, *retry], THROTTLED)
+                return None
+        user = await anyio.to_thread.run_sync(
+            authenticate, self.authenticator, infobase.name, header, limiter=self.auth_limiter
+        )
+        if user is not None:
+            self.throttle.succeeded(infobase.name, user.login)
+            return user
+        logger.info("401 for %s %s", scope["method"], shorten(scope["path"], 256))
+        message = "no credentials" if not header else "wrong login or password"
+        if logins and self.throttle.failed(infobase.name, logins, address):
+            message += "; further attempts are throttled"
+        await self._answer(send, entry, started, 401, "unauthorized", message, realm)
+        return None
 
     async def _soap(
         self,
@@ -201,11 +246,12 @@ class SoapEndpoints:
     async def _target(self, path: str) -> Target | None:
         """Split ``/<base>/ws/<rest>``; a base may itself contain ``/ws/``, so every split is a candidate."""
         candidates: list[tuple[str, str]] = []
+        limit = self.settings.limits.max_base_candidates
         start = 0
-        while (index := path.find("/ws/", start)) > 0:
+        while len(candidates) < limit and (index := path.find("/ws/", start)) > 0:
             candidates.append((path[1:index], path[index + 4 :]))
             start = index + 1
-        if path.endswith("/ws") and len(path) > 3:
+        if len(candidates) < limit and path.endswith("/ws") and len(path) > 3:
             candidates.append((path[1:-3], ""))
         if not candidates:
             return None
@@ -230,6 +276,15 @@ class SoapEndpoints:
             host = (_header(scope, b"x-forwarded-host") or host).split(",")[0].strip()
             prefix = (_header(scope, b"x-forwarded-prefix") or "").rstrip("/") + prefix
         return f"{scheme}://{host}{prefix}/{quote(infobase.name)}/ws/{descriptor}"
+
+    def _client_address(self, scope: Scope) -> str:
+        """The client's address: the peer, or the first ``X-Forwarded-For`` hop when the peer is a trusted proxy."""
+        client = scope.get("client")
+        address = str(client[0]) if client else ""
+        if self._from_trusted_proxy(scope):
+            forwarded = (_header(scope, b"x-forwarded-for") or "").split(",")[0].strip()
+            address = forwarded[:64] or address
+        return address
 
     def _from_trusted_proxy(self, scope: Scope) -> bool:
         client = scope.get("client")

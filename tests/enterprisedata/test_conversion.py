@@ -7,7 +7,7 @@ import io
 from datetime import datetime
 
 import pytest
-from ed_samples import ALL_OBJECTS, CARD, ITEM, SALE
+from ed_samples import ALL_OBJECTS, CARD, ITEM, ORDER_STATE, SALE
 
 from kassa_server.enterprisedata import SUPPORTED_VERSIONS, Deletion, Header, Item, read_message, write_message
 from kassa_server.enterprisedata.checks import assert_valid_enterprisedata
@@ -65,17 +65,28 @@ def test_an_object_missing_what_the_target_requires_is_not_carried() -> None:
     assert_valid_enterprisedata(out)
 
 
-def test_unmodelled_properties_and_types_are_reported() -> None:
+def test_unmodelled_properties_and_types_are_reported_or_carried_verbatim() -> None:
     data = message("1.21", [ITEM])
-    data = data.replace(
-        "<Весовой>false</Весовой>".encode(), "<Весовой>false</Весовой><СрокГодности>30</СрокГодности>".encode()
-    )
-    bank = "<Справочник.Банки><КлючевыеСвойства><Ссылка>b-1</Ссылка><Наименование>Банк</Наименование>" \
-           "</КлючевыеСвойства></Справочник.Банки>"  # fmt: skip
-    data = data.replace(b"</Body>", bank.encode() + b"</Body>")
-    out, result = convert_bytes(data, "1.21")
+    shelf_life = "<Весовой>false</Весовой><СрокГодности>30</СрокГодности>"
+    data = data.replace("<Весовой>false</Весовой>".encode(), shelf_life.encode())
+    bank = "<Справочник.Банки><КлючевыеСвойства><Ссылка>b-1</Ссылка><ДанныеКлассификатораБанков><Наименование>Банк" \
+           "</Наименование><БИК>044525225</БИК></ДанныеКлассификатораБанков></КлючевыеСвойства><Город>Москва</Город>" \
+           "</Справочник.Банки>"  # fmt: skip
+    broken_bank = bank.replace("b-1", "b-2").replace("<Город>", "<Город><Улица/>")
+    data = data.replace(b"</Body>", (bank + broken_bank).encode() + b"</Body>")
+    out, result = convert_bytes(data, "1.8")
     text = [str(loss) for loss in result.losses]
     assert f"Справочник.Номенклатура {ITEM.ref}, СрокГодности: not modelled by kassa-server, dropped" in text
-    assert any(t.startswith("Справочник.Банки b-1: not carried: unknown object type") for t in text)
-    assert result.written == 1 and result.skipped == 1
-    assert b"<\xd0\xa1\xd1\x80\xd0\xbe\xd0\xba" not in out  # СрокГодности is gone
+    # a type kassa-server does not model but 1.8 has: carried as it is, in the 1.8 namespace
+    assert not any(t.startswith("Справочник.Банки b-1") for t in text)
+    assert any(t.startswith("Справочник.Банки b-2: not carried: kassa-server does not model Справочник.Банки, and "
+                            "as it is it is not valid in 1.8") for t in text)  # fmt: skip
+    assert result.written == 2 and result.skipped == 1
+    report = assert_valid_enterprisedata(out)
+    assert report.version == "1.8" and report.objects == 2
+    assert "<Город>Москва</Город>".encode() in out and "<СрокГодности>".encode() not in out
+    _, to_17 = convert_bytes(message("1.8", [ORDER_STATE]), "1.7")  # no such type in 1.7
+    assert [str(loss) for loss in to_17.losses] == [
+        f"Справочник.СостояниеЗаказа {ORDER_STATE.ref}: not carried: EnterpriseData 1.7 has no "
+        "Справочник.СостояниеЗаказа"
+    ]

@@ -122,6 +122,19 @@ def test_wrong_namespace_and_unknown_type_are_errors() -> None:
     assert "EnterpriseData 1.7 has no Справочник.СостояниеЗаказа (it exists in 1.8," in problem.reason
 
 
+def test_objects_of_a_declared_extension_are_counted_not_checked() -> None:
+    ext = "http://example.com/ext/1.0"
+    data = message_bytes("1.21", [ITEM])
+    data = data.replace(b"EnterpriseData/1.21</msg:Format>", f"EnterpriseData/1.21 {ext}</msg:Format>".encode())
+    extra = f'<Справочник.СвоиДанные xmlns="{ext}"><Поле>1</Поле></Справочник.СвоиДанные>'
+    report = validate(data.replace(b"</Body>", extra.encode() + b"</Body>"))
+    assert report.valid and report.unchecked == 1 and report.objects == 2
+    assert report.summary().endswith("2 objects (1 of an extension, not checked)")
+    other = extra.replace(ext, "http://example.com/other")
+    (problem,) = validate(data.replace(b"</Body>", other.encode() + b"</Body>")).problems
+    assert "wrong namespace 'http://example.com/other'" in problem.reason
+
+
 def test_header_and_envelope_errors() -> None:
     data = pretty(message_bytes("1.21", [ITEM]))
     no_from = replace_once(data, "<msg:From>dev</msg:From>", "")
@@ -158,6 +171,9 @@ def test_malformed_and_hostile_xml_is_one_problem_with_its_line() -> None:
     xxe = b'<?xml version="1.0"?><!DOCTYPE m [<!ENTITY x SYSTEM "file:///etc/passwd">]><Message>&x;</Message>'
     (problem,) = validate(xxe).problems
     assert "external entities" in problem.reason
+    hidden = '<?xml version="1.0" encoding="UTF-16"?><!DOCTYPE Message [<!ELEMENT Message ANY>]><Message/>'
+    (problem,) = validate(hidden.encode("utf-16")).problems  # a DOCTYPE the byte-level prolog check cannot see
+    assert "DOCTYPE" in problem.reason
 
 
 def test_zip_as_the_services_carry_it(tmp_path: Path) -> None:

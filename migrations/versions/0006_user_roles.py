@@ -1,7 +1,7 @@
 """user roles and the disabled flag
 
-Revision ID: 0004_user_roles
-Revises: 0003_exchange_state
+Revision ID: 0006_user_roles
+Revises: 0005_text_lengths_from_xsd
 Create Date: 2026-11-30 20:00:00.000000
 """
 
@@ -10,8 +10,8 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0004_user_roles"
-down_revision = "0003_exchange_state"
+revision = "0006_user_roles"
+down_revision = "0005_text_lengths_from_xsd"
 branch_labels = None
 depends_on = None
 

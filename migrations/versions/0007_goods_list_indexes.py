@@ -1,7 +1,7 @@
 """indexes for the back office's goods list: by name (paging), by code and by article (exact search)
 
-Revision ID: 0006_goods_list_indexes
-Revises: 0004_transfer_sizes_digests, 0004_user_roles
+Revision ID: 0007_goods_list_indexes
+Revises: 0006_user_roles
 Create Date: 2026-11-30 20:30:00.000000
 """
 
@@ -9,9 +9,8 @@ from __future__ import annotations
 
 from alembic import op
 
-revision = "0006_goods_list_indexes"
-# Merges the two heads of this branch; when 0004_user_roles is renumbered onto main's head, this becomes that one.
-down_revision = ("0004_transfer_sizes_digests", "0004_user_roles")
+revision = "0007_goods_list_indexes"
+down_revision = "0006_user_roles"
 branch_labels = None
 depends_on = None
 
