@@ -22,9 +22,21 @@ USED_INDIRECTLY = {
     "uvloop": "uvicorn's event loop when installed",
     "pillow": "qrcode draws PNG codes with it",
     "legacy-cgi": "spyne imports cgi, gone from the standard library in 3.13",
+    "python-multipart": "starlette parses the back office's forms and uploads with it",
 }
 # A new major release of these changes APIs we call.
-MAJOR_SENSITIVE = {"starlette", "uvicorn", "anyio", "sqlalchemy", "alembic", "lxml", "zeep", "qrcode"}
+MAJOR_SENSITIVE = {
+    "starlette",
+    "uvicorn",
+    "anyio",
+    "sqlalchemy",
+    "alembic",
+    "lxml",
+    "zeep",
+    "qrcode",
+    "jinja2",
+    "itsdangerous",
+}
 
 
 def _requirements() -> dict[str, Requirement]:
