@@ -19,7 +19,11 @@ from starlette.routing import Mount, Route
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from kassa_server import crashpoints
+from kassa_server.admin.faults import DatabaseFaults
 from kassa_server.allocator import limit_heap_retention
+from kassa_server.api.app import PREFIX as API_PREFIX
+from kassa_server.api.app import create_api
+from kassa_server.api.context import ApiContext
 from kassa_server.exchange.accounts import DatabaseAuthenticator, InfobaseDirectory
 from kassa_server.exchange.files import TransferStore
 from kassa_server.exchange.gateway import DatabaseExchangeGateway
@@ -72,7 +76,9 @@ def create_app(settings: Settings, *, gateway: ExchangeGateway | None = None) ->
         services=build_services(settings.limits.max_request_body, settings.limits),
         deps=deps,
         journal=DatabaseJournal(sessions, body_limit=settings.limits.journal_body_limit),
+        faults=(faults := DatabaseFaults(sessions)),
     )
+    control = ApiContext(settings, sessions, on_infobases_changed=endpoints.forget, on_faults_changed=faults.forget)
 
     directory = endpoints.directory
     web = WebFace(
@@ -119,6 +125,7 @@ def create_app(settings: Settings, *, gateway: ExchangeGateway | None = None) ->
         routes=[
             Route("/", root),
             Mount("/static", static_files(), name="static"),
+            Mount(API_PREFIX, create_api(control)),
             Route("/{path:path}", InfobaseRoot(endpoints, web)),
         ],
         lifespan=lifespan,

@@ -125,11 +125,14 @@ class Settings:
     """Addresses whose ``X-Forwarded-*`` headers are believed when deriving the WSDL address."""
     debug: bool = False
     """Put Python tracebacks into SOAP Faults. Never in production."""
+    demo: bool = False
+    """``serve`` seeds the demo shop first when the database has none, as ``serve --demo`` (the Docker switch)."""
     secret_key: str = ""
     """Signs the back office's session cookies. Empty: a random key per start (sessions end with a restart); set it
     for several worker processes or hosts."""
-    demo: bool = False
-    """``serve`` seeds the demo shop first when the database has none, as ``serve --demo`` (the Docker switch)."""
+    admin_token: str = ""
+    """Bearer token of the control API at ``/api/v1`` (``KASSA_ADMIN_TOKEN``). With neither this nor a token made by
+    ``kassa-server token create`` the API is off."""
     journal_max_rows: int = 100_000
     """The call journal keeps at most this many calls (the newest); 0: no limit."""
     journal_max_age_days: int = 30

@@ -249,3 +249,13 @@ def list_counterparties(session: Session, infobase: Infobase) -> list[Counterpar
             .order_by(Counterparty.name)
         )
     )
+
+
+def delete_order(session: Session, infobase: Infobase, ref: uuid.UUID) -> CustomerOrder:
+    """Mark an order deleted: it leaves the list, and a device that had it drops it at the next exchange."""
+    order = get_order(session, infobase, ref)
+    if order.deleted:
+        raise NotFoundError(f"the order {order.number!r} is deleted already")
+    order.deleted = True
+    session.flush()
+    return order
