@@ -23,7 +23,6 @@ USED_INDIRECTLY = {
     "pillow": "qrcode draws PNG codes with it",
     "python-multipart": "starlette parses the back office's forms and uploads with it",
     "legacy-cgi": "spyne imports cgi, gone from the standard library in 3.13",
-    "python-multipart": "starlette parses the back office's forms and uploads with it",
 }
 # Imported only by a module that the named program itself loads, so never needed at run time.
 LOADED_BY = {"pytest": "kassa_server/pytest_plugin.py is loaded by pytest, through the pytest11 entry point"}

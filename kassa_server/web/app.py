@@ -53,6 +53,7 @@ class WebFace:
     ) -> None:
         self.directory = directory
         self.trusted_proxies = settings.trusted_proxies
+        self.max_candidates = max(1, settings.limits.max_base_candidates)
         self.context = WebContext(sessions=sessions, settings=settings)
         router = Router(routes=build_routes())
         self.context.router = router
@@ -65,7 +66,9 @@ class WebFace:
         if outer and path.startswith(outer):
             path = path[len(outer) :]
         segments = path.strip("/").split("/")
-        candidates = ["/".join(segments[:n]) for n in range(len(segments), 0, -1) if segments[0]]
+        # shortest first: /kassa/goods/7 is the page goods/7 of «kassa»; at most as many names as the web services try
+        count = min(len(segments), self.max_candidates)
+        candidates = ["/".join(segments[:n]) for n in range(1, count + 1) if segments[0]]
         infobase = await anyio.to_thread.run_sync(self.directory.find, candidates) if candidates else None
         if infobase is None:
             await PlainTextResponse("Not Found", status_code=404)(scope, receive, send)
