@@ -22,7 +22,7 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 
 from kassa_server.settings import Settings
 from kassa_server.web.csrf import CsrfMiddleware
-from kassa_server.web.pages import WebContext
+from kassa_server.web.pages import LoginGuard, WebContext
 from kassa_server.web.routes import build_routes
 from kassa_server.web.sessions import SessionMiddleware
 
@@ -49,12 +49,18 @@ class WebFace:
     """The ASGI app behind ``/<base>/...`` for people (everything but ``/<base>/ws/...``)."""
 
     def __init__(
-        self, *, directory: InfobaseFinder, sessions: sessionmaker[Session], settings: Settings, secret_key: str
+        self,
+        *,
+        directory: InfobaseFinder,
+        sessions: sessionmaker[Session],
+        settings: Settings,
+        secret_key: str,
+        throttle: LoginGuard | None = None,
     ) -> None:
         self.directory = directory
         self.trusted_proxies = settings.trusted_proxies
         self.max_candidates = max(1, settings.limits.max_base_candidates)
-        self.context = WebContext(sessions=sessions, settings=settings)
+        self.context = WebContext(sessions=sessions, settings=settings, throttle=throttle)
         router = Router(routes=build_routes())
         self.context.router = router
         self.app = SessionMiddleware(CsrfMiddleware(router, max_body=settings.limits.max_upload), secret_key)
