@@ -1,0 +1,57 @@
+"""The documentation's generated parts state what the code does: every setting and every command, each explained."""
+
+from __future__ import annotations
+
+import dataclasses
+import importlib.util
+import re
+from pathlib import Path
+from types import ModuleType
+
+from kassa_server.settings import Limits, ProtocolOptions, Settings
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def _hook() -> ModuleType:
+    spec = importlib.util.spec_from_file_location("docs_generated", ROOT / "docs" / "hooks" / "generated.py")
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_every_setting_is_in_the_configuration_table_with_its_meaning() -> None:
+    rows = {name: meaning for name, _, meaning in _hook().settings_rows()}
+    expected = {f"KASSA_{f.name.upper()}" for f in dataclasses.fields(Settings) if f.name not in {"limits", "protocol"}}
+    expected |= {f"KASSA_LIMITS_{f.name.upper()}" for f in dataclasses.fields(Limits)}
+    expected |= {f"KASSA_PROTOCOL_{f.name.upper()}" for f in dataclasses.fields(ProtocolOptions)}
+    assert set(rows) == expected
+    assert [name for name, meaning in rows.items() if not meaning] == [], "settings without a docstring"
+
+
+def test_the_limits_table_is_the_limits_part_of_the_settings() -> None:
+    table = _hook().limits_table()
+    assert table.count("\n") - 1 == len(dataclasses.fields(Limits))
+    assert "KASSA_PROTOCOL_" not in table
+
+
+def test_every_command_is_in_the_command_table() -> None:
+    commands = dict(_hook().cli_rows())
+    for required in ("kassa-server serve", "kassa-server device qr", "kassa-server goods import"):
+        assert required in commands
+    assert [command for command, text in commands.items() if not text] == [], "commands without a help line"
+
+
+def test_the_markers_of_the_pages_all_have_a_generator() -> None:
+    hook = _hook()
+    used = {m.group(1) for page in (ROOT / "docs").rglob("*.md") for m in hook.MARKER.finditer(page.read_text())}
+    assert used <= set(hook.BLOCKS)
+    assert {"settings", "limits", "cli", "changelog"} <= used
+
+
+def test_the_readme_links_into_the_docs_and_not_outside_the_repository() -> None:
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    assert "../shared" not in readme
+    for target in re.findall(r"\]\((docs/[^)#]+)", readme):
+        assert (ROOT / target).is_file(), target
