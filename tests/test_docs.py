@@ -8,6 +8,9 @@ import re
 from pathlib import Path
 from types import ModuleType
 
+import pytest
+import yaml
+
 from kassa_server.settings import Limits, ProtocolOptions, Settings
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -55,3 +58,32 @@ def test_the_readme_links_into_the_docs_and_not_outside_the_repository() -> None
     assert "../shared" not in readme
     for target in re.findall(r"\]\((docs/[^)#]+)", readme):
         assert (ROOT / target).is_file(), target
+
+
+pytest_plugins = ["pytester"]
+EXAMPLE = re.compile(r"<!-- example: pytest -->\n```python\n(.*?)```", re.S)
+
+
+def _page(name: str) -> str:
+    return (ROOT / "docs" / name).read_text(encoding="utf-8")
+
+
+def test_the_pytest_examples_of_the_client_developers_page_pass(pytester: pytest.Pytester) -> None:
+    examples = EXAMPLE.findall(_page("client-developers.md"))
+    assert len(examples) >= 2
+    first_test = examples[0].split("):\n", 1)[1].strip().splitlines()
+    assert len(first_test) <= 10  # "a ten-line pytest test"
+    pytester.makepyfile(**{f"test_example_{n}": code for n, code in enumerate(examples)})
+    result = pytester.runpytest_subprocess("-p", "no:cacheprovider", "-W", "ignore::DeprecationWarning")
+    result.assert_outcomes(passed=len(examples))
+
+
+def test_the_fixture_example_of_the_client_developers_page_loads(tmp_path: Path) -> None:
+    from kassa_server.pytest_plugin import start_server
+
+    page = _page("client-developers.md")
+    fixture = yaml.safe_load(page.split("```yaml\n", 1)[1].split("```", 1)[0])
+    with start_server(tmp_path) as server:
+        server.reset(fixture)
+        assert "C-04" in {item.get("code") for item in server.request("GET", "/infobases/kassa/goods")["items"]}
+        assert "0000000001099999" in {device["factory_number"] for device in server.devices()}
