@@ -2,7 +2,9 @@
 
     KassaError
     ├── ConfigError                 a setting or CLI argument is wrong (names the variable or option)
+    ├── ValidationError             a value the user gave is invalid: ``field`` and ``reason``
     ├── NotFoundError               an infobase, user, device, … named by the caller does not exist
+    ├── AlreadyExistsError          something the caller wants to create exists already
     ├── CatalogImportError          a CSV row is invalid (line number and reason); nothing of the file is imported
     ├── DatabaseUnavailable         the database cannot be reached (wraps SQLAlchemy's OperationalError)
     ├── FormatError                 (kassa_server.enterprisedata.errors) an EnterpriseData message is unsafe or invalid
@@ -21,6 +23,16 @@ class KassaError(Exception):
 
 class ConfigError(KassaError):
     """A setting has a wrong value."""
+
+
+class ValidationError(KassaError):
+    """A value the user gave is invalid. ``field`` names the input (a form field, a JSON key, a CLI option's
+    destination) so a face can point at it; ``reason`` is the one-line sentence shown to the user."""
+
+    def __init__(self, field: str, reason: str) -> None:
+        super().__init__(reason)
+        self.field = field
+        self.reason = reason
 
 
 class NotFoundError(KassaError):

@@ -7,6 +7,7 @@ spec section it stands for, so a user can switch it when a real client behaves o
 from __future__ import annotations
 
 import dataclasses
+import zoneinfo
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -23,15 +24,61 @@ class Limits:
 
     max_request_body: int = 64 * 1024 * 1024
     """A client may send a whole file as one base64 part: 64 MiB by default."""
-    max_unzipped_message: int = 1024 * 1024 * 1024
-    """A ZIP payload whose message inflates past this is refused (zip bomb)."""
+    max_message_bytes: int = 128 * 1024 * 1024
+    """An incoming message (the first ZIP entry) that inflates past this is refused with the archive error. It is
+    inflated into a temporary file (spilled to disk past 1 MiB), never whole into memory or into a database blob."""
     max_zip_ratio: int = 200
+    max_transfer_bytes: int = 128 * 1024 * 1024
+    """The parts of one incoming transfer (``PutFilePart``) may hold at most this many bytes in all."""
+    max_infobase_transfer_bytes: int = 512 * 1024 * 1024
+    """The incoming parts of one infobase, all transfers together, may hold at most this many bytes."""
+    transfer_expiry_seconds: int = 24 * 3600
+    """Files and transfers nobody took or released are deleted after this long (soap-services.md §6: 24 h [I])."""
+    purge_interval_seconds: int = 600
+    """How often the server looks for expired files, transfers and operations while it serves; 0 = only at start."""
     journal_body_limit: int = 64 * 1024
     """How much of each SOAP request and response body the call journal keeps."""
+    max_upload: int = 32 * 1024 * 1024
+    """The largest form a person may send to the back office (a goods CSV): 32 MiB by default."""
     worker_threads: int = 16
     keep_alive_seconds: int = 60
     """How long an idle HTTP connection stays open. Longer than a client's pause between calls, so a client never
     sends a request on a connection the server is closing (uvicorn's own default is 5 s)."""
+    # -- work before authentication and per request (issue 14; README "Limits and hardening")
+    max_path_bytes: int = 2048
+    """A longer request path is refused with 414 before any infobase look-up."""
+    max_base_candidates: int = 4
+    """How many ``<base>/ws/`` splits of one path are looked up (a base name may itself contain ``/ws/``)."""
+    max_header_bytes: int = 16 * 1024
+    """Request line plus headers; a longer head is refused with 431 and the connection closed."""
+    header_timeout_seconds: int = 10
+    """Time a client may take to send a request line and headers, counted from the connection or from the end of the
+    previous response (a connection that sends nothing is closed after it); on expiry: 408 and close."""
+    body_timeout_seconds: int = 300
+    """Time a client may take to send one request body once its headers are in; on expiry: 408 and close."""
+    max_connections: int = 1000
+    """Open HTTP connections per process; one more is closed at once. Capped further by the file-descriptor limit
+    less ``reserved_file_descriptors``."""
+    max_connections_per_address: int = 200
+    """Open connections from one client address, so one client cannot take every slot; 0: no such cap. Behind a
+    reverse proxy every connection comes from the proxy: set it to ``max_connections`` (README, "Limits")."""
+    reserved_file_descriptors: int = 64
+    """File descriptors kept free for the database, temporary files and logs when connections are many."""
+    listen_backlog: int = 1024
+    """Connections the kernel queues before the server accepts them."""
+    auth_threads: int = 2
+    """Threads for password checks (scrypt), apart from the SOAP worker threads."""
+    max_login_failures: int = 5
+    """Failed logins per (infobase, login) within ``login_failure_window_seconds``; then 401 without a check."""
+    max_address_failures: int = 50
+    """Failed logins per client address within ``login_failure_window_seconds``; then 401 without a check."""
+    login_failure_window_seconds: int = 300
+    max_xml_elements: int = 100_000
+    """Elements in one SOAP request; more is a client Fault before spyne reads it."""
+    max_xml_attributes: int = 64
+    """Attributes on one element of a SOAP request; more is a client Fault before spyne reads it."""
+    max_quoted_chars: int = 256
+    """How much of a client's value a fault, a log line or the journal quotes."""
 
 
 @dataclass(frozen=True)
@@ -43,8 +90,9 @@ class ProtocolOptions:
     supported_format_versions: tuple[str, ...] = ("1.7", "1.8", "1.10", "1.16", "1.17", "1.19", "1.20", "1.21")
     auto_create_nodes: bool = False
     """Create a node on first contact for an unknown code (mobile-kassa.md §4); test option."""
-    strict_node_identity: bool = False
-    """Reject a message whose ``To`` is not our node code, instead of journaling it (enterprisedata.md §6)."""
+    strict_node_identity: bool = True
+    """Reject, as SSL does, a message whose ``To``/``From`` is not us/the caller, and each till document that names
+    another device's register or organization; off: journal them and apply (enterprisedata.md §6)."""
     operation_active_polls: int = 0
     """Long operations report ``Active`` for this many polls before their real state, so clients can test polling."""
     send_deletions: bool = True
@@ -58,6 +106,8 @@ class ProtocolOptions:
     (``ConfirmGettingFile``/``ReleaseFile``) acknowledges it; ``none``: never, resend all (enterprisedata.md §4.3)."""
     strict_format: bool = False
     """Reject a whole incoming message on the first invalid object instead of skipping that object."""
+    format_timezone: str = "UTC"
+    """Zone of the format's zone-less dates (the infobase's local time); stored times are UTC (exchange/clock.py)."""
 
     def __post_init__(self) -> None:
         choices = {
@@ -68,6 +118,10 @@ class ProtocolOptions:
         for name, allowed in choices.items():
             if getattr(self, name) not in allowed:
                 raise ConfigError(f"{ENV_PREFIX}PROTOCOL_{name.upper()}: one of {', '.join(allowed)}")
+        try:
+            zoneinfo.ZoneInfo(self.format_timezone)
+        except (ValueError, zoneinfo.ZoneInfoNotFoundError):
+            raise ConfigError(f"{ENV_PREFIX}PROTOCOL_FORMAT_TIMEZONE: not a known time zone") from None
         if self.initial_format_version not in self.supported_format_versions:
             raise ConfigError(f"{ENV_PREFIX}PROTOCOL_INITIAL_FORMAT_VERSION: not among the supported versions")
 
@@ -82,8 +136,29 @@ class Settings:
     """Addresses whose ``X-Forwarded-*`` headers are believed when deriving the WSDL address."""
     debug: bool = False
     """Put Python tracebacks into SOAP Faults. Never in production."""
+    demo: bool = False
+    """``serve`` seeds the demo shop first when the database has none, as ``serve --demo`` (the Docker switch)."""
+    secret_key: str = ""
+    """Signs the back office's session cookies. Empty: a random key per start (sessions end with a restart); set it
+    for several worker processes or hosts."""
+    admin_token: str = ""
+    """Bearer token of the control API at ``/api/v1`` (``KASSA_ADMIN_TOKEN``). With neither this nor a token made by
+    ``kassa-server token create`` the API is off."""
+    journal_max_rows: int = 100_000
+    """The call journal keeps at most this many calls (the newest); 0: no limit."""
+    journal_max_age_days: int = 30
+    """The call journal forgets calls older than this; 0: no limit."""
+    journal_prune_seconds: int = 300
+    """How often a running server applies the two limits above (in a background thread, off the request path)."""
+    public_url: str | None = None
+    """«Адрес в интернете» as a template: ``{base}`` becomes the infobase's name (``https://shop.example.ru/{base}``).
+    Used for infobases without their own public URL; a server bound to all interfaces needs it (or the infobase's own
+    URL) for QR codes, since it cannot know which address the devices reach."""
     limits: Limits = field(default_factory=Limits)
     protocol: ProtocolOptions = field(default_factory=ProtocolOptions)
+    test_crash_point: str = ""
+    """TEST ONLY (``KASSA_TEST_CRASH_POINT``): kill the server with SIGKILL when it reaches this named point, as
+    ``name`` or ``name:N`` (the N-th time). The crash tests use it (tests/crash/); never set it in production."""
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str], **overrides: Any) -> Settings:
@@ -95,8 +170,28 @@ class Settings:
         top.update({k: v for k, v in overrides.items() if v is not None})
         return cls(limits=limits, protocol=protocol, **top)
 
+    def __post_init__(self) -> None:
+        for name in ("journal_max_rows", "journal_max_age_days"):
+            if getattr(self, name) < 0:
+                raise ConfigError(f"{ENV_PREFIX}{name.upper()}: 0 (no limit) or more")
+        if self.journal_prune_seconds < 1:
+            raise ConfigError(f"{ENV_PREFIX}JOURNAL_PRUNE_SECONDS: at least 1")
+
     def replace(self, **changes: Any) -> Settings:
         return dataclasses.replace(self, **changes)
+
+    @property
+    def listens_everywhere(self) -> bool:
+        """Bound to all interfaces (0.0.0.0, ::): no address of this machine is known to be the one devices reach."""
+        return self.host in {"0.0.0.0", "::", "", "[::]"}
+
+    def public_url_for(self, base: str) -> str | None:
+        """The ``public_url`` template filled in for ``base``; None when it is not set."""
+        if not self.public_url:
+            return None
+        if "{base}" in self.public_url:
+            return self.public_url.replace("{base}", base)
+        return self.public_url.rstrip("/") + "/" + base
 
 
 def _read(cls: type, environ: Mapping[str, str], prefix: str, skip: frozenset[str] | set[str] = frozenset()) -> dict:

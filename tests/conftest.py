@@ -6,12 +6,16 @@ PostgreSQL variants skip, unless ``KASSA_REQUIRE_POSTGRES=1`` (set by .ci/run), 
 
 from __future__ import annotations
 
+import ctypes
+import multiprocessing.resource_tracker
 import os
 import shutil
+import sys
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
+import psutil
 import pytest
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
@@ -20,6 +24,69 @@ from kassa_server.models.engine import upgrade
 
 POSTGRES_ENV = "KASSA_TEST_POSTGRES_URL"
 REQUIRE_POSTGRES_ENV = "KASSA_REQUIRE_POSTGRES"
+
+
+PR_SET_CHILD_SUBREAPER = 36
+
+
+def _adopt_orphans() -> bool:
+    """Make this process the Linux "subreaper" of everything it starts, so a grandchild whose parent died (a uvicorn
+    worker whose supervisor was killed) is re-parented here instead of to init and stays visible to the check below."""
+    if not sys.platform.startswith("linux"):
+        return False
+    libc = ctypes.CDLL(None, use_errno=True)
+    return bool(libc.prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0) == 0)
+
+
+def _own_helpers() -> set[int]:
+    """Processes this interpreter keeps by design until it exits (multiprocessing's resource tracker)."""
+    tracker = getattr(multiprocessing.resource_tracker, "_resource_tracker", None)
+    pid = getattr(tracker, "_pid", None)
+    return {pid} if pid else set()
+
+
+def _reap_zombies(processes: list[psutil.Process]) -> list[psutil.Process]:
+    alive = []
+    for process in processes:
+        try:
+            if process.status() == psutil.STATUS_ZOMBIE:
+                os.waitpid(process.pid, os.WNOHANG)
+                continue
+        except (psutil.NoSuchProcess, ChildProcessError):
+            continue
+        alive.append(process)
+    return alive
+
+
+@pytest.fixture(scope="session", autouse=True)
+def no_process_left_behind() -> Iterator[None]:
+    """Fails the run if any process the tests started (child, or orphaned grandchild) is still alive at the end.
+
+    Tests must stop what they start (TEAM.md, issue 13). Stragglers get a few seconds to finish stopping, then the
+    survivors are listed, killed (so the run itself leaves nothing behind either) and reported as an error.
+    """
+    _adopt_orphans()
+    yield
+    me = psutil.Process()
+    keep = _own_helpers()
+    left = _reap_zombies([p for p in me.children(recursive=True) if p.pid not in keep])
+    if not left:
+        return
+    _, alive = psutil.wait_procs(left, timeout=10)
+    alive = _reap_zombies(alive)
+    if not alive:
+        return
+    described = []
+    for process in alive:
+        try:
+            described.append(f"pid {process.pid}: {' '.join(process.cmdline())[:200]}")
+            process.kill()
+        except psutil.NoSuchProcess:
+            continue
+    psutil.wait_procs(alive, timeout=10)
+    _reap_zombies(alive)
+    if described:
+        pytest.fail("the tests left processes running:\n" + "\n".join(described), pytrace=False)
 
 
 def _postgres_server_url() -> str:

@@ -45,3 +45,23 @@ def test_overrides_win_over_environment_when_given() -> None:
 def test_a_bad_value_names_the_variable(name: str, value: str) -> None:
     with pytest.raises(ConfigError, match=name):
         Settings.from_env({name: value})
+
+
+def test_journal_retention_from_env_and_checked() -> None:
+    settings = Settings.from_env({"KASSA_JOURNAL_MAX_ROWS": "500", "KASSA_JOURNAL_MAX_AGE_DAYS": "0"})
+    assert (settings.journal_max_rows, settings.journal_max_age_days) == (500, 0)
+    for name in ("KASSA_JOURNAL_MAX_ROWS", "KASSA_JOURNAL_MAX_AGE_DAYS", "KASSA_JOURNAL_PRUNE_SECONDS"):
+        with pytest.raises(ConfigError, match=name):
+            Settings.from_env({name: "-1"})
+
+
+def test_the_test_only_crash_point_is_read_and_checked() -> None:
+    from kassa_server import crashpoints
+
+    assert Settings.from_env({"KASSA_TEST_CRASH_POINT": "import-committed:2"}).test_crash_point == "import-committed:2"
+    with pytest.raises(ConfigError):
+        crashpoints.arm("nowhere")
+    with pytest.raises(ConfigError):
+        crashpoints.arm("part-stored:x")
+    crashpoints.arm("")  # disarmed: reaching a point does nothing
+    crashpoints.reached("part-stored")

@@ -1,5 +1,6 @@
 """The demo shop: one infobase with an organization, a store, goods in groups with units, barcodes and prices, a
-«1С:Мобильная касса» register, orders in every status and a cashier, so a newcomer has something to sync at once."""
+«1С:Мобильная касса» register, orders in every status, a cashier and an administrator, so a newcomer has something to
+sync at once. Everything is made through the use cases every face calls (catalog, devices, orders, …)."""
 
 from __future__ import annotations
 
@@ -10,29 +11,37 @@ from decimal import Decimal
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from kassa_server.admin.infobases import add_user, create_infobase
-from kassa_server.exchange.devices import ensure_node
-from kassa_server.models import (
-    Barcode,
-    CashRegister,
-    Counterparty,
-    CustomerOrder,
-    Infobase,
-    OrderLine,
-    Organization,
-    Price,
-    PriceType,
-    Product,
-    ProductGroup,
-    Store,
-    Unit,
+from kassa_server.admin.catalog import (
+    DEFAULT_PRICE_TYPE,
+    Catalog,
+    ProductInput,
+    create_price_type,
+    create_unit,
+    list_price_types,
+    list_units,
 )
-from kassa_server.models.enums import LegalForm, OrderStatus, ProductKind, RegisterKind, TaxSystem, VatRate
+from kassa_server.admin.devices import DeviceInput, register_device
+from kassa_server.admin.infobases import add_user, create_infobase
+from kassa_server.admin.orders import CounterpartyInput, OrderInput, OrderLineInput, create_counterparty, create_order
+from kassa_server.admin.organizations import (
+    OrganizationInput,
+    StoreInput,
+    create_organization,
+    create_store,
+    list_organizations,
+    list_stores,
+    set_organization,
+    set_store,
+)
+from kassa_server.models import CashRegister, Infobase, Organization, PriceType, Product, Store
+from kassa_server.models.enums import LegalForm, OrderStatus, ProductKind, TaxSystem, UserRole, VatRate
 
 DEMO_INFOBASE = "kassa"
 DEMO_LOGIN = "Кассир"
 DEMO_PASSWORD = "kassa"
 DEMO_FACTORY_NUMBER = "0000000001012345"
+DEMO_ADMIN_LOGIN = "Администратор"
+DEMO_ADMIN_PASSWORD = "admin"
 
 # (group path, [(name, unit code, price, vat, weighed)])
 _GOODS: list[tuple[tuple[str, ...], list[tuple[str, str, str, VatRate, bool]]]] = [
@@ -169,141 +178,139 @@ def seed_demo(
     factory_number: str = DEMO_FACTORY_NUMBER,
     now: dt.datetime | None = None,
 ) -> DemoSummary:
+    """Seed the demo shop through the same use cases every face calls."""
     now = now or dt.datetime.now().replace(microsecond=0)
     infobase = create_infobase(session, name, title="Демо-магазин «У дома»", public_url=public_url)
-    ib = infobase.id
     add_user(session, infobase, login, password, full_name="Иванова Мария Петровна")
-    add_user(session, infobase, "Администратор", password, full_name="Администратор", cashier=False)
+    add_user(
+        session, infobase, DEMO_ADMIN_LOGIN, DEMO_ADMIN_PASSWORD, full_name="Администратор", role=UserRole.ADMINISTRATOR
+    )
+    organization = _demo_organization(session, infobase)
+    store = _demo_store(session, infobase, organization)
+    price_type = _demo_price_type(session, infobase)
+    for code, (short, full) in _UNITS.items():
+        if code not in {u.code for u in list_units(session, infobase)}:
+            create_unit(session, infobase, code, short, full)
 
-    organization = Organization(
-        infobase_id=ib,
+    catalog = Catalog(session, infobase, price_type=price_type)
+    products: list[Product] = []
+    seq = 0
+    for path, items in _GOODS:
+        for item_name, unit_code, price, vat, weighed in items:
+            seq += 1
+            data = ProductInput(
+                name=item_name,
+                code=f"{seq:05d}",
+                article=f"A-{seq:04d}",
+                kind=ProductKind.GOODS,
+                unit_code=unit_code,
+                vat_rate=vat,
+                weighed=weighed,
+                group=path,
+                barcodes=(ean13(seq),),
+                price=Decimal(price),
+            )
+            products.append(catalog.create(data))
+    for service_name, price in _SERVICES:
+        seq += 1
+        data = ProductInput(
+            name=service_name,
+            code=f"{seq:05d}",
+            kind=ProductKind.SERVICE,
+            unit_code="796",
+            vat_rate=VatRate.VAT20,
+            price=Decimal(price),
+        )
+        products.append(catalog.create(data))
+    session.flush()
+
+    device = register_device(
+        session,
+        infobase,
+        DeviceInput(
+            factory_number=factory_number,
+            name="Мобильная касса №1",
+            organization=organization.name,
+            store=store.name,
+            registration_number="0000000000012345",
+        ),
+    )
+    register = device.register
+    customers = [
+        create_counterparty(session, infobase, CounterpartyInput(name="Смирнов Алексей", phone="+7 900 000-00-01")),
+        create_counterparty(
+            session,
+            infobase,
+            CounterpartyInput(
+                name="ООО «Ромашка»",
+                full_name="Общество с ограниченной ответственностью «Ромашка»",
+                inn="7701234567",
+                kpp="770101001",
+                legal_form=LegalForm.LEGAL_ENTITY,
+            ),
+        ),
+        create_counterparty(session, infobase, CounterpartyInput(name="Кузнецова Ольга", email="olga@example.ru")),
+    ]
+
+    orders = 0
+    # every status once without a register, and the three device statuses assigned to the demo register
+    plan: list[tuple[OrderStatus, str | None]] = [(status, None) for status in OrderStatus]
+    plan += [
+        (OrderStatus.AGREED, factory_number),
+        (OrderStatus.ASSEMBLED, factory_number),
+        (OrderStatus.IN_TRANSIT, factory_number),
+        (OrderStatus.NEW, factory_number),
+        (OrderStatus.COMPLETED, factory_number),
+    ]
+    goods = len(products) - len(_SERVICES)
+    for number, (status, assigned) in enumerate(plan, start=1):
+        lines = [
+            OrderLineInput(product=products[(number * 7 + line_no * 3) % goods].ref, quantity=Decimal(line_no))
+            for line_no in range(1, 3)
+        ]
+        create_order(
+            session,
+            infobase,
+            OrderInput(
+                number=f"ЗК-{number:05d}",
+                date=now - dt.timedelta(hours=number),
+                lines=lines,
+                status=status,
+                organization=organization.name,
+                store=store.name,
+                counterparty=customers[number % len(customers)].ref,
+                device=assigned,
+            ),
+        )
+        orders += 1
+    session.flush()
+    return DemoSummary(infobase, len(products), orders, register, login, password)
+
+
+def _demo_organization(session: Session, infobase: Infobase) -> Organization:
+    data = OrganizationInput(
         name="ИП Петров Сергей Иванович",
         full_name="Индивидуальный предприниматель Петров Сергей Иванович",
         inn="770123456789",
         legal_form=LegalForm.INDIVIDUAL,
-        tax_system=TaxSystem.SIMPLIFIED_INCOME,
+        tax_system=TaxSystem.GENERAL,  # ОСН: its goods carry 10 % and 20 % VAT (УСН would sell «Без НДС»)
     )
-    store = Store(
-        infobase_id=ib, name="Магазин на Садовой", address="г. Москва, ул. Садовая, д. 1", organization=organization
-    )
-    price_type = PriceType(infobase_id=ib, name="Розничная")
-    session.add_all([organization, store, price_type])
-    units = {
-        code: Unit(infobase_id=ib, code=code, name=short, full_name=full) for code, (short, full) in _UNITS.items()
-    }
-    session.add_all(units.values())
+    existing = list_organizations(session, infobase)
+    if existing:  # the infobase's default organization becomes the demo's
+        return set_organization(session, infobase, existing[0].name, data)
+    return create_organization(session, infobase, data)
 
-    groups: dict[tuple[str, ...], ProductGroup] = {}
-    products: list[Product] = []
-    seq = 0
-    for path, items in _GOODS:
-        for depth in range(1, len(path) + 1):
-            key = path[:depth]
-            if key not in groups:
-                groups[key] = ProductGroup(infobase_id=ib, name=key[-1], parent=groups.get(key[:-1]))
-                session.add(groups[key])
-        for item_name, unit_code, price, vat, weighed in items:
-            seq += 1
-            product = Product(
-                infobase_id=ib,
-                name=item_name,
-                full_name=item_name,
-                code=f"{seq:05d}",
-                article=f"A-{seq:04d}",
-                kind=ProductKind.GOODS,
-                unit=units[unit_code],
-                vat_rate=vat,
-                weighed=weighed,
-                group=groups[path],
-            )
-            product.barcodes.append(Barcode(infobase_id=ib, value=ean13(seq)))
-            product.prices.append(Price(infobase_id=ib, price_type=price_type, value=Decimal(price), since=now))
-            products.append(product)
-    for service_name, price in _SERVICES:
-        seq += 1
-        product = Product(
-            infobase_id=ib,
-            name=service_name,
-            full_name=service_name,
-            code=f"{seq:05d}",
-            kind=ProductKind.SERVICE,
-            unit=units["796"],
-            vat_rate=VatRate.VAT20,
-        )
-        product.prices.append(Price(infobase_id=ib, price_type=price_type, value=Decimal(price), since=now))
-        products.append(product)
-    session.add_all(products)
 
-    register = CashRegister(
-        infobase_id=ib,
-        name="Мобильная касса №1",
-        kind=RegisterKind.MOBILE_KASSA,
-        factory_number=factory_number,
-        registration_number="0000000000012345",
-        organization=organization,
-        store=store,
-        price_type=price_type,
-    )
-    session.add(register)
-    session.flush()
-    ensure_node(session, register)
-    customers = [
-        Counterparty(infobase_id=ib, name="Смирнов Алексей", phone="+7 900 000-00-01"),
-        Counterparty(
-            infobase_id=ib,
-            name="ООО «Ромашка»",
-            full_name="Общество с ограниченной ответственностью «Ромашка»",
-            inn="7701234567",
-            kpp="770101001",
-            legal_form=LegalForm.LEGAL_ENTITY,
-        ),
-        Counterparty(infobase_id=ib, name="Кузнецова Ольга", email="olga@example.ru"),
-    ]
-    session.add_all(customers)
-    session.flush()
+def _demo_store(session: Session, infobase: Infobase, organization: Organization) -> Store:
+    name, address = "Магазин на Садовой", "г. Москва, ул. Садовая, д. 1"
+    existing = list_stores(session, infobase)
+    if existing:
+        return set_store(session, infobase, existing[0].name, new_name=name, address=address)
+    return create_store(session, infobase, StoreInput(name=name, address=address, organization=organization.name))
 
-    orders = 0
-    # every status once without a register, and the three device statuses assigned to the demo register
-    plan: list[tuple[OrderStatus, CashRegister | None]] = [(status, None) for status in OrderStatus]
-    plan += [
-        (OrderStatus.AGREED, register),
-        (OrderStatus.ASSEMBLED, register),
-        (OrderStatus.IN_TRANSIT, register),
-        (OrderStatus.NEW, register),
-        (OrderStatus.COMPLETED, register),
-    ]
-    for number, (status, assigned) in enumerate(plan, start=1):
-        order = CustomerOrder(
-            infobase_id=ib,
-            number=f"ЗК-{number:05d}",
-            date=now - dt.timedelta(hours=number),
-            organization=organization,
-            counterparty=customers[number % len(customers)],
-            store=store,
-            status=status,
-            status_changed_at=now,
-            cash_register=assigned,
-            amount=Decimal(0),
-        )
-        for line_no in range(1, 3):
-            product = products[(number * 7 + line_no * 3) % (len(products) - len(_SERVICES))]
-            unit_price: Decimal = product.prices[0].value
-            quantity = Decimal(line_no)
-            amount = unit_price * quantity
-            rate = {VatRate.VAT10: Decimal(10), VatRate.VAT20: Decimal(20)}.get(product.vat_rate, Decimal(0))
-            order.lines.append(
-                OrderLine(
-                    line_no=line_no,
-                    product=product,
-                    quantity=quantity,
-                    price=unit_price,
-                    amount=amount,
-                    vat_rate=product.vat_rate,
-                    vat_amount=(amount * rate / (100 + rate)).quantize(Decimal("0.01")),
-                )
-            )
-            order.amount += amount
-        session.add(order)
-        orders += 1
-    session.flush()
-    return DemoSummary(infobase, len(products), orders, register, login, password)
+
+def _demo_price_type(session: Session, infobase: Infobase) -> PriceType:
+    existing = list_price_types(session, infobase)
+    if existing:
+        return existing[0]
+    return create_price_type(session, infobase, DEFAULT_PRICE_TYPE)

@@ -1,27 +1,65 @@
-"""What clients did, for people and CI pipelines: the SOAP call journal and the receipts received, as text or JSON."""
+"""What clients did, for people and CI pipelines: the SOAP call journal and the receipts received, as rows of plain
+values (JSON-ready)."""
 
 from __future__ import annotations
 
-import argparse
-import json
+import datetime as dt
+from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session, selectinload
 
-from kassa_server.admin.infobases import get_infobase
-from kassa_server.models import CashRegister, Receipt, SoapCall
-from kassa_server.settings import Settings
+from kassa_server.exchange import journal
+from kassa_server.models import CashOperation, CashRegister, Infobase, Receipt, Shift, SoapCall
+
+JOURNAL_OUTCOMES = journal.OUTCOMES
 
 
-def journal_rows(session: Session, infobase: str, *, limit: int, bodies: bool) -> list[dict[str, Any]]:
-    calls = session.scalars(
-        select(SoapCall).where(SoapCall.infobase == infobase).order_by(SoapCall.id.desc()).limit(limit)
-    ).all()
+@dataclass(frozen=True)
+class JournalFilter:
+    """Which journaled calls to show; every field given narrows the selection."""
+
+    operation: str | None = None
+    """A SOAP operation, e.g. ``PutData`` (any letter case)."""
+    device: str | None = None
+    """The node code a call named: a device's factory number."""
+    since: dt.datetime | None = None
+    """Calls from this moment on (UTC, naive, as the journal stores it)."""
+    outcome: str | None = None
+    """One of ``JOURNAL_OUTCOMES``."""
+
+
+def journal_rows(
+    session: Session,
+    infobase: Infobase | None,
+    *,
+    limit: int,
+    bodies: bool,
+    where: JournalFilter | None = None,
+) -> list[dict[str, Any]]:
+    """The last ``limit`` calls to the infobase (to any path, known base or not, when None) that ``where`` selects,
+    oldest first."""
+    if limit < 1:
+        raise ValueError("limit must be at least 1")
+    query = select(SoapCall)
+    if infobase is not None:
+        query = query.where(SoapCall.infobase == infobase.name)
+    where = where or JournalFilter()
+    if where.operation:
+        query = query.where(func.lower(SoapCall.operation) == where.operation.lower())
+    if where.device:
+        query = query.where(SoapCall.node_code == where.device)
+    if where.since is not None:
+        query = query.where(SoapCall.at >= where.since)
+    if where.outcome:
+        query = query.where(SoapCall.outcome == where.outcome)
+    calls = session.scalars(query.order_by(SoapCall.id.desc()).limit(limit)).all()
     rows = []
     for call in reversed(calls):
         row: dict[str, Any] = {
             "at": call.at.isoformat(timespec="milliseconds"),
+            "infobase": call.infobase,
             "login": call.login,
             "service": call.service,
             "operation": call.operation,
@@ -31,6 +69,7 @@ def journal_rows(session: Session, infobase: str, *, limit: int, bodies: bool) -
             "outcome": call.outcome,
             "message": call.message,
             "duration_ms": call.duration_ms,
+            "injected_fault": call.injected_fault,
         }
         if bodies:
             row["request"] = call.request_body
@@ -39,11 +78,17 @@ def journal_rows(session: Session, infobase: str, *, limit: int, bodies: bool) -
     return rows
 
 
-def receipt_rows(session: Session, infobase_id: int, *, factory_number: str | None) -> list[dict[str, Any]]:
+def clear_journal(session: Session, infobase: Infobase | None) -> int:
+    """Forget the journaled calls of the infobase, or of every path when None; the number forgotten."""
+    return journal.clear_journal(session, infobase=None if infobase is None else infobase.name)
+
+
+def receipt_rows(session: Session, infobase: Infobase, *, factory_number: str | None) -> list[dict[str, Any]]:
+    """The receipts devices sent, oldest first; only those of one device when ``factory_number`` is given."""
     query = (
         select(Receipt)
         .join(CashRegister, Receipt.cash_register_id == CashRegister.id)
-        .where(Receipt.infobase_id == infobase_id)
+        .where(Receipt.infobase_id == infobase.id)
         .options(selectinload(Receipt.lines), selectinload(Receipt.payments), selectinload(Receipt.marking_codes))
         .order_by(Receipt.date, Receipt.id)
     )
@@ -72,31 +117,48 @@ def receipt_rows(session: Session, infobase_id: int, *, factory_number: str | No
     ]
 
 
-def cli_journal(session: Session, settings: Settings, args: argparse.Namespace) -> int:
-    infobase = get_infobase(session, args.infobase)
-    rows = journal_rows(session, infobase.name, limit=args.limit, bodies=args.bodies)
-    if args.json:
-        print(json.dumps(rows, ensure_ascii=False, indent=1))
-        return 0
-    for row in rows:
-        print(
-            f"{row['at']}\t{row['login']}\t{row['service']}.{row['operation']}\t{row['node'] or '-'}\t"
-            f"{row['http_status']}\t{row['outcome']}\t{row['duration_ms']} ms\t{row['message']}"
-        )
-        if args.bodies:
-            print(f"  request:  {row['request']}\n  response: {row['response']}")
-    return 0
+def shift_rows(session: Session, infobase: Infobase, *, factory_number: str | None) -> list[dict[str, Any]]:
+    """The shifts devices opened and closed, oldest first."""
+    query = (
+        select(Shift, CashRegister.factory_number)
+        .join(CashRegister, Shift.cash_register_id == CashRegister.id)
+        .where(Shift.infobase_id == infobase.id)
+        .order_by(Shift.id)
+    )
+    if factory_number:
+        query = query.where(CashRegister.factory_number == factory_number)
+    return [
+        {
+            "register": register,
+            "number": shift.number,
+            "opened_at": shift.opened_at,
+            "closed_at": shift.closed_at,
+            "cashier": shift.cashier,
+            "closing_amount": None if shift.closing_amount is None else f"{shift.closing_amount:f}",
+        }
+        for shift, register in session.execute(query).tuples()
+    ]
 
 
-def cli_receipts(session: Session, settings: Settings, args: argparse.Namespace) -> int:
-    infobase = get_infobase(session, args.infobase)
-    rows = receipt_rows(session, infobase.id, factory_number=args.device)
-    if args.json:
-        print(json.dumps(rows, ensure_ascii=False, indent=1))
-        return 0
-    for row in rows:
-        print(
-            f"{row['date']}\t{row['register']}\tshift {row['shift']}\t{row['kind']}\t{row['amount']}\t"
-            f"cash {row['cash']}\tcard {row['card']}\t{len(row['lines'])} line(s)\t{row['ref']}"
-        )
-    return 0
+def cash_operation_rows(session: Session, infobase: Infobase, *, factory_number: str | None) -> list[dict[str, Any]]:
+    """Cash put into or taken out of registers, oldest first."""
+    query = (
+        select(CashOperation, CashRegister.factory_number)
+        .join(CashRegister, CashOperation.cash_register_id == CashRegister.id)
+        .where(CashOperation.infobase_id == infobase.id)
+        .order_by(CashOperation.date, CashOperation.id)
+    )
+    if factory_number:
+        query = query.where(CashRegister.factory_number == factory_number)
+    return [
+        {
+            "ref": str(op.ref),
+            "kind": op.kind.value,
+            "date": op.date,
+            "register": register,
+            "shift": op.shift_number,
+            "amount": f"{op.amount:f}",
+            "cashier": op.cashier,
+        }
+        for op, register in session.execute(query).tuples()
+    ]

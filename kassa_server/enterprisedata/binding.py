@@ -35,6 +35,7 @@ from lxml import etree
 
 from .errors import MissingProperty, NestingTooDeep
 from .schema import ComplexType, Element, SimpleType, TypeGraph, type_graph
+from .xmlsafe import raw_parser
 
 log = logging.getLogger(__name__)
 KEY = "КлючевыеСвойства/"
@@ -329,7 +330,7 @@ class Emitter:
             etree.SubElement(parent, node.element.qname).text = adapted
             return 1
         if kind == "raw":
-            parent.append(_retag(etree.fromstring(bytes(value)), node.element.qname))
+            parent.append(_retag(etree.fromstring(bytes(value), _raw_parser()), node.element.qname))
             return 1
         assert node.complex is not None
         plan = compile_plan(self.graph, type(value), node.complex, node.key_only)
@@ -494,9 +495,8 @@ def check_xml_chars(text: str) -> None:
         raise ValueError("All strings must be XML compatible: Unicode or ASCII, no NULL bytes or control characters")
 
 
-@functools.cache
-def _raw_parser() -> etree.XMLParser:
-    return etree.XMLParser(resolve_entities=False, no_network=True, load_dtd=False, huge_tree=False)
+_raw_parser = functools.cache(raw_parser)
+"""One parser for the raw fragments, built by ``xmlsafe``."""
 
 
 def _has_value(obj: Any, group: Node) -> bool:

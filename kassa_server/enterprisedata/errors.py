@@ -9,6 +9,7 @@ FormatError (kassa_server.errors.KassaError)
 ├── XmlSyntax                       not well-formed XML (line)
 ├── EnvelopeError                   Message/Header/Body are missing or misplaced
 ├── UnsupportedVersion              a format version we have no schema for
+├── SourceError                     a message file that cannot be opened (missing, broken ZIP)
 ├── SchemaViolation                 an object does not satisfy its version's XSD (object type, Ссылка, violation)
 └── MissingProperty                 the writer was given an object without a property its version requires
 """
@@ -87,3 +88,7 @@ class MissingProperty(FormatError):
         self.object_type = object_type
         self.path = path
         self.version = version
+
+
+class SourceError(FormatError):
+    """The message cannot be opened: a missing file, an empty or broken ZIP."""

@@ -79,6 +79,10 @@ def build_header(header: Header) -> etree._Element:
     return root
 
 
+MIN_NUMBER, MAX_NUMBER = -(2**63), 2**63 - 1
+"""The range of ``MessageNo`` and ``ReceivedNo`` a message may carry."""
+
+
 def parse_header(element: etree._Element) -> Header:
     def text(parent: etree._Element | None, name: str) -> str | None:
         if parent is None:
@@ -89,9 +93,13 @@ def parse_header(element: etree._Element) -> Header:
     def number(parent: etree._Element | None, name: str) -> int | None:
         value = text(parent, name)
         try:
-            return None if value is None or not value.strip() else int(value)
+            number = None if value is None or not value.strip() else int(value)
         except ValueError as exc:
-            raise EnvelopeError(f"msg:{name} is not an integer: {value!r}") from exc
+            raise EnvelopeError(f"msg:{name} is not an integer: {(value or '')[:64]!r}") from exc
+        if number is not None and not MIN_NUMBER <= number <= MAX_NUMBER:
+            # message numbers are stored as 64-bit integers (both databases)
+            raise EnvelopeError(f"msg:{name} is out of range: {(value or '')[:64]!r}")
+        return number
 
     format_text = text(element, "Format")
     created = text(element, "CreationDate")

@@ -35,7 +35,7 @@ from .header import Header, parse_header
 from .objects import BY_WIRE_NAME, Deletion
 from .schema import fragment_validator
 from .versions import HEADER_NS, version_of_namespace
-from .xmlsafe import guard_prolog, translate_syntax_error
+from .xmlsafe import iterparse, reject_dtd, translate_syntax_error
 
 log = logging.getLogger(__name__)
 MAX_DEPTH = 64
@@ -93,17 +93,10 @@ class MessageReader:
         # Events only for the envelope and the known object types (filtered inside lxml): the elements within an
         # object cost no Python work until the object is complete. Unknown object types get no event of their own;
         # they are the Body children left in front of the next known object (or of the Body's end).
-        self._events = etree.iterparse(
-            guard_prolog(stream),
-            events=("start", "end"),
-            tag=[f"{{{HEADER_NS}}}Header", "{*}Body", *OBJECT_TAGS],
-            resolve_entities=False,
-            no_network=True,
-            load_dtd=False,
-            huge_tree=False,
-            remove_comments=True,
-            remove_pis=True,
+        self._events = iterparse(
+            stream, events=("start", "end"), tag=[f"{{{HEADER_NS}}}Header", "{*}Body", *OBJECT_TAGS]
         )
+        self._prolog_checked = False
         self._has_body = False
         self._streamed: _Streamed | None = None
         self.header = self._read_header()
@@ -114,11 +107,15 @@ class MessageReader:
 
     def _next(self) -> tuple[str, etree._Element] | None:
         try:
-            return next(self._events)
+            item = next(self._events)
         except StopIteration:
             return None
         except etree.XMLSyntaxError as exc:
             raise translate_syntax_error(exc, self.max_depth, self._events.error_log) from exc
+        if not self._prolog_checked:
+            self._prolog_checked = True
+            reject_dtd(item[1])
+        return item
 
     def _root(self) -> etree._Element | None:
         return self._events.root

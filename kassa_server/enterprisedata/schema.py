@@ -14,11 +14,10 @@ from importlib import resources
 
 from lxml import etree
 
-from .versions import HEADER_NS, SUPPORTED_VERSIONS, namespace
+from .versions import HEADER_NS, SUPPORTED_VERSIONS, XS_NS, namespace
 from .xmlsafe import safe_parser
 from .xsdgen import HEADER_XSD, xsd_file_name
 
-XS_NS = "http://www.w3.org/2001/XMLSchema"
 XS = f"{{{XS_NS}}}"
 WILDCARDS = (XS + "any", XS + "anyAttribute")
 
@@ -153,12 +152,12 @@ def _resolve_qname(node: etree._Element, qname: str) -> str:
     return f"{{{node.nsmap[prefix or None]}}}{local}"
 
 
-def _xsd_bytes(file_name: str) -> bytes:
+def xsd_bytes(file_name: str) -> bytes:
     return resources.files("kassa_server._xsd").joinpath(file_name).read_bytes()
 
 
 def _schema_root(file_name: str, strict: bool) -> etree._Element:
-    root = etree.fromstring(_xsd_bytes(file_name), safe_parser())
+    root = etree.fromstring(xsd_bytes(file_name), safe_parser())
     if strict:
         for wildcard in list(root.iter(*WILDCARDS)):
             parent = wildcard.getparent()
@@ -212,3 +211,48 @@ def fragment_validator(version: str) -> etree.XMLSchema:
             etree.SubElement(root, XS + "element", name=name, type=f"tns:{name}")
     source = etree.tostring(root)
     return etree.XMLSchema(etree.fromstring(source, parser, base_url=f"strict/{xsd_file_name(version)}"))
+
+
+def schema_files(version: str) -> dict[str, bytes]:
+    """The XSDs of ``version`` for people and other tools, by relative file name.
+
+    * ``ExchangeMessage.xsd``, ``EnterpriseData_<v>.xsd``: as shipped in ``xsd/``, faithful to 1C's packages (with
+      their lax wildcards, which XSD 1.0 processors refuse: "content model is not determinist").
+    * ``strict/``: the same without the wildcards, which libxml2 (lxml, xmllint) compiles; plus
+      ``strict/Message_<v>.xsd`` for a whole message (``Message`` → ``msg:Header``, then an optional ``Body`` of
+      any objects of the version, declared in ``strict/Body_<v>.xsd``), so
+      ``xmllint --schema strict/Message_1_21.xsd message.xml`` checks a message end to end.
+    """
+    if version not in SUPPORTED_VERSIONS:
+        raise KeyError(version)
+    ed_file = xsd_file_name(version)
+    body_file, message_file = f"Body_{ed_file.split('_', 1)[1]}", f"Message_{ed_file.split('_', 1)[1]}"
+    files = {HEADER_XSD: xsd_bytes(HEADER_XSD), ed_file: xsd_bytes(ed_file)}
+    for name in (HEADER_XSD, ed_file):
+        files[f"strict/{name}"] = _serialize(_schema_root(name, strict=True))
+    ns = namespace(version)
+    ed_root = _schema_root(ed_file, strict=True)
+    body = etree.Element(XS + "schema", nsmap={"xs": XS_NS, "tns": ns},
+                         targetNamespace=ns, elementFormDefault="qualified")  # fmt: skip
+    etree.SubElement(body, XS + "include", schemaLocation=ed_file)
+    content = etree.SubElement(etree.SubElement(etree.SubElement(body, XS + "element", name="Body"),
+                                                XS + "complexType"), XS + "choice", minOccurs="0",
+                               maxOccurs="unbounded")  # fmt: skip
+    for element in ed_root.iterchildren(XS + "element"):
+        etree.SubElement(content, XS + "element", ref=f"tns:{element.get('name')}")
+    files[f"strict/{body_file}"] = _serialize(body)
+    message = etree.Element(XS + "schema", nsmap={"xs": XS_NS, "msg": HEADER_NS, "ed": ns})
+    etree.SubElement(message, XS + "import", namespace=HEADER_NS, schemaLocation=HEADER_XSD)
+    etree.SubElement(message, XS + "import", namespace=ns, schemaLocation=body_file)
+    sequence = etree.SubElement(etree.SubElement(etree.SubElement(message, XS + "element", name="Message"),
+                                                 XS + "complexType"), XS + "sequence")  # fmt: skip
+    etree.SubElement(sequence, XS + "element", ref="msg:Header")
+    etree.SubElement(sequence, XS + "element", ref="ed:Body", minOccurs="0")
+    files[f"strict/{message_file}"] = _serialize(message)
+    return files
+
+
+def _serialize(root: etree._Element) -> bytes:
+    tree = etree.ElementTree(root)
+    etree.indent(tree, space="\t")
+    return etree.tostring(tree, xml_declaration=True, encoding="UTF-8") + b"\n"

@@ -8,6 +8,8 @@ from .errors import UnsupportedVersion
 
 FORMAT_BASE_URI = "http://v8.1c.ru/edi/edi_stnd/EnterpriseData"
 HEADER_NS = "http://www.1c.ru/SSL/Exchange/Message"
+XS_NS = "http://www.w3.org/2001/XMLSchema"
+XSI_NS = "http://www.w3.org/2001/XMLSchema-instance"
 #: the versions declared by 1С:Мобильная касса 3.33, lowest first
 SUPPORTED_VERSIONS: tuple[str, ...] = ("1.7", "1.8", "1.10", "1.16", "1.17", "1.19", "1.20", "1.21")
 

@@ -22,11 +22,9 @@ from .binding import FormatObject, TextEmitter, check_xml_chars, escape_text
 from .errors import UnsupportedVersion
 from .header import Header, build_header
 from .objects import Deletion
-from .versions import HEADER_NS, SUPPORTED_VERSIONS, namespace
+from .versions import HEADER_NS, SUPPORTED_VERSIONS, XS_NS, XSI_NS, namespace
 
 log = logging.getLogger(__name__)
-XS_NS = "http://www.w3.org/2001/XMLSchema"
-XSI_NS = "http://www.w3.org/2001/XMLSchema-instance"
 BOM = b"\xef\xbb\xbf"
 FLUSH_BYTES = 1 << 18  # encoded objects buffered before a write to the stream
 
@@ -81,6 +79,17 @@ class MessageWriter:
             self._emitter.emit(obj, parts)
         self._pending.append(_encoded(parts))
         self._pending_size += len(self._pending[-1])
+        self.count += 1
+        if self._pending_size >= FLUSH_BYTES:
+            self._flush()
+
+    def write_xml(self, element: bytes) -> None:
+        """Write one Body object given as the XML of an element of this version (carried verbatim: a type the
+        dataclasses do not model). The caller has validated it."""
+        if self._xf is None or self._emitter is None:
+            raise RuntimeError("write_xml() needs an open data message (settings-only messages have no Body)")
+        self._pending.append(element)
+        self._pending_size += len(element)
         self.count += 1
         if self._pending_size >= FLUSH_BYTES:
             self._flush()

@@ -37,6 +37,49 @@ def safe_parser() -> etree.XMLParser:
     )
 
 
+def envelope_parser(encoding: str | None = None) -> etree.XMLPullParser:
+    """A feed parser for SOAP envelopes that reports ``start`` events, so the caller can count elements and attributes
+    while it parses. Large text nodes (base64 parts) are allowed; comments and processing instructions are dropped and
+    CDATA merged (as spyne's own parser does). ``encoding`` overrides the document's declaration."""
+    return etree.XMLPullParser(
+        events=("start",),
+        encoding=encoding,
+        resolve_entities=False,
+        no_network=True,
+        load_dtd=False,
+        dtd_validation=False,
+        huge_tree=True,
+        attribute_defaults=False,
+        ns_clean=False,
+        recover=False,
+        remove_blank_text=False,
+        remove_comments=True,
+        remove_pis=True,
+        strip_cdata=True,
+        compact=True,
+    )
+
+
+def raw_parser() -> etree.XMLParser:
+    """A parser for fragments kept verbatim (``RawXml``): comments and processing instructions stay."""
+    return etree.XMLParser(resolve_entities=False, no_network=True, load_dtd=False, huge_tree=False)
+
+
+def iterparse(stream: IO[bytes], *, events: tuple[str, ...], tag: list[str] | None = None) -> etree.iterparse:
+    """A streaming parser over ``stream``, whose prolog is checked first (:func:`guard_prolog`)."""
+    return etree.iterparse(
+        guard_prolog(stream),
+        events=events,
+        tag=tag,
+        resolve_entities=False,
+        no_network=True,
+        load_dtd=False,
+        huge_tree=False,
+        remove_comments=True,
+        remove_pis=True,
+    )
+
+
 def parse_trusted_file(path: Path) -> etree._ElementTree:
     """Parse a file we ship or generate (XDTO packages, XSDs); still without network or entities."""
     return etree.parse(str(path), safe_parser())
@@ -61,30 +104,6 @@ def _strip_comments(data: bytes) -> bytes:
     return re.sub(rb"<!--.*?-->", b"", data, flags=re.DOTALL)
 
 
-def _prolog_end(data: bytes) -> int | None:
-    """Index of the root element's ``<`` in ``data``, or None when not yet seen."""
-    pos = 0
-    while True:
-        lt = data.find(b"<", pos)
-        if lt < 0 or lt + 1 >= len(data):
-            return None
-        nxt = data[lt + 1 : lt + 2]
-        if nxt == b"?":
-            end = data.find(b"?>", lt)
-        elif data.startswith(b"<!--", lt):
-            end = data.find(b"-->", lt)
-        elif nxt == b"!":
-            # DOCTYPE: it may contain an internal subset in brackets
-            end = data.find(b"]>", lt)
-            if end < 0:
-                end = data.find(b">", lt)
-        else:
-            return lt
-        if end < 0:
-            return None
-        pos = end + 2
-
-
 class _Prefixed(io.RawIOBase):
     """A read-only stream that yields ``head`` and then the rest of ``tail``."""
 
@@ -107,17 +126,81 @@ class _Prefixed(io.RawIOBase):
         return self._tail.read(size)
 
 
+_BOM = b"\xef\xbb\xbf"
+
+
 def guard_prolog(stream: IO[bytes]) -> IO[bytes]:
-    """Check the prolog of ``stream`` and return a stream that replays it followed by the rest."""
-    head = b""
+    """Read the prolog of ``stream`` token by token (XML declaration, processing instructions, comments, white
+    space) up to the root element, reject a DOCTYPE wherever it stands, and return a stream that replays the prolog
+    without its comments, followed by the rest.
+
+    Comments of any size are skipped without being kept; anything else in the prolog may take ``PROLOG_LIMIT`` bytes.
+    The streaming reader also checks lxml's view of the document (a DTD in a UTF-16 prolog), see ``reject_dtd``.
+    """
+    kept = bytearray()
+    buf = b""
+
+    def fill(needed: int) -> bool:
+        nonlocal buf
+        while len(buf) < needed:
+            chunk = stream.read(64 * 1024)
+            if not chunk:
+                return False
+            buf += chunk
+        return True
+
+    def find(token: bytes, start: int) -> int:
+        """Index of ``token`` in ``buf`` from ``start``, reading more as needed; -1 at the end of the stream."""
+        nonlocal buf
+        pos = start
+        while (index := buf.find(token, pos)) < 0:
+            pos = max(start, len(buf) - len(token) + 1)
+            if len(buf) > PROLOG_LIMIT or not fill(len(buf) + 1):
+                return -1
+        return index
+
+    fill(len(_BOM))
+    if buf.startswith(_BOM):
+        kept += _BOM
+        buf = buf[len(_BOM) :]
     while True:
-        chunk = stream.read(4096)
-        head += chunk
-        end = _prolog_end(head)
-        if end is not None or not chunk or len(head) > PROLOG_LIMIT:
-            check_prolog(head if end is None else head[:end])
+        fill(4)
+        stripped = buf.lstrip(b" \t\r\n")
+        kept += buf[: len(buf) - len(stripped)]
+        buf = stripped
+        if not buf and not fill(1):
             break
-    return _Prefixed(head, stream)  # type: ignore[return-value]
+        if not buf:
+            continue
+        if buf.startswith(b"<!--"):
+            # a comment: drop it, keeping only what may be the start of its end
+            while (end := buf.find(b"-->", 4)) < 0:
+                buf = b"<!--" + buf[-2:] if len(buf) > 6 else buf
+                if not fill(len(buf) + 1):
+                    raise XmlSyntax("the prolog has an unterminated comment", None)
+            buf = buf[end + 3 :]
+        elif buf.startswith(b"<?"):
+            end = find(b"?>", 2)
+            if end < 0:
+                raise XmlSyntax(f"a processing instruction of the prolog is longer than {PROLOG_LIMIT} bytes", None)
+            kept += buf[: end + 2]
+            buf = buf[end + 2 :]
+            if len(kept) > PROLOG_LIMIT:
+                raise XmlSyntax(f"the prolog is longer than {PROLOG_LIMIT} bytes", None)
+        elif buf.startswith(b"<!"):
+            fill(PROLOG_LIMIT)
+            check_prolog(buf[:PROLOG_LIMIT])
+            raise DtdForbidden("the document has a DOCTYPE declaration")
+        else:
+            break  # the root element, or text lxml will reject
+    return _Prefixed(bytes(kept) + buf, stream)  # type: ignore[return-value]
+
+
+def reject_dtd(element: etree._Element) -> None:
+    """Raise :class:`DtdForbidden` when lxml saw a DOCTYPE in the document of ``element`` (any encoding)."""
+    docinfo = element.getroottree().docinfo
+    if docinfo.doctype or docinfo.internalDTD is not None or docinfo.externalDTD is not None:
+        raise DtdForbidden("the document has a DOCTYPE declaration")
 
 
 @contextlib.contextmanager

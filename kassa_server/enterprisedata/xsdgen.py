@@ -18,12 +18,10 @@ from pathlib import Path
 
 from lxml import etree
 
+from .versions import HEADER_NS, XS_NS, XSI_NS
 from .xmlsafe import parse_trusted_file
 
 XDTO_NS = "http://v8.1c.ru/8.1/xdto"
-XS_NS = "http://www.w3.org/2001/XMLSchema"
-XSI_NS = "http://www.w3.org/2001/XMLSchema-instance"
-HEADER_NS = "http://www.1c.ru/SSL/Exchange/Message"
 XS = f"{{{XS_NS}}}"
 X = f"{{{XDTO_NS}}}"
 XSI_TYPE = f"{{{XSI_NS}}}type"

@@ -2,11 +2,12 @@
 
 Password checks use scrypt (~50 ms each) and a fleet of devices makes several calls a second, so successful checks are
 cached in memory for a short time, keyed by (infobase, login, sha256(password)): a changed password takes effect for
-new credentials at once, and for the old ones after at most ``ttl`` seconds.
+new credentials at once, and for the old ones after at most ``ttl`` seconds; so does disabling a user.
 """
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import threading
 import time
@@ -16,7 +17,7 @@ from dataclasses import dataclass
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
-from kassa_server.models.infobases import Infobase, User
+from kassa_server.models.infobases import Infobase, User, hash_password, verify_password
 
 
 @dataclass(frozen=True)
@@ -44,6 +45,9 @@ class InfobaseDirectory:
 
     Every request looks its base up, so a found base is remembered for ``ttl`` seconds (a changed public URL or plan
     list shows after at most that long); a name not found is asked again every time, so a new base appears at once.
+    Each candidate name is looked up on its own with one constant statement, so neither the cost of a look-up nor
+    any cache (this one, SQLAlchemy's statement cache) grows with what a client puts in its path: the cache holds
+    found bases only, keyed by their name (issue 14 §1).
     """
 
     def __init__(
@@ -52,39 +56,43 @@ class InfobaseDirectory:
         self.sessions = sessions
         self.ttl = ttl
         self.clock = clock
-        self._cache: dict[tuple[str, ...], tuple[float, PublishedInfobase]] = {}
+        self._cache: dict[str, tuple[float, PublishedInfobase]] = {}
         self._lock = threading.Lock()
 
     def find(self, names: list[str]) -> PublishedInfobase | None:
         """The first of ``names`` (candidates, in order) that is a published base; names compare case-sensitively."""
-        if not names:
-            return None
-        key, now = tuple(names), self.clock()
+        for name in names:
+            found = self._find_one(name)
+            if found is not None:
+                return found
+        return None
+
+    def _find_one(self, name: str) -> PublishedInfobase | None:
+        now = self.clock()
         with self._lock:
-            hit = self._cache.get(key)
+            hit = self._cache.get(name)
             if hit is not None and hit[0] > now:
                 return hit[1]
-        found = self._lookup(names)
+        found = self._lookup(name)
         if found is not None:
             with self._lock:
-                if len(self._cache) > 10_000:
+                if len(self._cache) > 10_000:  # only real bases get here
                     self._cache.clear()
-                self._cache[key] = (now + self.ttl, found)
+                self._cache[name] = (now + self.ttl, found)
         return found
 
-    def _lookup(self, names: list[str]) -> PublishedInfobase | None:
+    def forget(self) -> None:
+        """Drop what was cached, after an infobase was deleted or reset (the control API calls this)."""
+        with self._lock:
+            self._cache.clear()
+
+    def _lookup(self, name: str) -> PublishedInfobase | None:
         with self.sessions() as session:
-            rows = {
-                row.name: row for row in session.execute(select(Infobase).where(Infobase.name.in_(names))).scalars()
-            }
-        for name in names:
-            row = rows.get(name)
-            # SQL collations may compare case-insensitively (MySQL, some PostgreSQL setups): compare again in Python.
-            if row is not None and row.name == name:
-                return PublishedInfobase(
-                    row.id, row.name, row.title, row.public_url, row.node_code, tuple(row.allowed_plans)
-                )
-        return None
+            row = session.execute(select(Infobase).where(Infobase.name == name)).scalars().first()
+        # SQL collations may compare case-insensitively (MySQL, some PostgreSQL setups): compare again in Python.
+        if row is None or row.name != name:
+            return None
+        return PublishedInfobase(row.id, row.name, row.title, row.public_url, row.node_code, tuple(row.allowed_plans))
 
 
 class DatabaseAuthenticator:
@@ -101,6 +109,11 @@ class DatabaseAuthenticator:
         self.verifications = 0
         """How many scrypt verifications ran (for tests and benchmarks)."""
 
+    def forget(self) -> None:
+        """Drop the cached successful checks, after users were replaced by a reset."""
+        with self._lock:
+            self._cache.clear()
+
     def authenticate(self, infobase: str, login: str, password: str) -> AuthenticatedUser | None:
         key = (infobase, login, hashlib.sha256(password.encode("utf-8")).digest())
         now = self.clock()
@@ -110,9 +123,14 @@ class DatabaseAuthenticator:
                 return hit[1]
         with self.sessions() as session:
             user = session.execute(
-                select(User).join(Infobase).where(Infobase.name == infobase, User.login == login)
+                select(User)
+                .join(Infobase)
+                .where(Infobase.name == infobase, User.login == login, User.disabled.is_(False))
             ).scalar_one_or_none()
             if user is None or user.login != login:
+                # as slow as a wrong password, so logins cannot be told apart by timing (issue 14 §4)
+                self.verifications += 1
+                verify_password(password, _dummy_hash())
                 return None
             self.verifications += 1
             if not user.check_password(password):
@@ -123,3 +141,9 @@ class DatabaseAuthenticator:
                 self._cache.clear()
             self._cache[key] = (now + self.ttl, found)
         return found
+
+
+@functools.cache
+def _dummy_hash() -> str:
+    """A hash of no one's password, with the same scrypt parameters as real ones."""
+    return hash_password("no such user")

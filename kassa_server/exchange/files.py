@@ -10,10 +10,11 @@ from __future__ import annotations
 import datetime as dt
 import io
 import logging
-import shutil
+import struct
 import tempfile
 import uuid
 import zipfile
+import zlib
 from collections.abc import Callable
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
@@ -22,13 +23,16 @@ from typing import IO, BinaryIO
 from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session, sessionmaker
 
+from kassa_server import crashpoints
 from kassa_server.exchange.errors import (
     ArchiveError,
     ArchiveTooLarge,
     EmptyArchive,
     FileNotFound,
+    InvalidPartNumber,
     PartNotFound,
     TransferNotFound,
+    TransferQuotaExceeded,
 )
 from kassa_server.models.engine import affected_rows
 from kassa_server.models.infobases import utcnow
@@ -85,54 +89,97 @@ def zip_message(write: Callable[[BinaryIO], None], entry_name: str, *, compressl
 
 
 def exchange_entry_name() -> str:
-    return f"{EXCHANGE_ENTRY_PREFIX}_{uuid.uuid4().hex}.xml"
+    """``Message{<uuid>}.xml``, braces included: SSL31 ``ОбменДаннымиСервер.УникальноеИмяФайлаСообщенияОбмена``
+    replaces ``GUID`` in the template ``Message{GUID}.xml`` with a new UUID."""
+    return f"{EXCHANGE_ENTRY_PREFIX}{{{uuid.uuid4()}}}.xml"
+
+
+SPOOL_IN_MEMORY = 1 << 20
+"""A spooled file stays in memory up to this many bytes, then moves to a temporary file on disk."""
+COPY_CHUNK = 1 << 20
+
+ZIP_ERRORS = (
+    zipfile.BadZipFile,
+    zipfile.LargeZipFile,
+    zlib.error,
+    NotImplementedError,
+    RuntimeError,
+    OSError,
+    EOFError,
+    ValueError,
+    struct.error,
+    OverflowError,
+    KeyError,
+    IndexError,
+    UnicodeDecodeError,
+)
+"""What ``zipfile`` and ``zlib`` raise on a damaged or hostile archive (a CRC mismatch, a bad Deflate stream, a
+negative offset, an encrypted or unsupported entry …): all of it is the archive error, never a 500."""
+
+
+def spooled() -> IO[bytes]:
+    return tempfile.SpooledTemporaryFile(max_size=SPOOL_IN_MEMORY)
 
 
 @dataclass(frozen=True)
 class ArchiveLimits:
-    max_unzipped: int
+    max_message: int
+    """Bytes the first entry may inflate to (``Limits.max_message_bytes``)."""
     max_ratio: int
 
 
-def first_entry(data: bytes, limits: ArchiveLimits) -> bytes:
-    """The first entry of a ZIP payload, read with size and compression-ratio limits (zip bombs)."""
+def inflate_first_entry(archive_file: IO[bytes], limits: ArchiveLimits, into: IO[bytes] | None) -> int:
+    """Inflate the first entry of the ZIP in ``archive_file`` into ``into`` (None: only check it), chunk by chunk,
+    counting what really comes out: the sizes in the ZIP headers may lie. Returns the inflated size.
+
+    Raises ``EmptyArchive``, ``ArchiveTooLarge`` (past ``limits.max_message`` or ``limits.max_ratio``) or
+    ``ArchiveError`` with the ZIP library's text.
+    """
     try:
-        archive = zipfile.ZipFile(io.BytesIO(data))
-    except zipfile.BadZipFile as exc:
-        raise ArchiveError(str(exc)) from exc
-    with archive:
-        infos = archive.infolist()
-        if not infos:
-            raise EmptyArchive()
-        info = infos[0]
-        if info.file_size > limits.max_unzipped:
-            raise ArchiveTooLarge(f"the message inflates to {info.file_size} bytes, over {limits.max_unzipped}")
-        if info.compress_size and info.file_size / info.compress_size > limits.max_ratio:
-            raise ArchiveTooLarge(f"compression ratio {info.file_size // info.compress_size} over {limits.max_ratio}")
-        out = io.BytesIO()
-        try:
+        archive_file.seek(0)
+        with zipfile.ZipFile(archive_file) as archive:
+            infos = archive.infolist()
+            if not infos:
+                raise EmptyArchive()
+            info = infos[0]
+            if info.file_size > limits.max_message:
+                raise ArchiveTooLarge(limits.max_message, info.file_size)
+            if info.compress_size and info.file_size / info.compress_size > limits.max_ratio:
+                raise ArchiveTooLarge(limits.max_message, info.file_size, ratio=limits.max_ratio)
+            total = 0
             with archive.open(info) as entry:
-                # the header sizes may lie: read in bounded chunks and count what really comes out
-                shutil.copyfileobj(_Bounded(entry, limits.max_unzipped), out)
-        except (zipfile.BadZipFile, zipfile.LargeZipFile, NotImplementedError, RuntimeError, OSError) as exc:
-            raise ArchiveError(str(exc)) from exc
-        except EOFError as exc:
-            raise ArchiveError("the archive is truncated") from exc
-        return out.getvalue()
+                while chunk := entry.read(COPY_CHUNK):
+                    total += len(chunk)
+                    if total > limits.max_message:
+                        raise ArchiveTooLarge(limits.max_message, total)
+                    if into is not None:
+                        into.write(chunk)
+            return total
+    except ArchiveError:
+        raise
+    except EOFError as exc:
+        raise ArchiveError("the archive is truncated") from exc
+    except ZIP_ERRORS as exc:
+        raise ArchiveError(str(exc) or type(exc).__name__) from exc
 
 
-class _Bounded:
-    def __init__(self, stream: IO[bytes], limit: int) -> None:
-        self.stream = stream
-        self.limit = limit
-        self.read_so_far = 0
+def open_message(archive_file: IO[bytes], limits: ArchiveLimits) -> IO[bytes]:
+    """The first entry of the ZIP in ``archive_file``, inflated into a spooled temporary file (rewound); the caller
+    closes it. Never more than ``limits.max_message`` bytes, and never more than 1 MiB of it in memory."""
+    message = spooled()
+    try:
+        inflate_first_entry(archive_file, limits, message)
+    except BaseException:
+        message.close()
+        raise
+    message.seek(0)
+    return message
 
-    def read(self, size: int = -1) -> bytes:
-        chunk = self.stream.read(size if size > 0 else 1 << 20)
-        self.read_so_far += len(chunk)
-        if self.read_so_far > self.limit:
-            raise ArchiveTooLarge(f"the message inflates past {self.limit} bytes")
-        return chunk
+
+def first_entry(data: bytes, limits: ArchiveLimits) -> bytes:
+    """The first entry of a small in-memory ZIP (tests, the simulator's peers); large payloads use ``open_message``."""
+    with open_message(io.BytesIO(data), limits) as message:
+        return message.read()
 
 
 @dataclass(frozen=True)
@@ -148,9 +195,18 @@ class OutgoingFile:
 class TransferStore:
     """Stored files, outgoing transfers and incoming parts, in the database. One short transaction per call."""
 
-    def __init__(self, sessions: sessionmaker[Session], *, expiry: dt.timedelta = dt.timedelta(hours=24)) -> None:
+    def __init__(
+        self,
+        sessions: sessionmaker[Session],
+        *,
+        expiry: dt.timedelta = dt.timedelta(hours=24),
+        max_transfer_bytes: int | None = None,
+        max_infobase_bytes: int | None = None,
+    ) -> None:
         self.sessions = sessions
         self.expiry = expiry
+        self.max_transfer_bytes = max_transfer_bytes
+        self.max_infobase_bytes = max_infobase_bytes
 
     # -- 1C file storage (Exchange_2_0_1_6 UploadData → PrepareGetFile, SaveFileFromParts → DownloadData)
 
@@ -239,7 +295,12 @@ class TransferStore:
     # -- incoming transfers (client → server)
 
     def put_incoming_part(self, infobase_id: int, key: str, part_no: int, data: bytes) -> None:
-        """Store part ``part_no``; parts may come in any order, a resent part replaces the earlier one."""
+        """Store part ``part_no`` (1 or more); parts may come in any order, a resent part replaces the earlier one.
+
+        The bytes go to the database as they came (one part, never the whole file, is in memory), within the
+        per-transfer and per-infobase quotas."""
+        if part_no < 1:
+            raise InvalidPartNumber(key, part_no)
         with self.sessions.begin() as session:
             transfer = self._incoming(session, infobase_id, key)
             if transfer is None:
@@ -250,37 +311,98 @@ class TransferStore:
                 session.execute(
                     delete(TransferPart).where(TransferPart.transfer_id == transfer.id, TransferPart.part_no == part_no)
                 )
-            session.add(TransferPart(transfer_id=transfer.id, part_no=part_no, data=data))
+            self._check_quota(session, infobase_id, transfer, key, len(data))
+            session.add(TransferPart(transfer_id=transfer.id, part_no=part_no, size=len(data), data=data))
+        crashpoints.reached("part-stored")
 
-    def join_incoming(self, infobase_id: int, key: str, expected: int | None) -> bytes:
-        """Join parts ``1…expected`` (or ``1…K`` for the K parts stored) and delete the transfer."""
+    def _check_quota(self, session: Session, infobase_id: int, transfer: Transfer, key: str, adding: int) -> None:
+        if self.max_transfer_bytes is not None:
+            held = session.scalar(
+                select(func.coalesce(func.sum(TransferPart.size), 0)).where(TransferPart.transfer_id == transfer.id)
+            )
+            if int(held or 0) + adding > self.max_transfer_bytes:
+                raise TransferQuotaExceeded(key, "transfer", self.max_transfer_bytes)
+        if self.max_infobase_bytes is not None:
+            held = session.scalar(
+                select(func.coalesce(func.sum(TransferPart.size), 0))
+                .join(Transfer, Transfer.id == TransferPart.transfer_id)
+                .where(Transfer.infobase_id == infobase_id, Transfer.direction != TransferDirection.OUTGOING)
+            )
+            if int(held or 0) + adding > self.max_infobase_bytes:
+                raise TransferQuotaExceeded(key, "infobase", self.max_infobase_bytes)
+
+    def join_incoming(self, infobase_id: int, key: str, expected: int | None, *, delete_parts: bool) -> IO[bytes]:
+        """Parts ``1…expected`` (or ``1…K`` for the K parts stored) joined into a spooled temporary file (rewound,
+        the caller closes it), read from the database one part at a time. ``delete_parts`` deletes the transfer in
+        the same transaction (EDE ``PutData``); otherwise it stays for ``save_incoming``."""
         with self.sessions.begin() as session:
             transfer = self._incoming(session, infobase_id, key)
             if transfer is None:
                 raise TransferNotFound(key)
-            numbers = session.execute(
-                select(TransferPart.part_no)
-                .where(TransferPart.transfer_id == transfer.id)
-                .order_by(TransferPart.part_no)
-            ).scalars()
-            present = set(numbers)
+            present = set(
+                session.execute(select(TransferPart.part_no).where(TransferPart.transfer_id == transfer.id)).scalars()
+            )
             wanted = expected if expected is not None else len(present)
             if wanted <= 0 and not present:
                 raise TransferNotFound(key)
             for number in range(1, wanted + 1):
                 if number not in present:
                     raise PartNotFound(key, number)
-            buffer = io.BytesIO()
-            for number in range(1, wanted + 1):
-                buffer.write(
-                    session.execute(
-                        select(TransferPart.data).where(
-                            TransferPart.transfer_id == transfer.id, TransferPart.part_no == number
-                        )
-                    ).scalar_one()
+            joined = self._spool_parts(session, transfer.id, wanted)
+            if delete_parts:
+                session.delete(transfer)
+            return joined
+
+    def save_incoming(self, infobase_id: int, key: str, part_quantity: int) -> uuid.UUID:
+        """``SaveFileFromParts``: the joined parts become a stored file, as they are (the ZIP, never its inflated
+        message), under a new file id; ``take_upload`` hands them to ``DownloadData``."""
+        file_id = uuid.uuid4()
+        with self.sessions.begin() as session:
+            transfer = self._incoming(session, infobase_id, key)
+            if transfer is None:
+                raise TransferNotFound(key)
+            session.execute(
+                delete(TransferPart).where(
+                    TransferPart.transfer_id == transfer.id, TransferPart.part_no > part_quantity
                 )
+            )
+            transfer.direction = TransferDirection.STORED
+            transfer.key = str(file_id)
+            transfer.part_count = part_quantity
+        return file_id
+
+    def take_upload(self, infobase_id: int, file_id: uuid.UUID) -> IO[bytes]:
+        """Take a saved upload out of storage (the record is deleted, as 1C does): its ZIP in a spooled file."""
+        with self.sessions.begin() as session:
+            transfer = session.execute(
+                select(Transfer).where(
+                    Transfer.infobase_id == infobase_id,
+                    Transfer.direction == TransferDirection.STORED,
+                    Transfer.key == str(file_id),
+                )
+            ).scalar_one_or_none()
+            if transfer is None:
+                raise FileNotFound(str(file_id))
+            joined = self._spool_parts(session, transfer.id, transfer.part_count)
             session.delete(transfer)
-            return buffer.getvalue()
+            return joined
+
+    def _spool_parts(self, session: Session, transfer_id: int, count: int) -> IO[bytes]:
+        joined = spooled()
+        try:
+            for number in range(1, count + 1):
+                data = session.execute(
+                    select(TransferPart.data).where(
+                        TransferPart.transfer_id == transfer_id, TransferPart.part_no == number
+                    )
+                ).scalar_one()
+                joined.write(data)
+                del data
+        except BaseException:
+            joined.close()
+            raise
+        joined.seek(0)
+        return joined
 
     def _incoming(self, session: Session, infobase_id: int, key: str) -> Transfer | None:
         return session.execute(

@@ -5,13 +5,20 @@ from __future__ import annotations
 import datetime as dt
 import logging
 from dataclasses import dataclass
+from typing import cast
 
-from sqlalchemy import insert
+from sqlalchemy import CursorResult, delete, func, insert, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from kassa_server.models.journal import SoapCall
 
 logger = logging.getLogger(__name__)
+
+
+OUTCOMES = ("ok", "soft_error", "fault", "rejected", "unauthorized", "not_found", "ping", "wsdl", "disconnected")
+"""What a journaled call came to: a SOAP call ``ok``, ``soft_error`` (HTTP 200 with an error text) or ``fault``; a
+request ``rejected`` (405, 413), ``unauthorized`` (401) or ``not_found`` (404); a ``ping`` or ``wsdl`` download; or
+a client that went away (``disconnected``) while sending."""
 
 
 @dataclass
@@ -31,11 +38,13 @@ class JournalEntry:
     response_body: bytes = b""
     request_size: int = 0
     response_size: int = 0
+    injected_fault: str = ""
 
 
 def clip(body: bytes, limit: int) -> str:
-    """The first ``limit`` bytes of a body as text (never split a UTF-8 character into garbage)."""
-    return body[:limit].decode("utf-8", errors="ignore") if limit > 0 else ""
+    """The first ``limit`` bytes of a body as text (never split a UTF-8 character into garbage; no NUL, which
+    PostgreSQL text cannot hold: a UTF-16 body sent as UTF-8 is still journaled)."""
+    return body[:limit].decode("utf-8", errors="ignore").replace("\x00", "\ufffd") if limit > 0 else ""
 
 
 class DatabaseJournal:
@@ -60,6 +69,7 @@ class DatabaseJournal:
             "response_body": clip(entry.response_body, self.body_limit),
             "request_size": entry.request_size,
             "response_size": entry.response_size,
+            "injected_fault": entry.injected_fault[:30],
         }
         try:
             # a Core insert: one row per call, on the hot path of every request, needs no unit of work
@@ -67,3 +77,51 @@ class DatabaseJournal:
                 session.execute(insert(SoapCall), [row])
         except Exception:  # the journal must never break a call
             logger.exception("could not journal a SOAP call")
+
+
+PRUNE_BATCH = 5000
+"""Rows deleted per transaction, so pruning never holds a long lock that would make a request wait."""
+
+
+@dataclass(frozen=True)
+class Retention:
+    max_rows: int = 0
+    """Keep at most this many calls (the newest); 0: no limit."""
+    max_age: dt.timedelta | None = None
+    """Forget calls older than this; None: no limit."""
+
+
+def prune_journal(sessions: sessionmaker[Session], retention: Retention, *, now: dt.datetime | None = None) -> int:
+    """Delete the calls the retention limits exclude, oldest first, in short transactions; the number deleted."""
+    boundary = 0
+    with sessions() as session:
+        if retention.max_age is not None:
+            cutoff = (now or dt.datetime.now(dt.UTC).replace(tzinfo=None)) - retention.max_age
+            newest_too_old = session.scalar(select(func.max(SoapCall.id)).where(SoapCall.at < cutoff))
+            boundary = max(boundary, newest_too_old or 0)
+        if retention.max_rows > 0:
+            first_dropped = session.scalar(
+                select(SoapCall.id).order_by(SoapCall.id.desc()).offset(retention.max_rows).limit(1)
+            )
+            boundary = max(boundary, first_dropped or 0)
+        oldest = session.scalar(select(func.min(SoapCall.id))) or 0
+    deleted = 0
+    start = oldest
+    while start and start <= boundary:
+        upto = min(boundary, start + PRUNE_BATCH - 1)
+        with sessions.begin() as session:
+            deleted += _rowcount(session.execute(delete(SoapCall).where(SoapCall.id <= upto)))
+        start = upto + 1
+    return deleted
+
+
+def clear_journal(session: Session, *, infobase: str | None = None) -> int:
+    """Delete every journaled call (of one infobase); the number deleted."""
+    query = delete(SoapCall)
+    if infobase is not None:
+        query = query.where(SoapCall.infobase == infobase)
+    return _rowcount(session.execute(query))
+
+
+def _rowcount(result: object) -> int:
+    return int(cast(CursorResult, result).rowcount or 0)

@@ -7,20 +7,22 @@ import io
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
-from kassa_server.errors import ConfigError
+from kassa_server.errors import ValidationError
 from kassa_server.models import Infobase
 
 PUBLIC_URL_SETTING = "«Адрес в интернете»"
 
 
-class PublicUrlMissing(ConfigError):
+class PublicUrlMissing(ValidationError):
     """The infobase has no publication address, so no QR code can be made."""
 
     def __init__(self, infobase: str) -> None:
         super().__init__(
-            f"infobase {infobase!r} has no public URL: fill in {PUBLIC_URL_SETTING} "
-            f"(kassa-server infobase create … --public-url https://host/{infobase}) to get a QR code"
+            "public_url",
+            f"infobase {infobase!r} has no public URL: fill in {PUBLIC_URL_SETTING} of the infobase "
+            f"(e.g. https://host/{infobase}) to get a QR code",
         )
+        self.infobase = infobase
 
 
 @dataclass(frozen=True)

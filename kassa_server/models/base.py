@@ -25,6 +25,11 @@ Quantity = Annotated[Decimal, 16]
 Name = Annotated[str, 150]
 LongText = Annotated[str, 1024]
 Code = Annotated[str, 50]
+DocumentNumber = Annotated[str, 256]
+"""A document, receipt or shift number from a device: ``ТипНомерДокумента`` and the receipt numbers are
+``xs:string`` of at most 256 characters in every EnterpriseData version (xsd/). Properties the XSD leaves unbounded
+(``НаименованиеПолное``, ``Артикул``, ``КодВПрограмме``) are ``Text``: PostgreSQL must take whatever the schema lets
+a device send, as SQLite does."""
 
 intpk = Annotated[int, mapped_column(primary_key=True)]
 timestamp_now = Annotated[dt.datetime, mapped_column(DateTime(timezone=False), server_default=func.now())]
@@ -38,6 +43,7 @@ class Base(DeclarativeBase):
         Name: String(150),
         LongText: String(1024),
         Code: String(50),
+        DocumentNumber: String(256),
         str: String(255),
         uuid.UUID: Uuid(),
         dt.datetime: DateTime(timezone=False),
@@ -63,3 +69,7 @@ class ChangeTracked:
     """A row that travels to devices: ``change_seq`` is stamped on every change (models/tracking.py)."""
 
     change_seq: Mapped[int] = mapped_column(BigInteger, default=0, index=True)
+    origin_node_id: Mapped[int | None] = mapped_column(default=None)
+    """The exchange node whose message made the last change; None = the back office. A node never gets its own
+    change back (SSL31 ``ОбменДаннымиСервер.УстановитьОбменДаннымиЗагрузка`` sets ``ОбменДанными.Отправитель``, so
+    the platform's registration skips the sender); models/tracking.py stamps it with ``change_seq``."""

@@ -6,7 +6,7 @@ from __future__ import annotations
 import datetime as dt
 import uuid
 
-from sqlalchemy import ForeignKey, String, UniqueConstraint
+from sqlalchemy import ForeignKey, Index, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from kassa_server.models.base import Base, ChangeTracked, Money, Name, infobase_fk, intpk, new_ref
@@ -21,7 +21,7 @@ class Organization(ChangeTracked, Base):
     infobase_id: Mapped[int] = infobase_fk()
     ref: Mapped[uuid.UUID] = new_ref()
     name: Mapped[Name]
-    full_name: Mapped[str] = mapped_column(default="")
+    full_name: Mapped[str] = mapped_column(Text, default="")
     inn: Mapped[str] = mapped_column(String(12), default="")
     kpp: Mapped[str] = mapped_column(String(9), default="")
     legal_form: Mapped[LegalForm] = mapped_column(_enum(LegalForm), default=LegalForm.LEGAL_ENTITY)
@@ -78,14 +78,20 @@ class ProductGroup(ChangeTracked, Base):
 
 class Product(ChangeTracked, Base):
     __tablename__ = "products"
+    __table_args__ = (
+        # the back office lists goods by name a page at a time, and finds one by its exact code or article
+        Index("ix_products_infobase_name", "infobase_id", "name", "id"),
+        Index("ix_products_infobase_code", "infobase_id", "code"),
+        Index("ix_products_infobase_article", "infobase_id", "article"),
+    )
 
     id: Mapped[intpk]
     infobase_id: Mapped[int] = infobase_fk()
     ref: Mapped[uuid.UUID] = new_ref()
     name: Mapped[Name]
-    full_name: Mapped[str] = mapped_column(String(1024), default="")
-    article: Mapped[str] = mapped_column(String(50), default="")
-    code: Mapped[str] = mapped_column(String(50), default="")
+    full_name: Mapped[str] = mapped_column(Text, default="")
+    article: Mapped[str] = mapped_column(Text, default="")
+    code: Mapped[str] = mapped_column(Text, default="")
     kind: Mapped[ProductKind] = mapped_column(_enum(ProductKind), default=ProductKind.GOODS)
     unit_id: Mapped[int | None] = mapped_column(ForeignKey("units.id", ondelete="SET NULL"))
     vat_rate: Mapped[VatRate] = mapped_column(_enum(VatRate), default=VatRate.VAT20)
@@ -155,7 +161,7 @@ class Counterparty(ChangeTracked, Base):
     infobase_id: Mapped[int] = infobase_fk()
     ref: Mapped[uuid.UUID] = new_ref()
     name: Mapped[Name]
-    full_name: Mapped[str] = mapped_column(default="")
+    full_name: Mapped[str] = mapped_column(Text, default="")
     inn: Mapped[str] = mapped_column(String(12), default="")
     kpp: Mapped[str] = mapped_column(String(9), default="")
     legal_form: Mapped[LegalForm] = mapped_column(_enum(LegalForm), default=LegalForm.INDIVIDUAL)

@@ -9,7 +9,16 @@ import uuid
 from sqlalchemy import ForeignKey, LargeBinary, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from kassa_server.models.base import Base, Money, Quantity, enum_column_type, infobase_fk, intpk, timestamp_now
+from kassa_server.models.base import (
+    Base,
+    DocumentNumber,
+    Money,
+    Quantity,
+    enum_column_type,
+    infobase_fk,
+    intpk,
+    timestamp_now,
+)
 from kassa_server.models.enums import CashOperationKind, PaymentKind, ReceiptKind, VatRate
 from kassa_server.models.registers import CashRegister
 
@@ -23,12 +32,13 @@ class Shift(Base):
     id: Mapped[intpk]
     infobase_id: Mapped[int] = infobase_fk()
     cash_register_id: Mapped[int] = mapped_column(ForeignKey("cash_registers.id"), index=True)
-    number: Mapped[str] = mapped_column(String(50))
+    number: Mapped[DocumentNumber]
     open_ref: Mapped[uuid.UUID | None] = mapped_column(unique=True)
     close_ref: Mapped[uuid.UUID | None] = mapped_column(unique=True)
     opened_at: Mapped[dt.datetime | None]
     closed_at: Mapped[dt.datetime | None]
-    cashier: Mapped[str] = mapped_column(String(150), default="")
+    cashier: Mapped[str] = mapped_column(Text, default="")
+    """``Кассир`` of the opening: ``КлючевыеСвойстваПользователь/Наименование`` is unbounded in the XSD."""
     closing_amount: Mapped[Money | None]
 
     cash_register: Mapped[CashRegister] = relationship()
@@ -46,9 +56,9 @@ class Receipt(Base):
     kind: Mapped[ReceiptKind] = mapped_column(enum_column_type(ReceiptKind))
     date: Mapped[dt.datetime]
     cash_register_id: Mapped[int] = mapped_column(ForeignKey("cash_registers.id"), index=True)
-    shift_number: Mapped[str] = mapped_column(String(50))
-    number_in_app: Mapped[str] = mapped_column(String(50), default="")
-    fiscal_number: Mapped[str] = mapped_column(String(50), default="")
+    shift_number: Mapped[DocumentNumber]
+    number_in_app: Mapped[DocumentNumber] = mapped_column(default="")
+    fiscal_number: Mapped[DocumentNumber] = mapped_column(default="")
     """``НомерЧекаККМ`` (1.17+) or ``НомерЧекаФР`` (up to 1.16)."""
     cashier: Mapped[str] = mapped_column(String(150), default="")
     amount: Mapped[Money]
@@ -78,7 +88,8 @@ class ReceiptLine(Base):
     receipt_id: Mapped[int] = mapped_column(ForeignKey("receipts.id", ondelete="CASCADE"), index=True)
     line_no: Mapped[int]
     product_ref: Mapped[uuid.UUID | None]
-    product_name: Mapped[str] = mapped_column(String(1024), default="")
+    product_name: Mapped[str] = mapped_column(Text, default="")
+    """The item's ``Наименование`` as the device sent it: unbounded in the XSD."""
     product_id: Mapped[int | None] = mapped_column(ForeignKey("products.id", ondelete="SET NULL"))
     quantity: Mapped[Quantity]
     price: Mapped[Money]
@@ -128,7 +139,7 @@ class CashOperation(Base):
     kind: Mapped[CashOperationKind] = mapped_column(enum_column_type(CashOperationKind))
     date: Mapped[dt.datetime]
     cash_register_id: Mapped[int] = mapped_column(ForeignKey("cash_registers.id"), index=True)
-    shift_number: Mapped[str] = mapped_column(String(50))
+    shift_number: Mapped[DocumentNumber]
     amount: Mapped[Money]
     cashier: Mapped[str] = mapped_column(String(150), default="")
 
@@ -142,7 +153,7 @@ class ShiftReport(Base):
     id: Mapped[intpk]
     infobase_id: Mapped[int] = infobase_fk()
     ref: Mapped[uuid.UUID]
-    number: Mapped[str] = mapped_column(String(50))
+    number: Mapped[DocumentNumber]
     date: Mapped[dt.datetime]
     cash_register_id: Mapped[int | None] = mapped_column(ForeignKey("cash_registers.id"), index=True)
     amount: Mapped[Money | None]

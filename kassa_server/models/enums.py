@@ -1,4 +1,4 @@
-"""Business enumerations, in English; their 1C spellings live at the wire boundary (exchange/mapping.py)."""
+"""Business enumerations, in English; their 1C spellings live at the wire boundary (exchange/to_format.py)."""
 
 from __future__ import annotations
 
@@ -8,6 +8,14 @@ from enum import StrEnum
 class LegalForm(StrEnum):
     LEGAL_ENTITY = "legal_entity"
     INDIVIDUAL = "individual"
+
+
+class UserRole(StrEnum):
+    """What a user may do: an administrator uses the back office and the control API (and may sync a device); a
+    cashier only logs into the web services from «1С:Мобильная касса» and is sent to the devices as a cashier."""
+
+    ADMINISTRATOR = "administrator"
+    CASHIER = "cashier"
 
 
 class TaxSystem(StrEnum):

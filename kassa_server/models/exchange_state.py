@@ -41,6 +41,8 @@ class ExchangeNode(Base):
     peer_prefix: Mapped[str] = mapped_column(String(50), default="")
     sent_no: Mapped[int] = mapped_column(BigInteger, default=0)
     received_no: Mapped[int] = mapped_column(BigInteger, default=0)
+    received_digest: Mapped[str] = mapped_column(String(64), default="", server_default="")
+    """SHA-256 (hex) of message ``received_no`` as it came: the same number again must be the same message."""
     acked_seq: Mapped[int] = mapped_column(BigInteger, default=0)
     """Every change up to this sequence has been acknowledged by the device."""
     deleted: Mapped[bool] = mapped_column(default=False)

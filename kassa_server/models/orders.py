@@ -8,7 +8,17 @@ import uuid
 from sqlalchemy import ForeignKey, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from kassa_server.models.base import Base, ChangeTracked, Money, Quantity, enum_column_type, infobase_fk, intpk, new_ref
+from kassa_server.models.base import (
+    Base,
+    ChangeTracked,
+    DocumentNumber,
+    Money,
+    Quantity,
+    enum_column_type,
+    infobase_fk,
+    intpk,
+    new_ref,
+)
 from kassa_server.models.catalog import Counterparty, Organization, Product, Store
 from kassa_server.models.enums import OrderStatus, VatRate
 from kassa_server.models.registers import CashRegister
@@ -21,7 +31,7 @@ class CustomerOrder(ChangeTracked, Base):
     id: Mapped[intpk]
     infobase_id: Mapped[int] = infobase_fk()
     ref: Mapped[uuid.UUID] = new_ref()
-    number: Mapped[str] = mapped_column(String(50))
+    number: Mapped[DocumentNumber]
     date: Mapped[dt.datetime]
     organization_id: Mapped[int] = mapped_column(ForeignKey("organizations.id"))
     counterparty_id: Mapped[int | None] = mapped_column(ForeignKey("counterparties.id", ondelete="SET NULL"))

@@ -11,7 +11,7 @@ import datetime as dt
 import uuid
 from enum import StrEnum
 
-from sqlalchemy import ForeignKey, Index, LargeBinary, String, Text, UniqueConstraint
+from sqlalchemy import BigInteger, ForeignKey, Index, LargeBinary, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from kassa_server.models.base import Base, enum_column_type, intpk, timestamp_now
@@ -22,6 +22,9 @@ class TransferDirection(StrEnum):
     """Server → client: an export cut into parts for ``GetFilePart``/``GetDataPart``."""
     INCOMING = "incoming"
     """Client → server: parts sent by ``PutFilePart``."""
+    STORED = "stored"
+    """Client → server, saved by ``SaveFileFromParts``: the parts are the stored ZIP, keyed by its file id, until
+    ``DownloadData`` takes them (an upload's inflated message is never stored)."""
 
 
 class OperationStatus(StrEnum):
@@ -82,6 +85,8 @@ class TransferPart(Base):
     transfer_id: Mapped[int] = mapped_column(ForeignKey("exchange_transfers.id", ondelete="CASCADE"), index=True)
     part_no: Mapped[int] = mapped_column()
     """1-based, as on the wire."""
+    size: Mapped[int] = mapped_column(BigInteger, default=0, server_default="0")
+    """``len(data)``, kept so the transfer quotas are summed without reading the blobs."""
     data: Mapped[bytes] = mapped_column(LargeBinary)
 
     transfer: Mapped[Transfer] = relationship(back_populates="parts")

@@ -2,7 +2,7 @@
 
 Dispatch is by the local name of the first child of ``soap:Body`` (document/literal wrapped); ``SOAPAction`` is not
 required to match (soap-services.md §1.3). The WSDL clients see is rendered from ``contract.py`` by ``wsdl.py``, not
-by spyne; a test keeps the two in step.
+by spyne; the spyne signatures come from the same table (``wire.operation``).
 """
 
 from __future__ import annotations
@@ -25,7 +25,8 @@ from kassa_server.services.contract import (
 from kassa_server.services.enterprisedata_exchange_1_0_1_1 import EnterpriseDataExchange_1_0_1_1
 from kassa_server.services.exchange_2_0_1_6 import Exchange_2_0_1_6
 from kassa_server.services.interface_version import InterfaceVersion
-from kassa_server.services.types import KassaSoap11, KassaSoap12
+from kassa_server.services.protocol import EnvelopeLimits, KassaSoap11, KassaSoap12
+from kassa_server.settings import Limits
 
 WsgiApp = Callable[..., Any]
 
@@ -45,6 +46,7 @@ for _name in (
     "spyne.application.client",
     "spyne.protocol.soap.soap11.invalid",
     "spyne.server._base",
+    "spyne.server.wsgi",  # logs each rejected request's whole error at ERROR; the journal keeps it, shortened
 ):
     logging.getLogger(_name).setLevel(logging.CRITICAL)
 
@@ -68,22 +70,26 @@ class SoapService:
         return "1.1", self.soap11
 
 
-def build_application(contract: ServiceContract, protocol: Any) -> Application:
+def build_application(
+    contract: ServiceContract, protocol: Any, limits: EnvelopeLimits = EnvelopeLimits()
+) -> Application:
     return Application(
         [SERVICE_CLASSES[contract.name]],
         tns=contract.tns,
         name=contract.name,
-        in_protocol=protocol(),
-        out_protocol=protocol(),
+        in_protocol=protocol(limits),
+        out_protocol=protocol(limits),
     )
 
 
-def build_services(max_request_body: int) -> dict[str, SoapService]:
+def build_services(max_request_body: int, limits: Limits | None = None) -> dict[str, SoapService]:
     """Services keyed by the lower-cased service name and descriptor name (both match case-insensitively)."""
+    limits = limits or Limits()
+    envelope_limits = EnvelopeLimits(limits.max_xml_elements, limits.max_xml_attributes, limits.max_quoted_chars)
     out: dict[str, SoapService] = {}
     for contract in CONTRACTS:
-        app11 = build_application(contract, KassaSoap11)
-        app12 = build_application(contract, KassaSoap12)
+        app11 = build_application(contract, KassaSoap11, envelope_limits)
+        app12 = build_application(contract, KassaSoap12, envelope_limits)
         service = SoapService(
             contract=contract,
             spyne_app=app11,

@@ -30,7 +30,7 @@ class ServiceDependencies:
     @property
     def archive_limits(self) -> ArchiveLimits:
         limits = self.settings.limits
-        return ArchiveLimits(max_unzipped=limits.max_unzipped_message, max_ratio=limits.max_zip_ratio)
+        return ArchiveLimits(max_message=limits.max_message_bytes, max_ratio=limits.max_zip_ratio)
 
 
 @dataclass

@@ -1,7 +1,8 @@
 """The three services' wire contract as data, transcribed from soap-services.md §3, §4, §5 ([V] SSL31 metadata).
 
-This table is the one source the served WSDL is rendered from (services/wsdl.py); a test checks that spyne's dispatch
-(services/application.py) declares exactly the same operations, parameters, order and types.
+This table is the one source of every operation: the served WSDL is rendered from it (services/wsdl.py), and the spyne
+signature of each service method (request types, response types and nillability, out-variable names) is derived from it
+by ``wire.operation`` (services/wire.py). A test checks that spyne's dispatch and the WSDL still agree.
 """
 
 from __future__ import annotations
@@ -9,8 +10,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from enum import Enum
 
-XS = "http://www.w3.org/2001/XMLSchema"
-XSI = "http://www.w3.org/2001/XMLSchema-instance"
+from kassa_server.enterprisedata.versions import XS_NS, XSI_NS
+
+XS, XSI = XS_NS, XSI_NS
+"""The format's schema namespaces, under the short names the wire modules use."""
 V8_CORE = "http://v8.1c.ru/8.1/data/core"
 EDE_TYPES = "http://v8.1c.ru/SSL/Exchange/EnterpriseDataExchange"
 

@@ -9,30 +9,20 @@ import uuid
 from decimal import Decimal
 from typing import Any
 
-from spyne import ServiceBase, rpc
+from spyne import ServiceBase
 
 from kassa_server.exchange.errors import ExchangeError, MissingFileId, NodeNotFound, PartNotFound
-from kassa_server.exchange.files import EDE_ENTRY_NAME, first_entry, part_size_bytes
+from kassa_server.exchange.files import EDE_ENTRY_NAME, open_message, part_size_bytes
 from kassa_server.exchange.operations import OperationResult, OperationStatus
 from kassa_server.services import faults, mechanics
 from kassa_server.services.context import ServiceCall
+from kassa_server.services.contract import ENTERPRISE_DATA_EXCHANGE_1_0_1_1
 from kassa_server.services.faults import soap_call
-from kassa_server.services.types import (
-    Base64,
-    Bool,
-    Dec,
-    Int,
-    PrepareDataOperationResult,
-    String,
-    bytes_of,
-    out_base64,
-    out_bool,
-    out_content,
-    out_string,
-    prepare_data_result,
-)
+from kassa_server.services.values import prepare_data_result
+from kassa_server.services.wire import bytes_of, operation
 
-SERVICE = "EnterpriseDataExchange_1_0_1_1"
+SERVICE = ENTERPRISE_DATA_EXCHANGE_1_0_1_1.name
+_operation = operation(ENTERPRISE_DATA_EXCHANGE_1_0_1_1)
 
 
 def _peer(call: ServiceCall, peer_code: str | None) -> str:
@@ -49,18 +39,19 @@ def _poll(call: ServiceCall, operation_id_text: str) -> OperationResult:
     operation_id = mechanics.parse_uuid(operation_id_text)
     result = call.deps.operations.poll(call.infobase.id, operation_id)
     if result is None:
-        return OperationResult(OperationStatus.CANCELED, faults.operation_not_found(operation_id_text))
+        # SSL31 ОбменДаннымиСлужебный.ПолучитьСтатусВыполненияПолученияДанных: no such job → Canceled, message ""
+        return OperationResult(OperationStatus.CANCELED, "")
     return result
 
 
 class EnterpriseDataExchange_1_0_1_1(ServiceBase):
     __service_name__ = SERVICE
 
-    @rpc(_returns=out_string(), _out_variable_name="return")
+    @_operation
     def Ping(ctx: Any) -> Any:
         return soap_call(ctx, "Ping", lambda call: "")
 
-    @rpc(String, String, _returns=(out_bool(), out_string()), _out_variable_names=("return", "ErrorMessage"))
+    @_operation
     def TestConnection(ctx: Any, ExchangePlanName: str, PeerCode: str) -> Any:
         def handle(call: ServiceCall) -> Any:
             peer = _peer(call, PeerCode)
@@ -73,13 +64,7 @@ class EnterpriseDataExchange_1_0_1_1(ServiceBase):
 
         return soap_call(ctx, "TestConnection", handle)
 
-    @rpc(
-        String,
-        String,
-        Dec,
-        _returns=(out_string(), out_string(), out_string()),
-        _out_variable_names=("return", "OperationID", "ErrorMessage"),
-    )
+    @_operation
     def PrepareDataForGetting(ctx: Any, ExchangePlanName: str, PeerCode: str, PartSize: Decimal | None) -> Any:
         def handle(call: ServiceCall) -> Any:
             peer = _peer(call, PeerCode)
@@ -100,11 +85,7 @@ class EnterpriseDataExchange_1_0_1_1(ServiceBase):
 
         return soap_call(ctx, "PrepareDataForGetting", handle)
 
-    @rpc(
-        String,
-        _returns=(out_content(PrepareDataOperationResult), out_string()),
-        _out_variable_names=("return", "ErrorMessage"),
-    )
+    @_operation
     def PrepareDataActionResult(ctx: Any, OperationID: str) -> Any:
         def handle(call: ServiceCall) -> Any:
             result = _poll(call, OperationID)
@@ -121,7 +102,7 @@ class EnterpriseDataExchange_1_0_1_1(ServiceBase):
 
         return soap_call(ctx, "PrepareDataActionResult", handle)
 
-    @rpc(String, Int, _returns=(out_base64(), out_string()), _out_variable_names=("return", "ErrorMessage"))
+    @_operation
     def GetDataPart(ctx: Any, FileID: str, PartNumber: int | None) -> Any:
         def handle(call: ServiceCall) -> Any:
             try:
@@ -133,7 +114,7 @@ class EnterpriseDataExchange_1_0_1_1(ServiceBase):
 
         return soap_call(ctx, "GetDataPart", handle)
 
-    @rpc(String, Bool, _returns=(out_string(), out_string()), _out_variable_names=("return", "ErrorMessage"))
+    @_operation
     def ConfirmGettingFile(ctx: Any, FileID: str, ClearDataPool: bool | None) -> Any:
         def handle(call: ServiceCall) -> Any:
             # ClearDataPool is ignored, as in SSL (§4.1)
@@ -145,41 +126,31 @@ class EnterpriseDataExchange_1_0_1_1(ServiceBase):
 
         return soap_call(ctx, "ConfirmGettingFile", handle)
 
-    @rpc(
-        String,
-        Int,
-        Base64,
-        _returns=(out_string(), out_string()),
-        _out_variable_names=("return", "ErrorMessage"),
-    )
+    @_operation
     def PutFilePart(ctx: Any, FileID: str, PartNumber: int | None, PartData: Any) -> Any:
         def handle(call: ServiceCall) -> Any:
             key = (FileID or "").strip()
             if not key:
                 raise MissingFileId()
-            part_no = PartNumber if PartNumber and PartNumber > 0 else 1  # nil or 0 is part 1 [V]
+            part_no = PartNumber or 1  # nil or 0 is part 1 [V]; below 0 a client fault [I]
             call.deps.transfers.put_incoming_part(call.infobase.id, key, part_no, bytes_of(PartData))
             return "", ""
 
         return soap_call(ctx, "PutFilePart", handle)
 
-    @rpc(
-        String,
-        String,
-        String,
-        _returns=(out_string(), out_string(), out_string()),
-        _out_variable_names=("return", "OperationID", "ErrorMessage"),
-    )
+    @_operation
     def PutData(ctx: Any, ExchangePlanName: str, PeerCode: str, FileID: str) -> Any:
         def handle(call: ServiceCall) -> Any:
             peer = _peer(call, PeerCode)
             plan = mechanics.require_plan(call, ExchangePlanName)
             key = (FileID or "").strip()
-            payload = call.deps.transfers.join_incoming(call.infobase.id, key, None)
+            payload = call.deps.transfers.join_incoming(call.infobase.id, key, None, delete_parts=True)
             # join and unzip fault; the import itself is a (finished) long operation [V]
-            message = first_entry(payload, call.deps.archive_limits)
+            with payload:
+                message = open_message(payload, call.deps.archive_limits)
             try:
-                mechanics.import_message(call, plan, peer, message)
+                with message:
+                    mechanics.import_message(call, plan, peer, message)
             except ExchangeError as exc:
                 result = _failure(exc)
                 call.soft_error(result.error_message)
@@ -190,7 +161,7 @@ class EnterpriseDataExchange_1_0_1_1(ServiceBase):
 
         return soap_call(ctx, "PutData", handle)
 
-    @rpc(String, _returns=(out_string(nillable=False), out_string()), _out_variable_names=("return", "ErrorMessage"))
+    @_operation
     def PutDataActionResult(ctx: Any, OperationID: str) -> Any:
         def handle(call: ServiceCall) -> Any:
             result = _poll(call, OperationID)

@@ -1,7 +1,8 @@
 """``Exchange_2_0_1_6``: the SSL data-exchange web service, 23 operations (soap-services.md §3).
 
 Each method only unpacks arguments, calls the exchange layer through ``mechanics``/the gateway, and packs the result;
-``faults.soap_call`` translates errors. Parameter names are 1C's wire names.
+``faults.soap_call`` translates errors. Parameter names are 1C's wire names; each method's spyne signature (types,
+nillability, out-variable names) comes from ``contract.py`` through ``@_operation``, which checks the names.
 """
 
 from __future__ import annotations
@@ -11,8 +12,9 @@ from decimal import Decimal
 from typing import Any
 
 from lxml import etree
-from spyne import Boolean, ServiceBase, rpc
+from spyne import ServiceBase
 
+from kassa_server.enterprisedata.versions import FORMAT_BASE_URI
 from kassa_server.exchange.errors import (
     ExchangeError,
     NodeNotFound,
@@ -20,44 +22,22 @@ from kassa_server.exchange.errors import (
     PartNotFound,
     TransferNotFound,
 )
-from kassa_server.exchange.files import exchange_entry_name, first_entry, part_size_bytes
+from kassa_server.exchange.files import exchange_entry_name, part_size_bytes
 from kassa_server.exchange.operations import OperationResult, OperationStatus
 from kassa_server.services import faults, mechanics
 from kassa_server.services.context import ServiceCall
+from kassa_server.services.contract import EXCHANGE_2_0_1_6
 from kassa_server.services.faults import KassaFault, soap_call
-from kassa_server.services.types import (
-    V8UUID,
-    ArrayValue,
-    Base64,
-    Bool,
-    Dec,
-    Int,
-    String,
-    TableValue,
-    V8Structure,
-    V8ValueStorage,
-    bytes_of,
-    out_base64,
-    out_bool,
-    out_content,
-    out_int,
-    out_storage,
-    out_string,
-    out_uuid,
-    structure,
-)
+from kassa_server.services.values import ArrayValue, StructureValue, TableValue, structure
+from kassa_server.services.wire import bytes_of, operation
 
-SERVICE = "Exchange_2_0_1_6"
+SERVICE = EXCHANGE_2_0_1_6.name
+_operation = operation(EXCHANGE_2_0_1_6)
 FUNCTIONAL_OPTION_ON = "ИспользоватьСинхронизациюДанных"
 """``GetFunctionalOption`` answers true for this one only (soap-services.md §3.1 [I])."""
 PLAN_SYNONYMS = {"СинхронизацияДанныхЧерезУниверсальныйФормат": "Синхронизация данных через универсальный формат"}
 """Plan presentations for the TestConnection text; other plans show their name."""
 EXCHANGE_SETTINGS_FORMAT_VERSION = "1.2"
-FORMAT_BASE_URI = "http://v8.1c.ru/edi/edi_stnd/EnterpriseData"
-
-
-def _nil_bool() -> Any:
-    return Boolean.customize(min_occurs=1, nillable=True)
 
 
 def _node(call: ServiceCall, node_code: str | None) -> str:
@@ -73,7 +53,7 @@ def _long_path(call: ServiceCall, allowed: bool | None) -> bool:
 class Exchange_2_0_1_6(ServiceBase):
     __service_name__ = SERVICE
 
-    @rpc(String, String, _returns=(out_string(), out_storage()), _out_variable_names=("return", "Data"))
+    @_operation
     def Upload(ctx: Any, ExchangePlanName: str, NodeCode: str) -> Any:
         def handle(call: ServiceCall) -> Any:
             _node(call, NodeCode)
@@ -81,7 +61,7 @@ class Exchange_2_0_1_6(ServiceBase):
 
         return soap_call(ctx, "Upload", handle)
 
-    @rpc(String, String, V8ValueStorage, _returns=out_string(), _out_variable_name="return")
+    @_operation
     def Download(ctx: Any, ExchangePlanName: str, NodeCode: str, Data: Any) -> Any:
         def handle(call: ServiceCall) -> Any:
             _node(call, NodeCode)
@@ -89,16 +69,7 @@ class Exchange_2_0_1_6(ServiceBase):
 
         return soap_call(ctx, "Download", handle)
 
-    @rpc(
-        String,
-        String,
-        String,
-        Bool,
-        String,
-        Bool,
-        _returns=(out_string(), out_string(), _nil_bool(), out_string()),
-        _out_variable_names=("return", "FileID", "ContinuousOperation", "Operation"),
-    )
+    @_operation
     def UploadData(
         ctx: Any,
         ExchangePlanName: str,
@@ -130,16 +101,7 @@ class Exchange_2_0_1_6(ServiceBase):
 
         return soap_call(ctx, "UploadData", handle)
 
-    @rpc(
-        String,
-        String,
-        String,
-        Bool,
-        String,
-        Bool,
-        _returns=(out_string(), _nil_bool(), out_string()),
-        _out_variable_names=("return", "ContinuousOperation", "Operation"),
-    )
+    @_operation
     def DownloadData(
         ctx: Any,
         ExchangePlanName: str,
@@ -153,12 +115,12 @@ class Exchange_2_0_1_6(ServiceBase):
             node = _node(call, NodeCode)
             plan = mechanics.require_plan(call, ExchangePlanName)
             file_id = mechanics.parse_uuid(FileID)
-            stored = call.deps.transfers.take_file(call.infobase.id, file_id)
+            payload = call.deps.transfers.take_upload(call.infobase.id, file_id)
             if not _long_path(call, ContinuousOperationAllowed):
-                mechanics.import_message(call, plan, node, stored.content)
+                mechanics.import_zip(call, plan, node, payload)
                 return "", False, Operation
             try:
-                mechanics.import_message(call, plan, node, stored.content)
+                mechanics.import_zip(call, plan, node, payload)
             except ExchangeError as exc:
                 result = OperationResult(OperationStatus.FAILED, faults.fault_text(exc))
             else:
@@ -168,13 +130,7 @@ class Exchange_2_0_1_6(ServiceBase):
 
         return soap_call(ctx, "DownloadData", handle)
 
-    @rpc(
-        String,
-        String,
-        String,
-        _returns=(out_content(V8Structure), out_string()),
-        _out_variable_names=("return", "ResultMessage"),
-    )
+    @_operation
     def GetIBParameters(ctx: Any, ExchangePlanName: str, NodeCode: str | None, ResultMessage: str | None) -> Any:
         def handle(call: ServiceCall) -> Any:
             node = _node(call, NodeCode)
@@ -183,9 +139,12 @@ class Exchange_2_0_1_6(ServiceBase):
             plan_exists = params.plan_exists and call.infobase.allows_plan(plan)
             node_exists = plan_exists and params.node_exists
             versions = sorted(params.format_versions, key=_version_key)
+            # typed and indexed as SSL31 ОбменДаннымиXDTOСервер.ИнициализироватьТаблицуПоддерживаемыхОбъектовФормата
             table = TableValue(
                 ("Версия", "Объект", "Отправка", "Получение"),
-                [(o.version, o.object_name, o.sending, o.receiving) for o in params.supported_objects],
+                [(o.version, o.object_name, bool(o.sending), bool(o.receiving)) for o in params.supported_objects],
+                types=("xs:string", "xs:string", "xs:boolean", "xs:boolean"),
+                index=("Версия", "Объект"),
             )
             # The keys and their order are [V] SSL31 ОбменДаннымиСервер.ПараметрыИнформационнойБазы (§7).
             properties = [
@@ -211,15 +170,22 @@ class Exchange_2_0_1_6(ServiceBase):
                     ("ПолученоСообщениеДляСопоставленияДанных", False),
                     ("ПоддерживаетсяСопоставлениеДанных", False),
                 ]
-            return structure(properties), None
+            return structure(properties), ""  # an empty string, as a captured 1C reply has it
 
         return soap_call(ctx, "GetIBParameters", handle)
 
-    @rpc(String, _returns=out_content(V8Structure), _out_variable_name="return")
+    @_operation
     def GetIBData(ctx: Any, TableName: str) -> Any:
-        return soap_call(ctx, "GetIBData", lambda call: structure([]))
+        def handle(call: ServiceCall) -> Any:
+            # SSL31 ОбменДаннымиСервер.ДанныеКорреспондента: Structure("СвойстваОбъектаМетаданных,
+            # ТаблицаБазыКорреспондента"); the first is Structure("Синоним, Иерархический") of the metadata object, the
+            # second its elements for a catalog. 1С:Касса shares no catalog for mapping: no table (Неопределено) [I].
+            properties = StructureValue([("Синоним", ""), ("Иерархический", False)])
+            return structure([("СвойстваОбъектаМетаданных", properties), ("ТаблицаБазыКорреспондента", None)])
 
-    @rpc(String, _returns=out_content(V8Structure), _out_variable_name="return")
+        return soap_call(ctx, "GetIBData", handle)
+
+    @_operation
     def GetCommonNodsData(ctx: Any, ExchangePlanName: str) -> Any:
         def handle(call: ServiceCall) -> Any:
             mechanics.require_plan(call, ExchangePlanName)
@@ -227,7 +193,7 @@ class Exchange_2_0_1_6(ServiceBase):
 
         return soap_call(ctx, "GetCommonNodsData", handle)
 
-    @rpc(String, String, V8Structure, V8Structure, _returns=out_string(), _out_variable_name="return")
+    @_operation
     def CreateExchange(
         ctx: Any, ExchangePlanName: str, Parameters: str, FilterSettings: Any, AdditionalSettings: Any
     ) -> Any:
@@ -241,7 +207,7 @@ class Exchange_2_0_1_6(ServiceBase):
 
         return soap_call(ctx, "CreateExchange", handle)
 
-    @rpc(String, String, V8Structure, _returns=out_string(), _out_variable_name="return")
+    @_operation
     def UpdateExchange(ctx: Any, ExchangePlanName: str, NodeCode: str, AdditionalSettings: Any) -> Any:
         def handle(call: ServiceCall) -> Any:
             node = _node(call, NodeCode)
@@ -252,33 +218,17 @@ class Exchange_2_0_1_6(ServiceBase):
 
         return soap_call(ctx, "UpdateExchange", handle)
 
-    @rpc(
-        String,
-        String,
-        Bool,
-        _returns=(out_string(), out_bool(), out_string()),
-        _out_variable_names=("return", "ContinuousOperation", "Operation"),
-    )
+    @_operation
     def RegisterOnlyCatalogData(ctx: Any, ExchangePlanName: str, NodeCode: str, ContinuousOperation: bool) -> Any:
         return soap_call(ctx, "RegisterOnlyCatalogData", _register(ExchangePlanName, NodeCode, catalogs_only=True))
 
-    @rpc(
-        String,
-        String,
-        Bool,
-        _returns=(out_string(), out_bool(), out_string()),
-        _out_variable_names=("return", "ContinuousOperation", "Operation"),
-    )
+    @_operation
     def RegisterAllDataExceptCatalogs(ctx: Any, ExchangePlanName: str, NodeCode: str, ContinuousOperation: bool) -> Any:
         return soap_call(
             ctx, "RegisterAllDataExceptCatalogs", _register(ExchangePlanName, NodeCode, catalogs_only=False)
         )
 
-    @rpc(
-        String,
-        _returns=(out_string(nillable=False), out_string()),
-        _out_variable_names=("return", "ResultMessage"),
-    )
+    @_operation
     def GetContinuousOperationStatus(ctx: Any, Operation: str) -> Any:
         def handle(call: ServiceCall) -> Any:
             operation_id = mechanics.parse_uuid(Operation)
@@ -291,16 +241,11 @@ class Exchange_2_0_1_6(ServiceBase):
 
         return soap_call(ctx, "GetContinuousOperationStatus", handle)
 
-    @rpc(String, _returns=out_bool(), _out_variable_name="return")
+    @_operation
     def GetFunctionalOption(ctx: Any, Name: str) -> Any:
         return soap_call(ctx, "GetFunctionalOption", lambda call: (Name or "") == FUNCTIONAL_OPTION_ON)
 
-    @rpc(
-        V8UUID,
-        Dec,
-        _returns=(out_string(), out_uuid(), out_int()),
-        _out_variable_names=("return", "TransferId", "PartQuantity"),
-    )
+    @_operation
     def PrepareGetFile(ctx: Any, FileId: str, BlockSize: Decimal | None) -> Any:
         def handle(call: ServiceCall) -> Any:
             file_id = mechanics.parse_uuid(FileId)
@@ -319,7 +264,7 @@ class Exchange_2_0_1_6(ServiceBase):
 
         return soap_call(ctx, "PrepareGetFile", handle)
 
-    @rpc(V8UUID, Int, _returns=(out_string(), out_base64()), _out_variable_names=("return", "PartData"))
+    @_operation
     def GetFilePart(ctx: Any, TransferId: str, PartNumber: int | None) -> Any:
         def handle(call: ServiceCall) -> Any:
             transfer_id = mechanics.parse_uuid(TransferId)
@@ -328,7 +273,7 @@ class Exchange_2_0_1_6(ServiceBase):
 
         return soap_call(ctx, "GetFilePart", handle)
 
-    @rpc(V8UUID, _returns=out_string(), _out_variable_name="return")
+    @_operation
     def ReleaseFile(ctx: Any, TransferId: str) -> Any:
         def handle(call: ServiceCall) -> Any:
             transfer_id = mechanics.parse_uuid(TransferId)
@@ -340,57 +285,60 @@ class Exchange_2_0_1_6(ServiceBase):
 
         return soap_call(ctx, "ReleaseFile", handle)
 
-    @rpc(V8UUID, Int, Base64, _returns=out_string(), _out_variable_name="return")
+    @_operation
     def PutFilePart(ctx: Any, TransferId: str, PartNumber: int | None, PartData: Any) -> Any:
         def handle(call: ServiceCall) -> Any:
             transfer_id = mechanics.parse_uuid(TransferId)
-            # Parts may come in any order; nil or 0 is part 1 (soap-services.md §3.1 [I])
-            part_no = PartNumber if PartNumber and PartNumber > 0 else 1
+            # Parts may come in any order; nil or 0 is part 1, below 0 a client fault (soap-services.md §3.1 [I])
+            part_no = PartNumber or 1
             call.deps.transfers.put_incoming_part(call.infobase.id, str(transfer_id), part_no, bytes_of(PartData))
             return ""
 
         return soap_call(ctx, "PutFilePart", handle)
 
-    @rpc(V8UUID, Int, _returns=(out_string(), out_uuid()), _out_variable_names=("return", "FileId"))
+    @_operation
     def SaveFileFromParts(ctx: Any, TransferId: str, PartQuantity: int | None) -> Any:
         def handle(call: ServiceCall) -> Any:
             transfer_id = mechanics.parse_uuid(TransferId)
             key = str(transfer_id)
+            quantity = PartQuantity or 0
             try:
-                payload = call.deps.transfers.join_incoming(call.infobase.id, key, PartQuantity or 0)
+                payload = call.deps.transfers.join_incoming(call.infobase.id, key, quantity, delete_parts=False)
             except PartNotFound as exc:
                 raise KassaFault(faults.saved_part_not_found(exc.part_no, TransferId)) from exc
             except TransferNotFound as exc:
                 raise KassaFault(faults.saved_part_not_found(1, TransferId)) from exc
-            message = first_entry(payload, call.deps.archive_limits)
-            file_id = call.deps.transfers.store_file(call.infobase.id, message)
+            with payload:
+                mechanics.check_zip(call, payload)
+            # the ZIP is stored as it came; DownloadData inflates it into a temporary file, never into a blob
+            file_id = call.deps.transfers.save_incoming(call.infobase.id, key, quantity)
             return "", str(file_id)
 
         return soap_call(ctx, "SaveFileFromParts", handle)
 
-    @rpc(String, _returns=(out_string(), out_uuid()), _out_variable_names=("return", "FileId"))
+    @_operation
     def PutFileIntoStorage(ctx: Any, FileName: str) -> Any:
         def handle(call: ServiceCall) -> Any:
             raise OperationNotSupported("PutFileIntoStorage")
 
         return soap_call(ctx, "PutFileIntoStorage", handle)
 
-    @rpc(V8UUID, _returns=out_string(nillable=False), _out_variable_name="return")
+    @_operation
     def GetFileFromStorage(ctx: Any, FileId: str) -> Any:
         def handle(call: ServiceCall) -> Any:
             raise OperationNotSupported("GetFileFromStorage")
 
         return soap_call(ctx, "GetFileFromStorage", handle)
 
-    @rpc(String, _returns=out_bool(), _out_variable_name="return")
+    @_operation
     def FileExists(ctx: Any, FileName: str) -> Any:
         return soap_call(ctx, "FileExists", lambda call: False)
 
-    @rpc(_returns=out_string(), _out_variable_name="return")
+    @_operation
     def Ping(ctx: Any) -> Any:
         return soap_call(ctx, "Ping", lambda call: "")
 
-    @rpc(String, String, _returns=(out_bool(), out_string()), _out_variable_names=("return", "Result"))
+    @_operation
     def TestConnection(ctx: Any, ExchangePlanName: str, NodeCode: str) -> Any:
         def handle(call: ServiceCall) -> Any:
             node = _node(call, NodeCode)

@@ -17,21 +17,37 @@ from typing import Any, TypeVar
 from lxml import etree
 from spyne import Fault
 
+from kassa_server.enterprisedata.versions import FORMAT_BASE_URI
 from kassa_server.errors import DatabaseUnavailable
 from kassa_server.exchange.errors import (
     ArchiveError,
+    ArchiveTooLarge,
+    BodyUnreadable,
     EmptyArchive,
     ExchangeError,
     FileNotFound,
     InvalidIdentifier,
+    InvalidPartNumber,
+    MessageNumberReused,
     MessageRejected,
+    MissingBody,
+    MissingConfirmation,
     MissingFileId,
+    MissingNodeCode,
+    NodeIdentityMismatch,
     NodeNotFound,
+    ObjectWithoutRef,
     OperationNotSupported,
     PartNotFound,
     SyncAlreadyRunning,
     TransferNotFound,
+    TransferQuotaExceeded,
+    UnknownCashRegister,
     UnknownExchangePlan,
+    UnknownSender,
+    UnreadableMessage,
+    UnsupportedFormatVersion,
+    WrongRecipient,
 )
 from kassa_server.services.context import ServiceCall, current_call
 
@@ -48,6 +64,16 @@ MISSING_FILE_ID = "Не указан идентификатор загружае
 NOT_SUPPORTED = "Операция не поддерживается."  # [I]
 GENERIC_ERROR = "Ошибка при выполнении операции веб-сервиса."  # [I]
 DATABASE_UNAVAILABLE = "Информационная база недоступна."  # [I]
+EMPTY_REQUEST = "Пустой запрос: ожидается SOAP-конверт (Envelope) с вызовом операции в Body."  # [I]
+EMPTY_BODY = "В теле SOAP-конверта (Body) нет вызова операции."  # [I]
+FAULT_AS_REQUEST = "Запрос содержит SOAP Fault вместо вызова операции."  # [I]
+INVALID_BASE64 = "Значение элемента {name} не является корректными данными base64."  # [I]
+FORBIDDEN_DTD = "Запрос содержит DTD: объявления DTD и сущностей запрещены."  # [I]
+TOO_MANY_ELEMENTS = "Запрос слишком велик: в нём более {limit} элементов XML."  # [I]
+TOO_MANY_ATTRIBUTES = "Элемент {name} запроса содержит более {limit} атрибутов."  # [I]
+UNKNOWN_CHARSET = "Неизвестная кодировка запроса: {charset}."  # [I]
+NOT_IN_CHARSET = "Тело запроса не в кодировке {charset}."  # [I]
+INT_OUT_OF_RANGE = "Значение {value} вне диапазона типа xs:int."  # [I]
 
 
 def exchange_node_not_found(app_name: str, plan_synonym: str, node_code: str) -> str:
@@ -93,6 +119,86 @@ def unknown_plan(plan: str) -> str:
     return f"Поле объекта не обнаружено ({plan})"
 
 
+LOAD_FAILED = "Ошибка при загрузке сообщения обмена"
+NO_CONFIRMATION = f"{LOAD_FAILED}: в заголовке нет подтверждения (Confirmation)."  # [I] SSL's error 9, worded
+NO_BODY = f"{LOAD_FAILED}: после заголовка нет тела сообщения (Body)."  # [I] SSL's error 9, worded
+NO_NODE_CODE = "В параметрах настройки не указан код узла."  # [I]
+
+
+WRONG_RECIPIENT = "Получатель из сообщения обмена не соответствует ожидаемому."
+"""Error 178 [V SSL31 ``ОбменДаннымиПовтИсп.СообщенияОбОшибках``, ``ОбменДаннымиXDTOСервер.ОткрытьФайлЗагрузки``]."""
+
+
+def unknown_sender(plan: str, from_code: str) -> str:
+    """[V SSL31 ``ОбменДаннымиXDTOСервер.ОткрытьФайлЗагрузки``]: ``From``/``NewFrom`` is not the calling node."""
+    return f"Не найден узел обмена для загрузки данных. План обмена: {plan}, Идентификатор: {from_code}"
+
+
+def unsupported_version(version: str) -> str:
+    """[V SSL31 ``ОбменДаннымиXDTOСервер.ОткрытьФайлЗагрузки``] a version it has no conversion rules for."""
+    return f'Версия "{version}" формата сообщения обмена "{FORMAT_BASE_URI}" не поддерживается.'
+
+
+def rejection_text(exc: MessageRejected) -> str:
+    """The 1C text of a refused message (enterprisedata.md §6); goes to ErrorMessage or the fault."""
+    match exc:
+        case UnreadableMessage():
+            return f"Не удалось прочитать сообщение обмена: {exc.detail}"
+        case UnsupportedFormatVersion():
+            return unsupported_version(exc.version)
+        case MissingConfirmation():
+            return NO_CONFIRMATION
+        case MissingBody():
+            return NO_BODY
+        case BodyUnreadable():
+            return f"{LOAD_FAILED}: {exc.detail}"
+        case WrongRecipient():
+            return WRONG_RECIPIENT
+        case UnknownSender():
+            return unknown_sender(exc.plan, exc.from_code or "")
+        case NodeIdentityMismatch():
+            return f"Не найден узел обмена: {'; '.join(exc.problems)}"
+        case ObjectWithoutRef():
+            return f"{exc.object_type} without Ссылка"  # [I] no 1C text known; the object type is the useful part
+        case UnknownCashRegister():
+            return f"{exc.object_type} {exc.ref}: unknown КассаККМ and the node has no register"  # [I]
+        case MissingNodeCode():
+            return NO_NODE_CODE
+    return exc.reason
+
+
+def archive_too_large(limit: int) -> str:
+    """An archive whose message inflates past ``Limits.max_message_bytes`` (or past the ratio limit) [I]."""
+    return f"Файл архива не может быть распакован: размер сообщения обмена превышает допустимый ({limit} байт)."
+
+
+def archive_unreadable(reason: str) -> str:
+    """A payload the ZIP library cannot read; 1C shows the library's text (soap-services.md §3.1 [I])."""
+    return f"Ошибка чтения файла архива: {reason}"
+
+
+def invalid_part_number(part_no: int) -> str:
+    return f"Неверный номер части файла: {part_no}. Части нумеруются с 1."  # [I]
+
+
+def transfer_quota_exceeded(scope: str, limit: int) -> str:
+    if scope == "transfer":
+        return f"Превышен допустимый размер передаваемого файла ({limit} байт)."  # [I]
+    return f"Превышен допустимый объем файлов, передаваемых в информационную базу ({limit} байт)."  # [I]
+
+
+def message_number_reused(message_no: int) -> str:
+    """A duplicate MessageNo with another content [I]: the device must number a new message anew."""
+    return (
+        f"Сообщение обмена с номером {message_no} было ранее принято с другим содержимым. "
+        "Новые данные нужно отправить в сообщении со следующим номером."
+    )
+
+
+CLIENT_ERRORS = (InvalidPartNumber,)
+"""Exchange errors that are the caller's mistake in the request itself: a Fault with ``faultcode`` Client."""
+
+
 def fault_text(exc: ExchangeError) -> str:
     """The Russian text of an exchange error when it reaches the client as a Fault."""
     match exc:
@@ -108,10 +214,18 @@ def fault_text(exc: ExchangeError) -> str:
             return no_parts_found(exc.transfer_id)
         case EmptyArchive():
             return ARCHIVE_EMPTY
+        case ArchiveTooLarge():
+            return archive_too_large(exc.limit)
         case ArchiveError():
-            return exc.reason
+            return archive_unreadable(exc.reason)
+        case InvalidPartNumber():
+            return invalid_part_number(exc.part_no)
+        case TransferQuotaExceeded():
+            return transfer_quota_exceeded(exc.scope, exc.limit)
+        case MessageNumberReused():
+            return message_number_reused(exc.message_no)
         case MessageRejected():
-            return exc.reason
+            return rejection_text(exc)
         case MissingFileId():
             return MISSING_FILE_ID
         case SyncAlreadyRunning():
@@ -126,9 +240,9 @@ def fault_text(exc: ExchangeError) -> str:
 class KassaFault(Fault):
     """A Fault as 1C sends it: ``faultcode`` Server, the Russian text, no ``detail`` (soap-services.md §11.2)."""
 
-    def __init__(self, text: str, detail: str | None = None) -> None:
+    def __init__(self, text: str, detail: str | None = None, *, faultcode: str = "Server") -> None:
         # lang: SOAP 1.2 writes it on Reason/Text; the texts are Russian
-        super().__init__(faultcode="Server", faultstring=text, detail=detail, lang="ru")
+        super().__init__(faultcode=faultcode, faultstring=text, detail=detail, lang="ru")
 
 
 SOAP11_ENV = "http://schemas.xmlsoap.org/soap/envelope/"
@@ -178,7 +292,7 @@ def soap_call(ctx: Any, operation: str, handler: Callable[[ServiceCall], T]) -> 
     except ExchangeError as exc:
         text = fault_text(exc)
         _fault(call, text)
-        raise KassaFault(text) from exc
+        raise KassaFault(text, faultcode="Client" if isinstance(exc, CLIENT_ERRORS) else "Server") from exc
     except DatabaseUnavailable as exc:
         logger.error("%s: %s", operation, exc)
         _fault(call, DATABASE_UNAVAILABLE)
@@ -195,7 +309,7 @@ def soap_call(ctx: Any, operation: str, handler: Callable[[ServiceCall], T]) -> 
             call.infobase.name,
             call.service,
             operation,
-            call.node_code,
+            shorten(call.node_code, call.deps.settings.limits.max_quoted_chars),
             call.outcome,
             (time.perf_counter() - started) * 1000,
         )
@@ -203,4 +317,13 @@ def soap_call(ctx: Any, operation: str, handler: Callable[[ServiceCall], T]) -> 
 
 def _fault(call: ServiceCall, text: str) -> None:
     call.outcome = "fault"
-    call.message = text
+    call.message = shorten(text, call.deps.settings.limits.max_quoted_chars)
+
+
+def shorten(text: str, limit: int) -> str:
+    """``text`` cut to about ``limit`` characters, keeping its start and end: how much of a client's value a fault,
+    a log line or the journal quotes (issue 14 §6)."""
+    if len(text) <= limit:
+        return text
+    half = max(limit // 2, 1)
+    return f"{text[:half]}…{text[-half:]}"

@@ -6,13 +6,12 @@ to the same import and downloads take from the same outbox (soap-services.md §1
 
 from __future__ import annotations
 
-import io
 import logging
 import uuid
-from typing import BinaryIO
+from typing import IO, BinaryIO
 
 from kassa_server.exchange.errors import ExchangeError, InvalidIdentifier, UnknownExchangePlan
-from kassa_server.exchange.files import first_entry, zip_message
+from kassa_server.exchange.files import inflate_first_entry, open_message, zip_message
 from kassa_server.exchange.interface import ImportOutcome
 from kassa_server.services.context import ServiceCall
 
@@ -48,13 +47,20 @@ def export_zip(call: ServiceCall, plan: str, node_code: str, entry_name: str, co
     return zip_message(write, entry_name, compresslevel=compresslevel)
 
 
-def import_zip(call: ServiceCall, plan: str, node_code: str, payload: bytes) -> ImportOutcome:
-    message = first_entry(payload, call.deps.archive_limits)
-    return import_message(call, plan, node_code, message)
+def import_zip(call: ServiceCall, plan: str, node_code: str, payload: IO[bytes]) -> ImportOutcome:
+    """Inflate the ZIP's first entry into a spooled file (within ``Limits.max_message_bytes``) and import it from
+    there as a stream; the payload is closed."""
+    with payload, open_message(payload, call.deps.archive_limits) as message:
+        return import_message(call, plan, node_code, message)
 
 
-def import_message(call: ServiceCall, plan: str, node_code: str, message: bytes) -> ImportOutcome:
-    outcome = call.deps.gateway.import_message(call.infobase.name, plan, node_code, io.BytesIO(message))
+def check_zip(call: ServiceCall, payload: IO[bytes]) -> None:
+    """Inflate the ZIP's first entry to nowhere: raise the archive errors now, where 1C raises them."""
+    inflate_first_entry(payload, call.deps.archive_limits, None)
+
+
+def import_message(call: ServiceCall, plan: str, node_code: str, message: IO[bytes]) -> ImportOutcome:
+    outcome = call.deps.gateway.import_message(call.infobase.name, plan, node_code, message)  # type: ignore[arg-type]
     if outcome.warnings:
         call.message = "; ".join(outcome.warnings)
     return outcome

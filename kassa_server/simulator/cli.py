@@ -9,11 +9,14 @@ Examples:
 from __future__ import annotations
 
 import argparse
+import getpass
 import logging
 import os
 import signal
 import sys
 import threading
+from collections.abc import Callable, Sequence
+from dataclasses import replace
 from pathlib import Path
 from types import FrameType
 
@@ -82,24 +85,36 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def _base_params(args: argparse.Namespace) -> ConnectionParams:
-    password = args.password if args.password is not None else os.environ.get(PASSWORD_ENV, "")
     if args.qr:
-        params = parse_qr(args.qr, password)
+        params = parse_qr(args.qr, "")
         if args.exchange_plan:
-            params = ConnectionParams(**{**params.__dict__, "exchange_plan": args.exchange_plan})
-        return params
-    missing = [name for name in ("server", "base", "user") if not getattr(args, name)]
-    if missing:
-        raise ValueError("give --qr, or " + ", ".join(f"--{name}" for name in missing))
-    return ConnectionParams(
-        server=args.server,
-        base=args.base,
-        https=args.https,
-        user=args.user,
-        password=password,
-        application_id=args.factory_number or "SIM",
-        exchange_plan=args.exchange_plan,
-    )
+            params = replace(params, exchange_plan=args.exchange_plan)
+    else:
+        missing = [name for name in ("server", "base", "user") if not getattr(args, name)]
+        if missing:
+            raise ValueError("give --qr, or " + ", ".join(f"--{name}" for name in missing))
+        params = ConnectionParams(
+            server=args.server,
+            base=args.base,
+            https=args.https,
+            user=args.user,
+            password="",
+            application_id=args.factory_number or "SIM",
+            exchange_plan=args.exchange_plan,
+        )
+    return replace(params, password=_password(args, params.user))
+
+
+def _password(args: argparse.Namespace, user: str) -> str:
+    """``--password``, else ``$KASSA_SIMULATOR_PASSWORD``, else asked for on the terminal; without a terminal there is
+    no one to ask: a one-line error (a run with no password would only collect 401s)."""
+    if args.password is not None:
+        return str(args.password)
+    if PASSWORD_ENV in os.environ:
+        return os.environ[PASSWORD_ENV]
+    if not sys.stdin.isatty():
+        raise ValueError(f"no password for {user!r}: give --password or set {PASSWORD_ENV} (stdin is not a terminal)")
+    return getpass.getpass(f"Password for {user}: ")
 
 
 def build_configs(args: argparse.Namespace) -> list[DeviceConfig]:
@@ -142,8 +157,15 @@ def _safe(text: str) -> str:
     return "".join(ch if ch.isalnum() or ch in "-_." else "_" for ch in text)
 
 
-def run(args: argparse.Namespace) -> int:
-    """Run the simulator; 0 when no error happened, 1 otherwise, 2 for bad arguments."""
+Registrar = Callable[[Sequence[DeviceConfig]], list[str]]
+"""Registers devices with the back office; returns one error text per device that failed."""
+
+
+def run(args: argparse.Namespace, register: Registrar | None = None) -> int:
+    """Run the simulator; 0 when no error happened, 1 otherwise, 2 for bad arguments.
+
+    With ``--register``, devices without a state file are registered first by ``register`` (``kassa-server simulate``
+    passes one writing to the server's database), else by running ``--register-command`` for each."""
     try:
         configs = build_configs(args)
     except (ValueError, QrCodeError) as exc:
@@ -151,7 +173,7 @@ def run(args: argparse.Namespace) -> int:
         return 2
     if args.register:
         pending = [c for c in configs if c.state_path is None or not c.state_path.exists()]
-        failures = register_devices(pending, args.register_command)
+        failures = register_devices(pending, args.register_command) if register is None else register(pending)
         for failure in failures:
             print(f"registration failed: {failure}", file=sys.stderr)
         if failures:

@@ -7,6 +7,7 @@ goes out, even with an empty Body, because it carries the acknowledgement of the
 
 from __future__ import annotations
 
+import base64
 import logging
 import random
 import threading
@@ -45,6 +46,9 @@ logger = logging.getLogger(__name__)
 # Order states in which the app may take payment (mobile-kassa.md §6: Согласован, Собран, В пути).
 PAYABLE_ORDER_STATES = frozenset({"Подтвержден", "ГотовКВыдаче", "ПереданВДоставку", "Комплектуется"})
 FINAL_ORDER_STATES = frozenset({"Выполнен", "Отменен"})
+REFUSED = frozenset({"fault", "operation_failed"})
+IMPORT_OPERATIONS = frozenset({"DownloadData", "PutData", "PutDataActionResult", "GetContinuousOperationStatus"})
+"""A refusal in these calls means the server read our message and will refuse the same bytes again."""
 
 
 @dataclass
@@ -160,7 +164,23 @@ class Device:
         return message
 
     def send(self) -> tuple[int, int]:
-        """Upload every unacknowledged document (possibly none) in a new numbered message."""
+        """Upload our message: first the one built before and never confirmed delivered, if any (the same number and
+        the same bytes), then, when documents wait that no message carries yet, a new numbered message with every
+        unacknowledged document (possibly none: the upload carries the acknowledgement of the download)."""
+        pending = self.state.pending
+        if pending is not None:
+            self._deliver(pending)
+            if all(entry.first_sent_in is not None for entry in self.state.outbox):
+                return int(pending["message_no"]), int(pending["documents"])
+        built = self._build()
+        self._deliver(built)
+        return int(built["message_no"]), int(built["documents"])
+
+    def _build(self) -> dict[str, Any]:
+        """Write, number and zip the next message, as SSL does (enterprisedata.md §4.1): the number is taken once,
+        when the message is built, and the message is kept until it is delivered, so a retry after a failure (a
+        server that crashed after committing it, say) resends exactly this message and never re-uses its number for
+        other documents."""
         version = self.state.version or "1.8"
         message_no = self.state.sent_no + 1
         documents = [document_from_json(entry.document) for entry in self.state.outbox]
@@ -174,15 +194,34 @@ class Device:
         )
         data = write_message(header, documents, bom=self.config.bom)
         entry_name = "data.xml" if self.config.service.lower().startswith("ede") else self._exchange_entry_name()
-        self.flow.send(zip_message(data, entry_name))
-        # SSL moves НомерОтправленного when the message is built; we move it once it was delivered.
+        payload = zip_message(data, entry_name)
         self.state.sent_no = message_no
         for entry in self.state.outbox:
             if entry.first_sent_in is None:
                 entry.first_sent_in = message_no
                 if entry.document["kind"] == "receipt":
                     self.state.receipts_sent += 1
-        return message_no, len(documents)
+        self.state.pending = {
+            "message_no": message_no,
+            "documents": len(documents),
+            "payload": base64.b64encode(payload).decode("ascii"),
+        }
+        self.save()
+        return self.state.pending
+
+    def _deliver(self, pending: dict[str, Any]) -> None:
+        try:
+            self.flow.send(base64.b64decode(pending["payload"]))
+        except SimulatorError as exc:
+            if exc.kind in REFUSED and exc.operation.rsplit(".", 1)[-1] in IMPORT_OPERATIONS:
+                # the server read the message and refused it: resending the same bytes would fail again. Its
+                # documents stay unacknowledged and travel in the next numbered message.
+                logger.warning("%s: message %s refused: %s", self.config.factory_number, pending["message_no"], exc)
+                self.state.pending = None
+                self.save()
+            raise
+        self.state.pending = None
+        self.save()
 
     def _exchange_entry_name(self) -> str:
         return f"Message_{self.config.factory_number}_{self.state.server_node or ''}.xml"

@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from .device import Device, DeviceConfig
-from .soap import CallRecorder, SimulatorError
+from .soap import CallRecorder, SimulatorError, describe
 
 __all__ = [
     "DEFAULT_REGISTER_COMMAND",
@@ -57,7 +57,7 @@ class FleetSummary:
     cycles: int
     failed_cycles: int
     soap_calls: int
-    errors: dict[str, int]  # "kind (operation)" → count
+    errors: dict[str, int]  # "<what went wrong, in words> in <operation>" → count
     latencies: dict[str, Percentiles]  # per SOAP operation, plus "cycle"
     receipts_sent: int
     receipts_confirmed: int
@@ -260,8 +260,8 @@ class Fleet:
                 if not alive:
                     break
                 alive[0].join(timeout=progress_every)
-                if on_progress is not None:
-                    on_progress(self.progress())
+                if on_progress is not None and any(thread.is_alive() for thread in threads):
+                    on_progress(self.progress())  # the last line comes once, after the loop
         except KeyboardInterrupt:
             interrupted = True
             self.stop.set()
@@ -289,7 +289,9 @@ class Fleet:
             cycles=ok,
             failed_cycles=failed,
             soap_calls=self.recorder.calls,
-            errors={f"{kind} ({operation})": count for (kind, operation), count in self.recorder.errors.items()},
+            errors={
+                f"{describe(kind)} in {operation}": count for (kind, operation), count in self.recorder.errors.items()
+            },
             latencies={name: Percentiles.of(samples) for name, samples in self.recorder.operations.items()},
             receipts_sent=sum(d.state.receipts_sent for d in self.devices),
             receipts_confirmed=sum(d.state.receipts_confirmed for d in self.devices),

@@ -38,12 +38,44 @@ def clear_wsdl_cache() -> None:
         _wsdl_cache.clear()
 
 
+_KIND_WORDS = {
+    "http_401": "wrong login or password",
+    "http_403": "access denied",
+    "http_404": "no such base or service at this address",
+    "http_405": "the server refused the HTTP method",
+    "http_413": "the request was too large for the server",
+    "http_500": "the server failed",
+    "http_502": "the proxy in front of the server failed",
+    "http_503": "the server is unavailable",
+    "http_504": "the proxy gave up waiting for the server",
+    "connection": "cannot connect to the server",
+    "timeout": "the server did not answer in time",
+    "fault": "the server answered with a SOAP fault",
+    "test_connection": "the server refused the connection test",
+    "operation_failed": "a long operation on the server failed",
+    "protocol": "the server's answer broke the protocol",
+    "message": "a message could not be read or written",
+    "client": "the simulator failed",
+    "stopped": "stopped",
+}
+
+
+def describe(kind: str) -> str:
+    """An error kind in words, with the HTTP status when it is one: ``http_401`` → ``wrong login or password
+    (HTTP 401)``."""
+    words = _KIND_WORDS.get(kind)
+    status = kind.removeprefix("http_") if kind.startswith("http_") else ""
+    if words is None:
+        return f"HTTP error {status}" if status else kind.replace("_", " ")
+    return f"{words} (HTTP {status})" if status else words
+
+
 class SimulatorError(Exception):
     """A failed exchange step. `kind` groups errors in the summary: fault, http_401, connection, timeout,
     test_connection, operation_failed, protocol, message."""
 
     def __init__(self, kind: str, operation: str, message: str) -> None:
-        super().__init__(f"{operation}: {kind}: {message}")
+        super().__init__(f"{operation}: {describe(kind)}: {message}")
         self.kind = kind
         self.operation = operation
         self.message = message

@@ -51,6 +51,8 @@ class DeviceState:
     fiscal_counter: int = 0  # НомерЧекаФР / НомерЧекаККМ
     cycles_in_shift: int = 0
     outbox: list[OutboxEntry] = field(default_factory=list)
+    pending: dict[str, Any] | None = None
+    """The last message built and not yet delivered: {"message_no", "documents", "payload" (base64 ZIP)}."""
     # totals
     receipts_sent: int = 0
     receipts_confirmed: int = 0

@@ -10,6 +10,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import ipaddress
 import logging
 import time
@@ -21,21 +22,33 @@ import anyio
 import anyio.to_thread
 from starlette.types import Receive, Scope, Send
 
-from kassa_server.exchange.accounts import InfobaseDirectory, PublishedInfobase
+from kassa_server.admin.faults import Injection
+from kassa_server.exchange.accounts import AuthenticatedUser, InfobaseDirectory, PublishedInfobase
 from kassa_server.exchange.journal import JournalEntry
 from kassa_server.services.application import SoapService
 from kassa_server.services.context import ENVIRON_KEY, ServiceCall, ServiceDependencies
-from kassa_server.services.faults import GENERIC_ERROR, fault_envelope
+from kassa_server.services.faults import GENERIC_ERROR, fault_envelope, shorten
 from kassa_server.services.wsdl import render_wsdl
-from kassa_server.transport.auth import REALM_HEADER, Authenticator, authenticate
+from kassa_server.transport import faults
+from kassa_server.transport.auth import REALM_HEADER, Authenticator, authenticate, basic_credentials
+from kassa_server.transport.faults import FaultSource
 from kassa_server.transport.journal import JournalSink, fault_string
 from kassa_server.transport.limits import BodyTooLarge, ClientDisconnected, read_body
+from kassa_server.transport.throttle import LoginThrottle
 from kassa_server.transport.wsgi_bridge import WsgiResponse, build_environ, call_wsgi, send_response
 
 logger = logging.getLogger(__name__)
 
 TEXT = [("content-type", "text/plain; charset=utf-8")]
+THROTTLED = b"Unauthorized: too many failed logins; try again later"
 XML = [("content-type", "text/xml; charset=utf-8")]
+PLAIN_BODIES = {
+    401: b"Unauthorized",
+    404: b"Not Found",
+    405: b"Method Not Allowed",
+    413: b"Request Entity Too Large",
+    414: b"URI Too Long",
+}
 
 
 @dataclass(frozen=True)
@@ -56,77 +69,180 @@ class SoapEndpoints:
         services: dict[str, SoapService],
         deps: ServiceDependencies,
         journal: JournalSink,
+        faults: FaultSource | None = None,
     ) -> None:
         self.directory = directory
         self.authenticator = authenticator
         self.services = services
         self.deps = deps
         self.journal = journal
+        self.faults = faults
         self.settings = deps.settings
-        self.limiter = anyio.CapacityLimiter(self.settings.limits.worker_threads)
+        limits = self.settings.limits
+        self.limiter = anyio.CapacityLimiter(limits.worker_threads)
+        self.auth_limiter = anyio.CapacityLimiter(limits.auth_threads)
+        self.throttle = LoginThrottle(
+            limits.max_login_failures, limits.max_address_failures, limits.login_failure_window_seconds
+        )
         self.trusted = [_network(p) for p in self.settings.trusted_proxies]
 
+    def forget(self) -> None:
+        """Forget cached infobases and credentials (an infobase was deleted or reset)."""
+        self.directory.forget()
+        forget = getattr(self.authenticator, "forget", None)
+        if forget is not None:
+            forget()
+
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        """Answer one request and journal it, whatever the answer (never credentials; bodies only of SOAP calls)."""
         assert scope["type"] == "http"
-        target = await self._target(scope["path"])
+        started = time.perf_counter()
+        path = scope["path"]
+        entry = JournalEntry(at=_utcnow(), infobase=_requested_base(path[:200]))
+        if len(scope.get("raw_path") or path.encode()) > self.settings.limits.max_path_bytes:
+            # before any look-up: the cost of a request must not grow with its path (issue 14 §1)
+            await self._answer(send, entry, started, 414, "rejected", f"path over {len(path)} characters")
+            return
+        target = await self._target(path)
         if target is None:
-            await send_response(send, 404, TEXT, b"Not Found")
+            await self._answer(send, entry, started, 404, "not_found", f"no infobase at {path[:200]}")
             return
+        entry.infobase = target.infobase.name
         header = _header(scope, b"authorization")
-        user = await anyio.to_thread.run_sync(
-            authenticate, self.authenticator, target.infobase.name, header, limiter=self.limiter
-        )
+        user = await self._authenticate(scope, send, entry, started, target.infobase, header)
         if user is None:
-            logger.info("401 for %s %s", scope["method"], scope["path"])
-            await send_response(send, 401, [*TEXT, ("www-authenticate", REALM_HEADER)], b"Unauthorized")
             return
+        entry.login = user.login
         segment, _, tail = target.rest.partition("/")
         service = self.services.get(segment.lower())
         if service is None:
-            await send_response(send, 404, TEXT, b"Not Found")
+            await self._answer(send, entry, started, 404, "not_found", f"no service {segment[:100]!r}")
             return
+        entry.service = service.contract.name
         if tail.strip("/") == "ping" and scope["method"] in ("GET", "HEAD"):
-            await send_response(send, 200, TEXT, b"")
+            await self._answer(send, entry, started, 200, "ping", "", body=b"")
             return
         if tail.strip("/"):
-            await send_response(send, 404, TEXT, b"Not Found")
+            await self._answer(send, entry, started, 404, "not_found", f"no path {tail[:100]!r} under the service")
             return
         if scope["method"] in ("GET", "HEAD"):
             if _wants_wsdl(scope):
                 address = self._soap_address(scope, target.infobase, service)
-                await send_response(send, 200, XML, render_wsdl(service.contract, address))
+                wsdl = render_wsdl(service.contract, address)
+                await self._answer(send, entry, started, 200, "wsdl", "", body=wsdl, headers=XML)
             else:
-                await send_response(send, 405, [*TEXT, ("allow", "POST")], b"Use POST, or GET ?wsdl")
+                allow = [("allow", "POST")]
+                await self._answer(
+                    send, entry, started, 405, "rejected", "GET without ?wsdl", allow, b"Use POST, or GET ?wsdl"
+                )
             return
         if scope["method"] != "POST":
-            await send_response(send, 405, [*TEXT, ("allow", "POST")], b"Method Not Allowed")
+            message = f"method {scope['method'][:20]} not allowed"
+            await self._answer(send, entry, started, 405, "rejected", message, [("allow", "POST")])
             return
-        await self._soap(scope, receive, send, target.infobase, user.login, service)
+        await self._soap(scope, receive, send, entry, started, target.infobase, service)
+
+    async def _answer(
+        self,
+        send: Send,
+        entry: JournalEntry,
+        started: float,
+        status: int,
+        outcome: str,
+        message: str,
+        extra_headers: list[tuple[str, str]] | None = None,
+        body: bytes | None = None,
+        headers: list[tuple[str, str]] = TEXT,
+    ) -> None:
+        """Journal a non-SOAP answer (its size, not its body), then send it."""
+        if body is None:
+            body = PLAIN_BODIES[status]
+        entry.http_status, entry.outcome, entry.message, entry.response_size = status, outcome, message, len(body)
+        await self._journal(entry, started)
+        await send_response(send, status, [*headers, *(extra_headers or [])], body)
+
+    async def _authenticate(
+        self,
+        scope: Scope,
+        send: Send,
+        entry: JournalEntry,
+        started: float,
+        infobase: PublishedInfobase,
+        header: str | None,
+    ) -> AuthenticatedUser | None:
+        """The user of the request's credentials, or None once a 401 was sent (and journaled).
+
+        Password checks run in their own small pool (scrypt must not take the SOAP threads); failures are counted per
+        login and per client address, and a throttled client gets a 401 saying so without a check (issue 14 §4).
+        """
+        realm = [("www-authenticate", REALM_HEADER)]
+        logins = [login for login, _ in basic_credentials(header)]
+        address = self._client_address(scope)
+        if logins:
+            wait = self.throttle.retry_after(infobase.name, logins, address)
+            if wait is not None:
+                logger.info("401 (throttled) for %s from %s", shorten(logins[0], 64), address)
+                message = f"too many failed logins for {shorten(logins[0], 64)!r} or from {address}; throttled"
+                retry = [("retry-after", str(max(int(wait) + 1, 1)))]
+                await self._answer(send, entry, started, 401, "throttled", message, [*realm, *retry], THROTTLED)
+                return None
+        user = await anyio.to_thread.run_sync(
+            authenticate, self.authenticator, infobase.name, header, limiter=self.auth_limiter
+        )
+        if user is not None:
+            self.throttle.succeeded(infobase.name, user.login)
+            return user
+        logger.info("401 for %s %s", scope["method"], shorten(scope["path"], 256))
+        message = "no credentials" if not header else "wrong login or password"
+        if logins and self.throttle.failed(infobase.name, logins, address):
+            message += "; further attempts are throttled"
+        await self._answer(send, entry, started, 401, "unauthorized", message, realm)
+        return None
 
     async def _soap(
-        self, scope: Scope, receive: Receive, send: Send, infobase: PublishedInfobase, login: str, service: SoapService
+        self,
+        scope: Scope,
+        receive: Receive,
+        send: Send,
+        entry: JournalEntry,
+        started: float,
+        infobase: PublishedInfobase,
+        service: SoapService,
     ) -> None:
-        started = time.perf_counter()
-        entry = JournalEntry(at=_utcnow(), infobase=infobase.name, login=login, service=service.contract.name)
         try:
             body = await read_body(scope, receive, self.settings.limits.max_request_body)
         except BodyTooLarge as exc:
-            entry.http_status, entry.outcome, entry.message = 413, "rejected", str(exc)
-            await self._journal(entry, started)
-            await send_response(send, 413, TEXT, b"Request Entity Too Large")
+            entry.request_size = _declared_size(scope)
+            await self._answer(send, entry, started, 413, "rejected", str(exc))
             return
         except ClientDisconnected:
             logger.info("client went away while sending its request")
+            entry.outcome, entry.message = "disconnected", "the client went away while sending its request"
+            await self._journal(entry, started)
             return
         soap_version, wsgi_app = service.wsgi_for(_header(scope, b"content-type") or "")
-        call = ServiceCall(deps=self.deps, infobase=infobase, login=login, service=service.contract.name)
-        environ = build_environ(scope, body, {ENVIRON_KEY: call})
-        try:
-            response = await call_wsgi(wsgi_app, environ, self.limiter)
-        except Exception as exc:  # the SOAP stack itself failed: still answer a Fault, never a bare 500
-            logger.exception("%s: the SOAP stack failed", service.contract.name)
-            response = self._stack_failure(soap_version, exc)
-            call.outcome, call.message = "fault", GENERIC_ERROR
+        call = ServiceCall(deps=self.deps, infobase=infobase, login=entry.login, service=service.contract.name)
+        injection = await self._injection(infobase.name, service.contract.name, body)
+        if injection is not None:
+            entry.injected_fault = injection.kind
+            await anyio.sleep(faults.delay_seconds(injection))
+        if injection is not None and injection.kind in faults.BEFORE:
+            response = faults.instead(injection, soap_version)
+            call.operation, call.node_code = faults.sniff(body)
+            call.outcome, call.message = (
+                "fault",
+                fault_string(response.body) or response.body.decode("utf-8", "replace"),
+            )
+        else:
+            environ = build_environ(scope, body, {ENVIRON_KEY: call})
+            try:
+                response = await call_wsgi(wsgi_app, environ, self.limiter)
+            except Exception as exc:  # the SOAP stack itself failed: still answer a Fault, never a bare 500
+                logger.exception("%s: the SOAP stack failed", service.contract.name)
+                response = self._stack_failure(soap_version, exc)
+                call.outcome, call.message = "fault", GENERIC_ERROR
+            if injection is not None and injection.kind in faults.AFTER:
+                response = faults.rewrite(injection, response)
         entry.soap_version = soap_version
         entry.operation = call.operation
         entry.node_code = call.node_code
@@ -139,7 +255,20 @@ class SoapEndpoints:
         else:
             entry.outcome, entry.message = call.outcome, call.message
         await self._journal(entry, started)
+        if injection is not None and injection.kind == "disconnect":
+            await faults.send_half_and_close(send, response)
+            return
         await send_response(send, response.status, response.headers, response.body)
+
+    async def _injection(self, infobase: str, service: str, body: bytes) -> Injection | None:
+        """The fault rule that fires for this call, if any (control API, kassa_server/transport/faults.py)."""
+        if self.faults is None:
+            return None
+        operation, device = faults.sniff(body)
+        return await anyio.to_thread.run_sync(
+            functools.partial(self.faults.take, infobase=infobase, service=service, operation=operation, device=device),
+            limiter=self.limiter,
+        )
 
     def _stack_failure(self, soap_version: str, exc: Exception) -> WsgiResponse:
         """A Server Fault for an exception that escaped spyne; the traceback goes out only with ``debug``."""
@@ -157,11 +286,12 @@ class SoapEndpoints:
     async def _target(self, path: str) -> Target | None:
         """Split ``/<base>/ws/<rest>``; a base may itself contain ``/ws/``, so every split is a candidate."""
         candidates: list[tuple[str, str]] = []
+        limit = self.settings.limits.max_base_candidates
         start = 0
-        while (index := path.find("/ws/", start)) > 0:
+        while len(candidates) < limit and (index := path.find("/ws/", start)) > 0:
             candidates.append((path[1:index], path[index + 4 :]))
             start = index + 1
-        if path.endswith("/ws") and len(path) > 3:
+        if len(candidates) < limit and path.endswith("/ws") and len(path) > 3:
             candidates.append((path[1:-3], ""))
         if not candidates:
             return None
@@ -174,10 +304,9 @@ class SoapEndpoints:
         return Target(infobase, rest)
 
     def _soap_address(self, scope: Scope, infobase: PublishedInfobase, service: SoapService) -> str:
-        """The infobase's public URL when set, else this request's scheme, host and base (never a cached host)."""
+        """This request's scheme, host and base (never a cached host; a trusted proxy's forwarded ones), as a 1C web
+        server answers (soap-services.md §1.1). «Адрес в интернете» (``public_url``) is for the QR code only."""
         descriptor = service.contract.descriptor
-        if infobase.public_url:
-            return f"{infobase.public_url.rstrip('/')}/ws/{descriptor}"
         scheme = scope.get("scheme", "http")
         host = _header(scope, b"host") or _server_host(scope)
         prefix = scope.get("root_path", "")
@@ -186,6 +315,15 @@ class SoapEndpoints:
             host = (_header(scope, b"x-forwarded-host") or host).split(",")[0].strip()
             prefix = (_header(scope, b"x-forwarded-prefix") or "").rstrip("/") + prefix
         return f"{scheme}://{host}{prefix}/{quote(infobase.name)}/ws/{descriptor}"
+
+    def _client_address(self, scope: Scope) -> str:
+        """The client's address: the peer, or the first ``X-Forwarded-For`` hop when the peer is a trusted proxy."""
+        client = scope.get("client")
+        address = str(client[0]) if client else ""
+        if self._from_trusted_proxy(scope):
+            forwarded = (_header(scope, b"x-forwarded-for") or "").split(",")[0].strip()
+            address = forwarded[:64] or address
+        return address
 
     def _from_trusted_proxy(self, scope: Scope) -> bool:
         client = scope.get("client")
@@ -204,6 +342,19 @@ def _network(text: str) -> ipaddress.IPv4Network | ipaddress.IPv6Network | None:
     except ValueError:
         logger.warning("trusted proxy %r is not an address or network; ignored", text)
         return None
+
+
+def _requested_base(path: str) -> str:
+    """The infobase a path asks for, as far as it can be told without the database (for journaling a 404)."""
+    base, found, _ = path[1:].partition("/ws/")
+    if not found:
+        base = path[1:].removesuffix("/ws")
+    return base
+
+
+def _declared_size(scope: Scope) -> int:
+    length = _header(scope, b"content-length")
+    return int(length) if length and length.isdigit() else 0
 
 
 def _header(scope: Scope, name: bytes) -> str | None:

@@ -11,7 +11,7 @@ from kassa_server.exchange.files import ArchiveLimits, TransferStore, first_entr
 from kassa_server.models.engine import make_engine, make_sessionmaker
 from tests.soap_support import make_infobase, zip_bytes
 
-LIMITS = ArchiveLimits(max_unzipped=1 << 20, max_ratio=200)
+LIMITS = ArchiveLimits(max_message=1 << 20, max_ratio=200)
 
 
 @pytest.mark.parametrize(
@@ -63,12 +63,13 @@ def test_transfer_store_round_trip(db_url: str) -> None:
         store.put_incoming_part(infobase, "in", 2, b"world")
         store.put_incoming_part(infobase, "in", 1, b"hello ")
         store.put_incoming_part(infobase, "in", 1, b"HELLO ")  # a resent part replaces the earlier one
-        assert store.join_incoming(infobase, "in", None) == b"HELLO world"
+        with store.join_incoming(infobase, "in", None, delete_parts=True) as joined:
+            assert joined.read() == b"HELLO world"
         with pytest.raises(TransferNotFound):
-            store.join_incoming(infobase, "in", None)
+            store.join_incoming(infobase, "in", None, delete_parts=True)
         store.put_incoming_part(infobase, "gap", 2, b"x")
         with pytest.raises(PartNotFound):
-            store.join_incoming(infobase, "gap", 2)
+            store.join_incoming(infobase, "gap", 2, delete_parts=False)
 
         file_id = store.store_file(infobase, b"message")
         assert store.take_file(infobase, file_id).content == b"message"

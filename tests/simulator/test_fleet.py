@@ -19,7 +19,8 @@ from kassa_server.simulator.cli import add_arguments, build_configs, run
 def _args(*argv: str) -> argparse.Namespace:
     parser = argparse.ArgumentParser()
     add_arguments(parser)
-    return parser.parse_args(list(argv))
+    password = [] if "--password" in argv else ["--password", "secret"]  # else it would be asked for
+    return parser.parse_args([*argv, *password])
 
 
 def _closed_port() -> int:
@@ -121,7 +122,7 @@ def test_unreachable_server_counts_connection_errors_and_exits_non_zero(capsys: 
     assert run(args) == 1
     out, err = capsys.readouterr()
     assert "cycles: 0 ok, 4 failed" in out
-    assert "connection (EnterpriseDataExchange_1_0_1_1.wsdl)" in out
+    assert "cannot connect to the server in EnterpriseDataExchange_1_0_1_1.wsdl" in out
     assert "secret-pw" not in out + err
     assert "cycles" in err  # the progress line
 
@@ -131,8 +132,10 @@ def test_fleet_api_summary_for_an_unreachable_server() -> None:
     params = ConnectionParams(f"127.0.0.1:{port}", "kassa", False, "u", "p", "F1")
     summary = Fleet([DeviceConfig(params, service="exchange", timeout=5)], cycles=1, interval=0).run()
     assert not summary.ok and summary.failed_cycles == 1 and summary.cycles == 0
-    assert summary.errors == {"connection (InterfaceVersion.wsdl)": 1}  # no final sync after a failed cycle
-    assert "connection (InterfaceVersion.wsdl)" in summary.format()
+    assert summary.errors == {
+        "cannot connect to the server in InterfaceVersion.wsdl": 1
+    }  # no final sync after a failed cycle
+    assert "cannot connect to the server in InterfaceVersion.wsdl" in summary.format()
 
 
 def test_module_entry_point_prints_help() -> None:

@@ -153,6 +153,15 @@ def test_every_call_is_journaled(soap_server: SoapServer) -> None:
     )
 
 
+def _journal(db_url: str) -> list[SoapCall]:
+    engine = make_engine(db_url)
+    try:
+        with make_sessionmaker(engine)() as session:
+            return list(session.execute(select(SoapCall).order_by(SoapCall.id)).scalars().all())
+    finally:
+        engine.dispose()
+
+
 @pytest.fixture
 def small_server(db_url: str) -> Iterator[SoapServer]:
     settings = Settings(
@@ -187,7 +196,7 @@ def test_operations_stay_active_for_configured_polls(small_server: SoapServer) -
     assert svc.UploadData(PLAN, NODE, "", False, "", False)["ContinuousOperation"] is False
 
 
-def test_wsdl_address_follows_request_proxy_and_public_url(small_server: SoapServer) -> None:
+def test_wsdl_address_follows_request_and_proxy_never_public_url(small_server: SoapServer) -> None:
     from lxml import etree
 
     def location(headers: dict[str, str] | None = None, infobase: str = "kassa") -> str:
@@ -201,8 +210,8 @@ def test_wsdl_address_follows_request_proxy_and_public_url(small_server: SoapSer
     assert location({"host": "shop.example:8443"}) == "http://shop.example:8443/kassa/ws/InterfaceVersion.1cws"
     forwarded = {"x-forwarded-proto": "https", "x-forwarded-host": "kassa.example.org"}
     assert location(forwarded) == "https://kassa.example.org/kassa/ws/InterfaceVersion.1cws"
-    make_infobase(small_server.db_url, "pub", public_url="https://cloud.example/pub/")
-    assert location(infobase="pub") == "https://cloud.example/pub/ws/InterfaceVersion.1cws"
+    make_infobase(small_server.db_url, "pub", public_url="https://cloud.example/pub/")  # the QR's address only
+    assert location(infobase="pub") == f"{small_server.base_url}/pub/ws/InterfaceVersion.1cws"
 
 
 def test_forwarded_headers_ignored_from_untrusted_clients(soap_server: SoapServer) -> None:
@@ -210,3 +219,37 @@ def test_forwarded_headers_ignored_from_untrusted_clients(soap_server: SoapServe
         soap_server.url() + "?wsdl", auth=soap_server.auth, headers={"x-forwarded-host": "evil.example"}
     )
     assert b"evil.example" not in response.content
+
+
+def test_refused_requests_are_journaled_without_credentials_or_bodies(small_server: SoapServer) -> None:
+    """401, 404, 405 and 413 answers are calls a client developer needs to see too (issue 13)."""
+    secret = "пароль-не-тот"
+    before = len(_journal(small_server.db_url))
+    assert httpx.get(f"{small_server.base_url}/nope/ws/Exchange_2_0_1_6?wsdl").status_code == 404
+    assert httpx.get(small_server.url(), auth=(LOGIN.encode(), secret.encode())).status_code == 401
+    assert httpx.get(small_server.url() + "?wsdl").status_code == 401
+    assert httpx.get(small_server.url("NoSuchService") + "?wsdl", auth=small_server.auth).status_code == 404
+    assert httpx.get(small_server.url(), auth=small_server.auth).status_code == 405
+    assert post(small_server, envelope("<m:Ping/>" + " " * 5000)).status_code == 413
+    assert httpx.get(small_server.url() + "/ping", auth=small_server.auth).status_code == 200
+    assert httpx.get(small_server.url() + "?wsdl", auth=small_server.auth).status_code == 200
+    calls = _journal(small_server.db_url)[before:]
+    seen = [(c.infobase, c.login, c.service, c.http_status, c.outcome) for c in calls]
+    assert seen == [
+        ("nope", "", "", 404, "not_found"),
+        ("kassa", "", "", 401, "unauthorized"),
+        ("kassa", "", "", 401, "unauthorized"),
+        ("kassa", LOGIN, "", 404, "not_found"),
+        ("kassa", LOGIN, "Exchange_2_0_1_6", 405, "rejected"),
+        ("kassa", LOGIN, "Exchange_2_0_1_6", 413, "rejected"),
+        ("kassa", LOGIN, "Exchange_2_0_1_6", 200, "ping"),
+        ("kassa", LOGIN, "Exchange_2_0_1_6", 200, "wsdl"),
+    ]
+    assert [c.message for c in calls[1:3]] == ["wrong login or password", "no credentials"]
+    assert "NoSuchService" in calls[3].message
+    too_large = calls[5]
+    assert too_large.request_size > 5000 and too_large.request_body == "" and too_large.response_body == ""
+    for call in calls:
+        texts = [call.login, call.message, call.request_body, call.response_body]
+        assert not any(secret in text or PASSWORD in text for text in texts)
+        assert call.request_body == "" and call.response_body == ""

@@ -16,7 +16,7 @@ from sqlalchemy import select
 
 from kassa_server.models import SoapCall
 from kassa_server.models.engine import make_engine, make_sessionmaker
-from kassa_server.services.types import KassaSoap11, KassaSoap12
+from kassa_server.services.protocol import KassaSoap11, KassaSoap12
 from kassa_server.settings import Settings
 from tests.soap_support import SoapServer, start_server
 

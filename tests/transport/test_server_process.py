@@ -15,6 +15,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import httpx
+import psutil
 import pytest
 
 from kassa_server.exchange.files import TransferStore
@@ -70,9 +71,13 @@ def server_process(
     try:
         yield process, base
     finally:
-        if process.poll() is None:
-            process.kill()
-            process.wait()
+        if process.poll() is None:  # stopped as a service manager would: the supervisor stops its workers
+            process.terminate()
+            try:
+                process.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                process.kill()
+                process.wait()
 
 
 def _soap(base: str, body: str) -> httpx.Response:
@@ -143,3 +148,20 @@ def test_two_workers_share_transfers_and_operations(server_process: tuple[subpro
         f"<m:GetContinuousOperationStatus><m:Operation>{uuid.uuid4()}</m:Operation></m:GetContinuousOperationStatus>",
     )
     assert _text(missing, "return") == "Canceled"
+
+
+@pytest.mark.parametrize("server_process", [2], indirect=True)
+def test_workers_stop_when_the_supervisor_is_killed(server_process: tuple[subprocess.Popen, str], db_url: str) -> None:
+    """SIGKILL leaves the supervisor no chance to stop its workers: each worker notices and stops by itself."""
+    if db_url.startswith("postgresql"):
+        pytest.skip("the same on both databases: run once")
+    process, base = server_process
+    descendants = psutil.Process(process.pid).children(recursive=True)
+    workers = [p for p in descendants if "resource_tracker" not in " ".join(p.cmdline())]
+    assert len(workers) == 2, [p.cmdline() for p in descendants]
+    process.kill()
+    process.wait()
+    _, alive = psutil.wait_procs(descendants, timeout=60)
+    assert not alive, f"still running after their supervisor was killed: {[p.pid for p in alive]}"
+    with pytest.raises(httpx.TransportError):
+        httpx.get(base + "/kassa/ws/Exchange_2_0_1_6/ping")
