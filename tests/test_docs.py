@@ -33,12 +33,6 @@ def test_every_setting_is_in_the_configuration_table_with_its_meaning() -> None:
     assert [name for name, meaning in rows.items() if not meaning] == [], "settings without a docstring"
 
 
-def test_the_limits_table_is_the_limits_part_of_the_settings() -> None:
-    table = _hook().limits_table()
-    assert table.count("\n") - 1 == len(dataclasses.fields(Limits))
-    assert "KASSA_PROTOCOL_" not in table
-
-
 def test_every_command_is_in_the_command_table() -> None:
     commands = dict(_hook().cli_rows())
     for required in ("kassa-server serve", "kassa-server device qr", "kassa-server goods import"):
@@ -50,7 +44,16 @@ def test_the_markers_of_the_pages_all_have_a_generator() -> None:
     hook = _hook()
     used = {m.group(1) for page in (ROOT / "docs").rglob("*.md") for m in hook.MARKER.finditer(page.read_text())}
     assert used <= set(hook.BLOCKS)
-    assert {"settings", "limits", "cli", "changelog"} <= used
+    assert {"settings", "cli", "changelog"} <= used
+
+
+def test_getting_started_shows_the_readmes_tested_commands_verbatim() -> None:
+    """tests/test_cli_shop.py runs the README's «Connecting» commands on an empty database; the page shows the same."""
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    section = readme[readme.index("## Connecting 1С:Мобильная касса") :]
+    block = re.search(r"```sh\n(.*?)```", section, re.S)
+    assert block is not None
+    assert block.group(1) in _page("getting-started.md")
 
 
 def test_the_readme_links_into_the_docs_and_not_outside_the_repository() -> None:

@@ -3,7 +3,6 @@
 A page asks for a generated block with an HTML comment on a line of its own:
 
 - ``<!-- generated: settings -->``: every ``KASSA_*`` variable, its default and its meaning, from ``settings.py``;
-- ``<!-- generated: limits -->``: the ``KASSA_LIMITS_*`` rows of that table;
 - ``<!-- generated: cli -->``: every command of ``kassa-server`` with its help line, from the argparse parser;
 - ``<!-- generated: changelog -->``: ``CHANGELOG.md``.
 
@@ -80,9 +79,6 @@ def settings_table(prefix: str = "") -> str:
     return "\n".join(lines)
 
 
-def limits_table() -> str:
-    return settings_table("KASSA_LIMITS_")
-
 
 def cli_rows() -> list[tuple[str, str]]:
     """``(command, help)`` for every leaf command of the parser, depth first."""
@@ -121,4 +117,4 @@ def changelog() -> str:
     return text.split("\n", 1)[1] if text.startswith("# ") else text
 
 
-BLOCKS = {"settings": settings_table, "limits": limits_table, "cli": cli_table, "changelog": changelog}
+BLOCKS = {"settings": settings_table, "cli": cli_table, "changelog": changelog}
