@@ -79,7 +79,6 @@ def settings_table(prefix: str = "") -> str:
     return "\n".join(lines)
 
 
-
 def cli_rows() -> list[tuple[str, str]]:
     """``(command, help)`` for every leaf command of the parser, depth first."""
     from kassa_server.cli import build_parser
