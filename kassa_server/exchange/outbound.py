@@ -338,9 +338,20 @@ class _Body:
             in_filter = (
                 order.cash_register_id == register_id and order.status in DEVICE_ORDER_STATUSES and not order.deleted
             )
+            if in_filter and order.counterparty is None:
+                # Контрагент is required in Документ.ЗаказКлиента: such an order cannot be written. The admin layer
+                # refuses one; older data or other paths may still hold it. It waits (with its state) until it
+                # has a customer, which changes it and so sends it; the rest of the message goes.
+                log.warning(
+                    "order %s (%s) for node %s has no customer (Контрагент is required): not sent",
+                    order.number,
+                    order.ref,
+                    self.node.code,
+                )
+                continue
             if in_filter:
-                if order.counterparty is not None:
-                    yield to_format.counterparty(order.counterparty)
+                assert order.counterparty is not None
+                yield to_format.counterparty(order.counterparty)
                 yield to_format.customer_order(order, self.groups, self.tz)
                 yield to_format.order_state(order, tz=self.tz)
                 if order.id not in holding:

@@ -33,6 +33,7 @@ from kassa_server.models import (
     CustomerOrder,
     ExchangeNode,
     Infobase,
+    OrderLine,
     Price,
     Product,
     RawObject,
@@ -521,3 +522,57 @@ def test_a_receipt_with_only_services_is_kept_with_its_service_lines(shop: Shop)
             ("Доставка по городу", Decimal("300.00"), True)
         ]
         assert session.scalars(select(RawObject)).all() == []
+
+
+def test_an_order_without_a_customer_is_left_out_and_the_rest_goes(
+    shop: Shop, caplog: pytest.LogCaptureFixture
+) -> None:
+    # Контрагент is required in Документ.ЗаказКлиента; the admin layer refuses such an order, older data may hold one
+    with shop.sessions.begin() as session:
+        register = session.scalars(select(CashRegister).where(CashRegister.factory_number == NODE)).one()
+        model = session.scalars(select(CustomerOrder).where(CustomerOrder.cash_register_id == register.id)).first()
+        assert model is not None and model.counterparty_id is not None
+        milk = session.scalars(select(Product).where(Product.name == "Молоко 3,2% 1 л")).one()
+        orphan = CustomerOrder(
+            infobase_id=model.infobase_id,
+            number="БЕЗ-КЛИЕНТА-1",
+            date=model.date,
+            organization_id=model.organization_id,
+            counterparty_id=None,
+            store_id=model.store_id,
+            status=OrderStatus.AGREED,
+            cash_register_id=register.id,
+            amount=Decimal("89.90"),
+        )
+        orphan.lines.append(
+            OrderLine(
+                line_no=1,
+                product_id=milk.id,
+                quantity=Decimal(1),
+                price=Decimal("89.90"),
+                amount=Decimal("89.90"),
+                vat_amount=Decimal("14.98"),
+            )
+        )
+        session.add(orphan)
+        session.flush()
+        orphan_ref = orphan.ref
+        customer_id = model.counterparty_id
+
+    with caplog.at_level("WARNING", logger="kassa_server.exchange.outbound"):
+        head, objects = shop.download_objects()
+    assert head.message_no == 1
+    orders = [o for o in objects if isinstance(o, ed.CustomerOrder)]
+    assert len(orders) == 3 and orphan_ref not in {o.ref for o in orders}  # the demo's three still go
+    assert not [o for o in objects if isinstance(o, ed.OrderState) and o.order.ref == orphan_ref]
+    assert _types(objects)["Item"] == 54
+    assert [r.levelname for r in caplog.records if "БЕЗ-КЛИЕНТА-1" in r.getMessage()] == ["WARNING"]
+
+    # once it has a customer, it goes with its state
+    with shop.sessions.begin() as session:
+        session.scalars(
+            select(CustomerOrder).where(CustomerOrder.ref == orphan_ref)
+        ).one().counterparty_id = customer_id
+    _, objects = shop.download_objects()
+    assert orphan_ref in {o.ref for o in objects if isinstance(o, ed.CustomerOrder)}
+    assert [o for o in objects if isinstance(o, ed.OrderState) and o.order.ref == orphan_ref]
