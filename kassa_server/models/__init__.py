@@ -28,17 +28,29 @@ from kassa_server.models.infobases import Infobase, User
 from kassa_server.models.journal import SoapCall
 from kassa_server.models.orders import CustomerOrder, OrderLine
 from kassa_server.models.registers import CashRegister
+from kassa_server.models.retail import (
+    AcquiringTerminal,
+    Characteristic,
+    DiscountCard,
+    ItemKind,
+    StockBalance,
+    StockMovement,
+)
 from kassa_server.models.transfers import LongOperation, StoredFile, Transfer, TransferPart
 
 __all__ = [
+    "AcquiringTerminal",
     "Barcode",
     "Base",
     "CashOperation",
     "CashRegister",
+    "Characteristic",
     "Counterparty",
     "CustomerOrder",
+    "DiscountCard",
     "ExchangeNode",
     "Infobase",
+    "ItemKind",
     "LongOperation",
     "MarkingCode",
     "NodeMessage",
@@ -56,6 +68,8 @@ __all__ = [
     "Shift",
     "ShiftReport",
     "SoapCall",
+    "StockBalance",
+    "StockMovement",
     "Store",
     "StoredFile",
     "Tombstone",

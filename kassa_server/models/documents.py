@@ -68,6 +68,10 @@ class Receipt(Base):
     order_id: Mapped[int | None] = mapped_column(ForeignKey("customer_orders.id", ondelete="SET NULL"))
     base_receipt_ref: Mapped[uuid.UUID | None]
     """``Основание``: the sale a return refers to."""
+    discount_card_ref: Mapped[uuid.UUID | None]
+    """``КартаЛояльности`` (1.10+) as sent; ``discount_card_id`` when it is one of ours."""
+    discount_card_number: Mapped[str] = mapped_column(String(100), default="")
+    discount_card_id: Mapped[int | None] = mapped_column(ForeignKey("discount_cards.id", ondelete="SET NULL"))
     extra_attributes: Mapped[str] = mapped_column(Text, default="")
     """The receipt's ``ДополнительныеРеквизиты`` and ``AdditionalInfo`` exactly as the device sent them (XML)."""
     format_version: Mapped[str] = mapped_column(String(10), default="")
@@ -97,6 +101,10 @@ class ReceiptLine(Base):
     vat_rate: Mapped[VatRate | None] = mapped_column(enum_column_type(VatRate))
     vat_amount: Mapped[Money | None]
     is_service: Mapped[bool] = mapped_column(default=False)
+    characteristic_ref: Mapped[uuid.UUID | None]
+    """``ДанныеНоменклатуры/Характеристика`` as sent; ``characteristic_id`` when it is one of ours."""
+    characteristic_name: Mapped[str] = mapped_column(Text, default="")
+    characteristic_id: Mapped[int | None] = mapped_column(ForeignKey("characteristics.id", ondelete="SET NULL"))
 
     receipt: Mapped[Receipt] = relationship(back_populates="lines")
 
@@ -110,6 +118,10 @@ class ReceiptPayment(Base):
     amount: Mapped[Money]
     rrn: Mapped[str] = mapped_column(String(12), default="")
     card_number: Mapped[str] = mapped_column(String(50), default="")
+    terminal_ref: Mapped[uuid.UUID | None]
+    """``ОплатаПлатежнымиКартами/ЭквайринговыйТерминал`` as sent; ``terminal_id`` when it is one of ours."""
+    terminal_number: Mapped[str] = mapped_column(String(50), default="")
+    terminal_id: Mapped[int | None] = mapped_column(ForeignKey("acquiring_terminals.id", ondelete="SET NULL"))
 
     receipt: Mapped[Receipt] = relationship(back_populates="payments")
 
