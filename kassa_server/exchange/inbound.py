@@ -21,7 +21,7 @@ from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
 from kassa_server import enterprisedata as ed
-from kassa_server.exchange import mapping
+from kassa_server.exchange import mapping, retail
 from kassa_server.exchange.errors import MessageRejected
 from kassa_server.exchange.numbering import DUPLICATE_WARNING, Disposition, decide
 from kassa_server.models import (
@@ -356,6 +356,7 @@ class _Applier:
                 receipt.order_id = order.id
                 if not is_return:
                     order.paid = True
+        retail.receipt_extras(self.session, self.infobase, receipt, obj)  # card, terminal, characteristics, stock
         self.count("receipts")
 
     def shift_opening(self, obj: ed.ShiftOpening) -> None:

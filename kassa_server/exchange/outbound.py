@@ -19,7 +19,7 @@ from sqlalchemy import and_, or_, select
 from sqlalchemy.orm import Session, selectinload
 
 from kassa_server import enterprisedata as ed
-from kassa_server.exchange import mapping
+from kassa_server.exchange import mapping, retail
 from kassa_server.models import (
     Barcode,
     CashRegister,
@@ -75,6 +75,7 @@ SENDS: tuple[str, ...] = (
     "Справочник.Контрагенты",
     "Документ.ЗаказКлиента",
     "Справочник.СостояниеЗаказа",
+    *retail.SENDS,
 )
 """What we send (objects.md §2, «Emulator sends»)."""
 RECEIVES: tuple[str, ...] = (
@@ -110,6 +111,7 @@ _DELETION_TARGETS: dict[str, type[ed.CatalogObject]] = {
     "counterparty": ed.Counterparty,
     "order": ed.CustomerOrder,
     "user": ed.Person,
+    **retail.DELETION_TARGETS,
 }
 
 
@@ -215,13 +217,18 @@ class _Body:
         return and_(column > self.since, column <= self.until)
 
     def objects(self) -> Iterator[ed.FormatObject | ed.Deletion]:
+        extra = retail.Sections(self)  # terminals, kinds, characteristics, stock, cards (issue 17)
         yield from self._register_settings()
         yield from self._cashiers()
+        yield from extra.terminals()
         yield from self._units()
         yield from self._groups()
-        yield from self._items()
-        yield from self._barcodes()
+        yield from extra.kinds_and_characteristics()
+        yield from extra.with_kinds(self._items())
+        yield from extra.with_characteristics(self._barcodes())
         yield from self._prices()
+        yield from extra.stock()
+        yield from extra.cards()
         yield from self._orders()
         yield from self._deletions()
 

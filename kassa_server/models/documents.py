@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
+from typing import TYPE_CHECKING
 
 from sqlalchemy import ForeignKey, LargeBinary, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -21,6 +22,9 @@ from kassa_server.models.base import (
 )
 from kassa_server.models.enums import CashOperationKind, PaymentKind, ReceiptKind, VatRate
 from kassa_server.models.registers import CashRegister
+
+if TYPE_CHECKING:
+    from kassa_server.models.retail import StockMovement
 
 
 class Shift(Base):
@@ -83,6 +87,7 @@ class Receipt(Base):
     )
     payments: Mapped[list[ReceiptPayment]] = relationship(back_populates="receipt", cascade="all, delete-orphan")
     marking_codes: Mapped[list[MarkingCode]] = relationship(back_populates="receipt", cascade="all, delete-orphan")
+    stock_movements: Mapped[list[StockMovement]] = relationship(back_populates="receipt", cascade="all, delete-orphan")
 
 
 class ReceiptLine(Base):

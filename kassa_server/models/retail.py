@@ -137,7 +137,7 @@ class StockMovement(Base):
     balance_id: Mapped[int] = mapped_column(ForeignKey("stock_balances.id", ondelete="CASCADE"), index=True)
     quantity: Mapped[Quantity]
 
-    receipt: Mapped[Receipt] = relationship()
+    receipt: Mapped[Receipt] = relationship(back_populates="stock_movements")
     balance: Mapped[StockBalance] = relationship()
 
 
