@@ -205,6 +205,23 @@ class VariantsOfImport:
         return kind
 
 
+def own_characteristics(session: Session, infobase: Infobase) -> dict[int, list[str]]:
+    """Product id → the names of its own characteristics (the goods CSV's ``characteristics`` column)."""
+    names: dict[int, list[str]] = {}
+    query = (
+        select(Characteristic.product_id, Characteristic.name)
+        .where(
+            Characteristic.infobase_id == infobase.id,
+            Characteristic.product_id.is_not(None),
+            Characteristic.deleted.is_(False),
+        )
+        .order_by(Characteristic.id)
+    )
+    for product_id, name in session.execute(query):
+        names.setdefault(product_id, []).append(name)
+    return names
+
+
 def _name(value: str, field: str) -> str:
     name = (value or "").strip()
     if not name:
