@@ -333,9 +333,10 @@ def receipt_extras(session: Session, infobase: Infobase, receipt: Receipt, obj: 
     for line, row in zip(receipt.lines, rows, strict=False):
         variant_key = row.goods.characteristic if row.goods is not None else None
         line.characteristic_ref = variant_key.ref if variant_key is not None else None
-        line.characteristic_name = (variant_key.name or variant_key.full_name or "") if variant_key else ""
         variant = _find(session, Characteristic, infobase, variant_key.ref if variant_key else None)
         line.characteristic_id = variant.id if variant is not None else None
+        sent_name = (variant_key.name or variant_key.full_name or "") if variant_key else ""  # the key: full name
+        line.characteristic_name = variant.name if variant is not None else sent_name
         if line.is_service or line.product_ref is None or not line.quantity:
             continue
         product = _find(session, Product, infobase, line.product_ref)

@@ -138,7 +138,7 @@ def test_a_device_lives_its_whole_life_over_http(shop: tuple[str, Any], service:
     head, objects = _read(device.download())
     assert (head.format_version, head.message_no, head.to_code, head.from_code) == ("1.8", 1, FIRST, own_code)
     counts = Counter(type(o).__name__ for o in objects)
-    assert counts["Item"] == 54 and counts["CustomerOrder"] == 3 and counts["CashRegister"] == 1
+    assert counts["Item"] == 55 and counts["CustomerOrder"] == 3 and counts["CashRegister"] == 1
     register_key = next(o for o in objects if isinstance(o, ed.CashRegister))
     milk = next(o for o in objects if isinstance(o, ed.Item) and o.name == "Молоко 3,2% 1 л")
     order = next(o for o in objects if isinstance(o, ed.CustomerOrder))
