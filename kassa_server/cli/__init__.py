@@ -35,6 +35,9 @@ COMMAND_GROUPS: tuple[str, ...] = (
     "reports",
     "simulate",
     "ed",
+    "fault",
+    "token",
+    "record",
 )
 
 

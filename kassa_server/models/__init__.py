@@ -13,6 +13,7 @@ from kassa_server.models.catalog import (
     Store,
     Unit,
 )
+from kassa_server.models.control import ApiToken, FaultRule
 from kassa_server.models.documents import (
     CashOperation,
     MarkingCode,
@@ -40,6 +41,7 @@ from kassa_server.models.transfers import LongOperation, StoredFile, Transfer, T
 
 __all__ = [
     "AcquiringTerminal",
+    "ApiToken",
     "Barcode",
     "Base",
     "CashOperation",
@@ -49,6 +51,7 @@ __all__ = [
     "CustomerOrder",
     "DiscountCard",
     "ExchangeNode",
+    "FaultRule",
     "Infobase",
     "ItemKind",
     "LongOperation",

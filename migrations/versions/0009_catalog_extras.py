@@ -1,7 +1,7 @@
 """product kinds and characteristics, acquiring terminals, discount cards, stock on hand (issue 17)
 
-Revision ID: 0010_catalog_extras
-Revises: 0006_user_roles
+Revision ID: 0009_catalog_extras
+Revises: 0008_control_api
 Create Date: 2026-11-30 20:40:35.286369
 """
 
@@ -10,8 +10,8 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0010_catalog_extras"
-down_revision = "0006_user_roles"
+revision = "0009_catalog_extras"
+down_revision = "0008_control_api"
 branch_labels = None
 depends_on = None
 
