@@ -480,6 +480,7 @@ class _Applier:
                 f"Документ.ЗаказКлиента {obj.ref}: {skipped} line(s) with unknown goods skipped"
             )
         self.session.add(order)
+        retail.order_extras(self.session, self.infobase, order, obj)  # the characteristic of each line
         self.count("orders")
 
     def order_state(self, obj: ed.OrderState) -> None:

@@ -229,7 +229,7 @@ class _Body:
         yield from self._prices()
         yield from extra.stock()
         yield from extra.cards()
-        yield from self._orders()
+        yield from extra.with_order_characteristics(self._orders())
         yield from self._deletions()
 
     def _register_settings(self) -> Iterator[ed.FormatObject]:

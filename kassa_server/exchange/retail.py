@@ -31,9 +31,11 @@ from kassa_server.models import (
     AcquiringTerminal,
     Barcode,
     Characteristic,
+    CustomerOrder,
     DiscountCard,
     Infobase,
     ItemKind,
+    OrderLine,
     Product,
     ProductGroup,
     Receipt,
@@ -253,6 +255,26 @@ class Sections:
                         record.goods.characteristic = variants[obj.barcode]
             yield obj
 
+    def with_order_characteristics(self, objects: Iterable[ed.FormatObject]) -> Iterator[ed.FormatObject]:
+        """The orders stream with the characteristic of each goods line that has one."""
+        query = (
+            select(CustomerOrder.ref, OrderLine.line_no, Characteristic, Product)
+            .join(OrderLine, OrderLine.order_id == CustomerOrder.id)
+            .join(Characteristic, OrderLine.characteristic_id == Characteristic.id)
+            .join(Product, OrderLine.product_id == Product.id)
+            .where(CustomerOrder.infobase_id == self.infobase.id)
+        )
+        variants: dict[tuple[uuid.UUID, int], ed.ItemCharacteristic] = {}
+        for order_ref, line_no, row, product in self.session.execute(query):
+            variants[order_ref, line_no] = characteristic(row, product, None, self.groups)
+        for obj in objects:
+            if variants and isinstance(obj, ed.CustomerOrder) and obj.ref is not None:
+                for goods_row in obj.goods:
+                    variant = variants.get((obj.ref, goods_row.line_no or 0))
+                    if variant is not None and goods_row.goods is not None:
+                        goods_row.goods.characteristic = variant
+            yield obj
+
     def stock(self) -> Iterator[ed.FormatObject]:
         register = self.register
         if register is None or register.store is None:
@@ -347,6 +369,17 @@ def receipt_extras(session: Session, infobase: Infobase, receipt: Receipt, obj: 
     _move_stock(session, infobase, receipt, [] if receipt.cancelled else moves)
 
 
+def order_extras(session: Session, infobase: Infobase, order: CustomerOrder, obj: ed.CustomerOrder) -> None:
+    """Keep the characteristic of each goods line of an order the device made (matched by line number)."""
+    by_line = {line.line_no: line for line in order.lines}
+    for number, row in enumerate(obj.goods, start=1):  # numbered as the order import numbers them
+        variant_key = row.goods.characteristic if row.goods is not None else None
+        line = by_line.get(row.line_no or number)
+        variant = _find(session, Characteristic, infobase, variant_key.ref if variant_key else None)
+        if line is not None and variant is not None:
+            line.characteristic_id = variant.id
+
+
 def _move_stock(
     session: Session,
     infobase: Infobase,
@@ -391,4 +424,4 @@ def _find(session: Session, model: Any, infobase: Infobase, ref: uuid.UUID | Non
     return session.scalar(select(model).where(model.infobase_id == infobase.id, model.ref == ref))
 
 
-__all__ = ["DELETION_TARGETS", "SENDS", "Sections", "receipt_extras"]
+__all__ = ["DELETION_TARGETS", "SENDS", "Sections", "order_extras", "receipt_extras"]

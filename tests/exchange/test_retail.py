@@ -4,6 +4,7 @@ move the stock, once per receipt (SQLite and PostgreSQL)."""
 
 from __future__ import annotations
 
+import datetime as dt
 import io
 import uuid
 from collections.abc import Iterator
@@ -34,6 +35,7 @@ from kassa_server.models import (
     Receipt,
 )
 from kassa_server.models.engine import make_engine, make_sessionmaker
+from kassa_server.models.enums import OrderStatus
 from kassa_server.settings import Settings
 from tests.exchange import device_messages as dm
 
@@ -274,3 +276,33 @@ def test_unknown_references_are_kept_as_sent(shop: Shop) -> None:
         assert (stored.discount_card_id, stored.discount_card_number) == (None, "0000")
         assert (stored.lines[0].characteristic_id, stored.lines[0].characteristic_ref) == (None, stranger)
         assert (stored.payments[0].terminal_id, stored.payments[0].terminal_number) == (None, "T-404")
+
+
+def test_orders_keep_and_send_the_characteristic_of_their_lines(shop: Shop) -> None:
+    register, item, size, _terminal, _card = _keys(shop)
+    made_on_device = ed.CustomerOrder(
+        ref=uuid.uuid4(),
+        number="М-1",
+        date=dt.datetime(2026, 11, 30, 12, 0, 0),
+        currency=ed.Currency(code="643", name="руб."),
+        counterparty=ed.Counterparty(ref=uuid.uuid4(), name="Покупатель", legal_form=ed.LegalForm.INDIVIDUAL),
+        organization=register.organization,
+        amount=Decimal("3490"),
+        goods=[
+            ed.OrderGoodsRow(
+                line_no=1,
+                goods=ed.GoodsData(item=item, characteristic=size),
+                quantity=Decimal(1),
+                amount=Decimal("3490"),
+                price=Decimal("3490"),
+            )
+        ],
+    )
+    shop.upload(1, 0, [made_on_device])
+    with shop.sessions.begin() as session:
+        order = session.scalars(select(CustomerOrder).where(CustomerOrder.ref == made_on_device.ref)).one()
+        assert order.lines[0].characteristic_id is not None
+        order.status = OrderStatus.AGREED  # in the device filter: it goes down with its size
+    sent = next(o for o in shop.download() if isinstance(o, ed.CustomerOrder) and o.ref == made_on_device.ref)
+    assert sent.goods[0].goods is not None and sent.goods[0].goods.characteristic is not None
+    assert sent.goods[0].goods.characteristic.ref == size.ref
