@@ -220,8 +220,8 @@ class Sections:
         for row in self.session.scalars(query):
             if row.product is not None and row.product.deleted:
                 continue
-            kind = kinds.get(row.item_kind_id) if row.item_kind_id is not None else None
-            yield characteristic(row, row.product, kind, self.groups)
+            owner_kind = kinds.get(row.item_kind_id) if row.item_kind_id is not None else None
+            yield characteristic(row, row.product, owner_kind, self.groups)
 
     def with_kinds(self, items: Iterable[ed.FormatObject]) -> Iterator[ed.FormatObject]:
         """The goods stream with each product's ``ВидНоменклатуры`` (only products that have one are looked up)."""

@@ -329,8 +329,8 @@ class Device:
         for item_ref, variant in message.characteristics:
             target = state.items.get(item_ref)
             if target is not None and isinstance(variant.get("Ссылка"), str):
-                known = [v for v in target.get("characteristics", []) if v.get("Ссылка") != variant["Ссылка"]]
-                target["characteristics"] = [*known, variant]
+                others = [v for v in target.get("characteristics", []) if v.get("Ссылка") != variant["Ссылка"]]
+                target["characteristics"] = [*others, variant]
         if message.stock:  # a snapshot is the store's whole stock
             state.stock = {f"{r.item_ref}/{r.characteristic_ref or ''}": str(r.quantity) for r in message.stock}
         for deletion in message.deletions:

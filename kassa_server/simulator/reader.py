@@ -310,10 +310,10 @@ def _read_object(message: IncomingMessage, element: etree._Element) -> None:
         for row in _children(_child(element, "Товары"), "Строка"):
             goods_data = _child(row, "ДанныеНоменклатуры")
             item = _item_block(goods_data)
-            variant = _text(_child(goods_data, "Характеристика"), "Ссылка")
+            variant_ref = _text(_child(goods_data, "Характеристика"), "Ссылка")
             quantity = _decimal(_text(row, "КоличествоНаСкладе"))
             if item and isinstance(item.get("Ссылка"), str) and quantity is not None:
-                message.stock.append(StockRecord(item["Ссылка"], variant, quantity))
+                message.stock.append(StockRecord(item["Ссылка"], variant_ref, quantity))
     elif name == "УдалениеОбъекта":
         choice = _child(_child(element, "СсылкаНаОбъект"), "СсылкаНаОбъект")
         for ref_element in choice if choice is not None else []:
