@@ -42,6 +42,7 @@ from kassa_server.models import (
     StockBalance,
     StockMovement,
     Store,
+    Tombstone,
 )
 from kassa_server.models.enums import PaymentKind, ProductKind, ReceiptKind
 
@@ -285,6 +286,23 @@ class Sections:
             .where(StockBalance.store_id == store.id, self.window(StockBalance.change_seq))
             .limit(1)
         )
+        if changed is None:  # a product or characteristic gone: its rows leave the snapshot
+            changed = self.session.scalar(
+                select(Tombstone.id)
+                .where(
+                    Tombstone.infobase_id == self.infobase.id,
+                    Tombstone.object_kind.in_(("product", "characteristic")),
+                    self.window(Tombstone.change_seq),
+                )
+                .limit(1)
+            )
+        if changed is None:
+            changed = self.session.scalar(
+                select(StockBalance.id)
+                .join(Product, StockBalance.product_id == Product.id)
+                .where(StockBalance.store_id == store.id, Product.deleted.is_(True), self.window(Product.change_seq))
+                .limit(1)
+            )
         if changed is None:
             return
         query = (

@@ -250,6 +250,9 @@ def test_edits_and_deletions_reach_the_device(shop: Shop) -> None:
     assert deletions == {(ed.AcquiringTerminal, terminal_ref), (ed.ItemCharacteristic, size_ref)}
     cards = [o for o in objects if isinstance(o, ed.DiscountCard)]
     assert [c.number for c in cards] == ["2000000000022"]
+    (snapshot,) = [o for o in objects if isinstance(o, ed.StockSnapshot)]  # the size's stock went with it
+    sizes = {r.goods.characteristic.ref for r in snapshot.rows if r.goods and r.goods.characteristic}
+    assert len(sizes) == 3 and size_ref not in sizes
 
 
 def test_a_terminal_of_another_organization_stays_away(shop: Shop) -> None:
