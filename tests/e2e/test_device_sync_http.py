@@ -172,10 +172,14 @@ def test_a_device_lives_its_whole_life_over_http(shop: tuple[str, Any], service:
         paid = session.scalars(select(CustomerOrder).where(CustomerOrder.ref == order.ref)).one()
         assert paid.paid and paid.status == OrderStatus.COMPLETED
 
-    # 3. the next download acknowledges the upload, speaks 1.21, and carries only the order that left the filter
+    # 3. the next download acknowledges the upload, speaks 1.21, and carries only the stock the receipts moved and
+    # the order that left the filter
     head, objects = _read(device.download())
     assert (head.format_version, head.message_no, head.received_no) == ("1.21", 2, 1)
-    assert [(type(o).__name__, getattr(o, "state_text", None)) for o in objects] == [("OrderState", "Выполнен")]
+    assert [(type(o).__name__, getattr(o, "state_text", None)) for o in objects] == [
+        ("StockSnapshot", None),
+        ("OrderState", "Выполнен"),
+    ]
     device.upload(_message(dm.header("1.21", from_code=FIRST, to_code=own_code, message_no=2, received_no=2), []))
     head, objects = _read(device.download())
     assert head.message_no == 3 and objects == []  # nothing changed since the acknowledged message
@@ -249,7 +253,16 @@ def test_ci_can_read_back_what_a_device_did(shop: tuple[str, Any], db_url: str) 
         "89.90",
         "89.90",
     )
-    assert row["lines"] == [{"product": "Молоко 3,2% 1 л", "quantity": "1.000", "amount": "89.90"}]
+    assert row["lines"] == [
+        {
+            "product": "Молоко 3,2% 1 л",
+            "quantity": "1.000",
+            "amount": "89.90",
+            "characteristic": None,
+            "characteristic_ref": None,
+        }
+    ]
+    assert row["discount_card"] is None and row["payments"][0]["kind"] == "card"
 
     journal = kassa(db_url, "journal", "--infobase", "kassa", "--json", "--bodies")
     assert journal.returncode == 0, journal.stderr
