@@ -404,34 +404,52 @@ def _move_stock(
     receipt: Receipt,
     moves: list[tuple[Product, Characteristic | None, Decimal]],
 ) -> None:
-    for old in list(receipt.stock_movements):  # a receipt sent again: undo what it moved before
-        old.balance.quantity -= old.quantity
-    receipt.stock_movements.clear()
+    """Undo the receipt's earlier movements and apply ``moves``. The balances are read ``FOR UPDATE`` (in id order,
+    so two messages never wait for each other crosswise): devices of one store upload at the same time, and on
+    PostgreSQL two receipts must not both decrease the same quantity they read before the other committed."""
+    old = list(receipt.stock_movements)
     store_id = receipt.cash_register.store_id if receipt.cash_register is not None else None
-    if store_id is None:
-        if moves:
-            log.info("receipt %s: its register has no store, stock not moved", receipt.ref)
-        return
+    if store_id is None and moves:
+        log.info("receipt %s: its register has no store, stock not moved", receipt.ref)
+        moves = []
+    targets: list[tuple[StockBalance, Decimal]] = []
     for product, variant, quantity in moves:
-        balance = session.scalar(
-            select(StockBalance).where(
+        variant_id = variant.id if variant is not None else None
+        balance_id = session.scalar(
+            select(StockBalance.id).where(
                 StockBalance.store_id == store_id,
                 StockBalance.product_id == product.id,
-                StockBalance.characteristic_id == variant.id
-                if variant is not None
+                StockBalance.characteristic_id == variant_id
+                if variant_id is not None
                 else StockBalance.characteristic_id.is_(None),
             )
         )
-        if balance is None:
-            balance = StockBalance(
+        if balance_id is None:
+            created = StockBalance(
                 infobase_id=infobase.id,
                 store_id=store_id,
                 product_id=product.id,
-                characteristic_id=variant.id if variant is not None else None,
+                characteristic_id=variant_id,
                 quantity=Decimal("0.000"),
             )
-            session.add(balance)
+            session.add(created)
             session.flush()  # the next line or receipt of this message finds it by query
+            balance_id = created.id
+        targets.append((session.get_one(StockBalance, balance_id), quantity))
+    ids = sorted({m.balance_id for m in old} | {balance.id for balance, _ in targets})
+    if ids:  # lock (and re-read) every balance this receipt touches
+        session.flush()  # this message's own pending changes first: the re-read must not drop them
+        session.scalars(
+            select(StockBalance)
+            .where(StockBalance.id.in_(ids))
+            .order_by(StockBalance.id)
+            .with_for_update()
+            .execution_options(populate_existing=True)
+        ).all()
+    for movement in old:  # a receipt sent again: undo what it moved before
+        movement.balance.quantity -= movement.quantity
+    receipt.stock_movements.clear()
+    for balance, quantity in targets:
         balance.quantity += quantity
         receipt.stock_movements.append(StockMovement(balance=balance, quantity=quantity))
 
