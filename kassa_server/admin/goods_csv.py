@@ -48,7 +48,7 @@ COLUMNS = [
     "marked",
     "barcodes",  # separated by spaces or ';'
     "price",  # decimal, '.' or ',' as separator
-    "item_kind",  # the product kind (ВидНоменклатуры) by name, created when missing; `kind` is goods|service
+    "item_kind",  # the product kind (ВидНоменклатуры) by name, created when missing (empty: unchanged)
     "characteristics",  # the product's own characteristics (sizes, colours), separated by ';' (added, never removed)
 ]
 REQUIRED = {"name"}
@@ -132,6 +132,7 @@ def import_goods(
     price_type = price_type or default_price_type(session, infobase, create=True)
     catalog = Catalog(session, infobase, price_type=price_type, preload=True)
     variants = VariantsOfImport(session, infobase)
+    with_variants: list[tuple[int, ProductInput, str, list[str]]] = []
     summary = ImportSummary()
     seen_barcodes: dict[str, int] = {}
     done = 0
@@ -139,9 +140,10 @@ def import_goods(
         for line, row in _rows(source):
             try:
                 data = _product_input(row, line, seen_barcodes)
-                product, created = catalog.save(data)
-                if "item_kind" in row or "characteristics" in row:
-                    variants.apply(product, row.get("item_kind"), _split(row.get("characteristics") or ""))
+                created = catalog.save(data)
+                kind, sizes = (row.get("item_kind") or "").strip(), _split(row.get("characteristics") or "")
+                if kind or sizes:  # applied once the products exist (drafts until the batch is written)
+                    with_variants.append((line, data, kind, sizes))
             except ValidationError as exc:
                 raise CatalogImportError(line, exc.reason) from exc
             if created:
@@ -150,10 +152,20 @@ def import_goods(
                 summary.updated += 1
             done += 1
             if done % BATCH == 0:
-                session.flush()
+                catalog.flush()
                 if progress is not None:
                     progress(done)
-    session.flush()
+        catalog.flush()
+        for line, data, kind, sizes in with_variants:
+            product = catalog.find(
+                ref=data.ref, code=data.code or None, article=None if data.ref else data.article or None
+            )
+            try:
+                if product is not None:
+                    variants.apply(product, kind or None, sizes)
+            except ValidationError as exc:
+                raise CatalogImportError(line, exc.reason) from exc
+        session.flush()
     return summary
 
 

@@ -26,7 +26,7 @@ from sqlalchemy import and_, or_, select
 from sqlalchemy.orm import Session, selectinload
 
 from kassa_server import enterprisedata as ed
-from kassa_server.exchange import mapping
+from kassa_server.exchange import to_format
 from kassa_server.models import (
     AcquiringTerminal,
     Barcode,
@@ -88,7 +88,7 @@ def characteristic(
     """The object or its key block (the key holds the owner and ``НаименованиеПолное``; ``Наименование`` is body)."""
     return ed.ItemCharacteristic(
         ref=row.ref,
-        owner_item=mapping.item_key(product, groups) if product is not None else None,
+        owner_item=to_format.item_key(product, groups) if product is not None else None,
         owner_kind=item_kind(kind) if kind is not None and product is None else None,
         full_name=row.full_name or row.name,
         name=row.name,
@@ -96,7 +96,7 @@ def characteristic(
 
 
 def terminal(row: AcquiringTerminal, register: CashRegister | None = None) -> ed.AcquiringTerminal:
-    acquirer = mapping.counterparty(row.acquirer) if row.acquirer is not None else None
+    acquirer = to_format.counterparty(row.acquirer) if row.acquirer is not None else None
     contract = None
     organization = row.organization or (row.store.organization if row.store else None)
     if organization is None and register is not None:
@@ -105,9 +105,9 @@ def terminal(row: AcquiringTerminal, register: CashRegister | None = None) -> ed
         contract = ed.Contract(
             ref=uuid.uuid5(row.ref, "ДоговорЭквайрера"),
             kind=ed.ContractKind.OTHER,
-            organization=mapping.organization(organization),
+            organization=to_format.organization(organization),
             counterparty=acquirer,
-            currency=mapping.RUBLE,
+            currency=to_format.RUBLE,
             name=f"Договор эквайринга № {row.contract_number}",
             date=row.contract_date,
             number=row.contract_number,
@@ -116,7 +116,7 @@ def terminal(row: AcquiringTerminal, register: CashRegister | None = None) -> ed
 
 
 def discount_card(card: DiscountCard, version: str) -> ed.DiscountCard:
-    owner = mapping.counterparty(card.owner) if card.owner is not None else None
+    owner = to_format.counterparty(card.owner) if card.owner is not None else None
     if owner is None and version in OWNER_REQUIRED_VERSIONS:
         owner = ed.Counterparty(  # ВладелецКарты is required here: the card's anonymous holder
             ref=uuid.uuid5(card.ref, "ВладелецКарты"),
@@ -124,7 +124,7 @@ def discount_card(card: DiscountCard, version: str) -> ed.DiscountCard:
             legal_form=ed.LegalForm.INDIVIDUAL,
         )
     program = ed.LoyaltyProgram(ref=uuid.uuid5(uuid.NAMESPACE_OID, f"kassa:{card.infobase_id}:{card.kind}"),
-                                name=card.kind, bonus_currency=mapping.RUBLE) if card.kind else None  # fmt: skip
+                                name=card.kind, bonus_currency=to_format.RUBLE) if card.kind else None  # fmt: skip
     return ed.DiscountCard(
         ref=card.ref,
         number=card.number,
@@ -147,12 +147,12 @@ def stock_snapshot(
     return ed.StockSnapshot(
         ref=uuid.uuid5(store.ref, "ИнформативныеОстатки"),
         date=when,
-        warehouse=mapping.warehouse(store),
-        organization=mapping.organization(register.organization),
+        warehouse=to_format.warehouse(store),
+        organization=to_format.organization(register.organization),
         rows=[
             ed.StockRow(
                 goods=ed.GoodsData(
-                    item=mapping.item_key(product, groups),
+                    item=to_format.item_key(product, groups),
                     characteristic=characteristic(variant, product, None, groups) if variant is not None else None,
                 ),
                 quantity=balance.quantity,

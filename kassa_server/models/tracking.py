@@ -32,6 +32,10 @@ from kassa_server.models.orders import CustomerOrder, OrderLine
 from kassa_server.models.registers import CashRegister
 from kassa_server.models.retail import AcquiringTerminal, Characteristic, DiscountCard, ItemKind, StockBalance
 
+ORIGIN_NODE = "kassa_origin_node_id"
+"""``session.info`` key: the node whose message the session is applying (exchange/inbound.py sets it). Every row
+stamped in that session records it as ``origin_node_id``; any other write path leaves None (the back office)."""
+
 TRACKED: dict[type, str] = {
     Organization: "organization",
     Store: "store",
@@ -83,10 +87,12 @@ def _stamp_changes(session: Session, _flush: UOWTransaction, _instances: Any) ->
         if infobase_id is None or infobase_id in sequences:
             continue
         sequences[infobase_id] = _next_seq(session, infobase_id)
+    origin = session.info.get(ORIGIN_NODE)
     for obj in stamped:
         infobase_id = _infobase_id(obj)
         if infobase_id is not None:
             obj.change_seq = sequences[infobase_id]
+            obj.origin_node_id = origin
     for obj in deleted:
         infobase_id = _infobase_id(obj)
         ref = getattr(obj, "ref", None)
@@ -103,6 +109,12 @@ def _infobase_id(obj: Any) -> int | None:
     if infobase_id is None and getattr(obj, "infobase", None) is not None:
         infobase_id = obj.infobase.id
     return infobase_id
+
+
+def next_change_seq(session: Session, infobase_id: int) -> int:
+    """Hand out the infobase's next change sequence, for rows written by a bulk INSERT (which bypasses the flush
+    events): stamp them with it, as a flush stamps its objects."""
+    return _next_seq(session, infobase_id)
 
 
 def _next_seq(session: Session, infobase_id: int) -> int:

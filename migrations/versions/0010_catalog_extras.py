@@ -1,7 +1,7 @@
 """product kinds and characteristics, acquiring terminals, discount cards, stock on hand (issue 17)
 
-Revision ID: 0009_catalog_extras
-Revises: 0008_control_api
+Revision ID: 0010_catalog_extras
+Revises: 0009_origin_node
 Create Date: 2026-11-30 20:40:35.286369
 """
 
@@ -10,8 +10,8 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0009_catalog_extras"
-down_revision = "0008_control_api"
+revision = "0010_catalog_extras"
+down_revision = "0009_origin_node"
 branch_labels = None
 depends_on = None
 
@@ -32,6 +32,7 @@ def upgrade() -> None:
         sa.Column("uses_characteristics", sa.Boolean(), nullable=False),
         sa.Column("deleted", sa.Boolean(), nullable=False),
         sa.Column("change_seq", sa.BigInteger(), nullable=False),
+        sa.Column("origin_node_id", sa.Integer(), nullable=True),
         sa.ForeignKeyConstraint(
             ["infobase_id"], ["infobases.id"], name=op.f("fk_item_kinds_infobase_id_infobases"), ondelete="CASCADE"
         ),
@@ -59,6 +60,7 @@ def upgrade() -> None:
         sa.Column("active", sa.Boolean(), nullable=False),
         sa.Column("deleted", sa.Boolean(), nullable=False),
         sa.Column("change_seq", sa.BigInteger(), nullable=False),
+        sa.Column("origin_node_id", sa.Integer(), nullable=True),
         sa.ForeignKeyConstraint(
             ["infobase_id"], ["infobases.id"], name=op.f("fk_discount_cards_infobase_id_infobases"), ondelete="CASCADE"
         ),
@@ -96,6 +98,7 @@ def upgrade() -> None:
         sa.Column("contract_date", sa.Date(), nullable=True),
         sa.Column("deleted", sa.Boolean(), nullable=False),
         sa.Column("change_seq", sa.BigInteger(), nullable=False),
+        sa.Column("origin_node_id", sa.Integer(), nullable=True),
         sa.ForeignKeyConstraint(
             ["acquirer_id"],
             ["counterparties.id"],
@@ -137,6 +140,7 @@ def upgrade() -> None:
         sa.Column("item_kind_id", sa.Integer(), nullable=True),
         sa.Column("deleted", sa.Boolean(), nullable=False),
         sa.Column("change_seq", sa.BigInteger(), nullable=False),
+        sa.Column("origin_node_id", sa.Integer(), nullable=True),
         sa.ForeignKeyConstraint(
             ["infobase_id"], ["infobases.id"], name=op.f("fk_characteristics_infobase_id_infobases"), ondelete="CASCADE"
         ),
@@ -167,6 +171,7 @@ def upgrade() -> None:
         sa.Column("characteristic_id", sa.Integer(), nullable=True),
         sa.Column("quantity", sa.Numeric(precision=15, scale=3), nullable=False),
         sa.Column("change_seq", sa.BigInteger(), nullable=False),
+        sa.Column("origin_node_id", sa.Integer(), nullable=True),
         sa.ForeignKeyConstraint(
             ["characteristic_id"],
             ["characteristics.id"],
