@@ -105,7 +105,7 @@ def test_first_download_carries_the_whole_shop_in_dependency_order(shop: Shop) -
     assert (head.message_no, head.received_no, head.to_code, head.from_code) == (1, 0, NODE, shop.own_code)
     assert head.exchange_plan == dm.PLAN
     counts = _types(objects)
-    assert counts["Item"] == 54 and counts["Barcode"] == 52 and counts["PriceList"] == 1
+    assert counts["Item"] == 55 and counts["Barcode"] == 56 and counts["PriceList"] == 1
     assert counts["Organization"] == counts["Warehouse"] == counts["CashRegister"] == counts["PriceType"] == 1
     # orders: only those whose ККТ is this device and whose status is Согласован, Собран or В пути
     orders = [o for o in objects if isinstance(o, ed.CustomerOrder)]
@@ -153,7 +153,7 @@ def test_version_is_negotiated_from_the_device_header_and_object_types_are_honou
 def test_acknowledged_changes_are_not_sent_again_and_new_changes_are(shop: Shop) -> None:
     shop.download_objects()
     again, objects = shop.download_objects()  # not acknowledged: cumulative, everything again
-    assert again.message_no == 2 and _types(objects)["Item"] == 54
+    assert again.message_no == 2 and _types(objects)["Item"] == 55
     ack = dm.header("1.8", from_code=NODE, to_code=shop.own_code, message_no=1, received_no=2)
     assert shop.upload(ack).warnings == ()
     head, objects = shop.download_objects()
@@ -182,7 +182,15 @@ def test_acknowledged_changes_are_not_sent_again_and_new_changes_are(shop: Shop)
     head, objects = shop.download_objects()
     counts = _types(objects)
     assert counts == Counter(
-        {"Item": 1, "PriceList": 1, "OrderState": 2, "CustomerOrder": 1, "Counterparty": 1, "Deletion": 1}
+        {
+            "Item": 1,
+            "PriceList": 1,
+            "StockSnapshot": 1,  # the deleted product leaves the store's stock
+            "OrderState": 2,
+            "CustomerOrder": 1,
+            "Counterparty": 1,
+            "Deletion": 1,
+        }
     )
     assert next(o for o in objects if isinstance(o, ed.Item)).name == "Молоко 2,5% 1 л"
     prices = next(o for o in objects if isinstance(o, ed.PriceList))
