@@ -68,6 +68,7 @@ class DeviceConfig:
     seed: int | None = None
     bom: bool = True
     name: str = ""
+    engine: str = "zeep"  # zeep | template (engine.py: envelopes from templates over a pooled client)
 
     @property
     def factory_number(self) -> str:
@@ -122,6 +123,7 @@ class Device:
                 poll_interval=self.config.poll_interval,
                 timeout=self.config.timeout,
                 stop=self.stop,
+                engine=self.config.engine,
             )
         return self._flow
 
