@@ -96,7 +96,7 @@ def test_a_template_that_disagrees_with_the_wsdl_is_refused(
         operations = real(document, service)
         name = "TestConnection" if "TestConnection" in operations else next(iter(operations))
         op = operations[name]
-        operations[name] = type(op)(op.name, op.action, op.head, tuple(reversed(op.slots)), op.tail, op.output)  # type: ignore[attr-defined]
+        operations[name] = type(op)(op.name, op.action, op.head, tuple(reversed(op.slots)), op.tail, op.output)
         return operations  # type: ignore[return-value]
 
     monkeypatch.setattr(template_engine, "_compile", broken)
