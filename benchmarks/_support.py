@@ -125,8 +125,8 @@ def seed_shop(database_url: str, *, goods: int, devices: int, demo: bool = False
     from sqlalchemy import insert, select, update
 
     from kassa_server.admin.demo import seed_demo
+    from kassa_server.admin.devices import DeviceInput, register_device
     from kassa_server.admin.infobases import add_user, create_infobase
-    from kassa_server.exchange.devices import register_device
     from kassa_server.models import (
         Barcode,
         Infobase,
@@ -175,7 +175,7 @@ def seed_shop(database_url: str, *, goods: int, devices: int, demo: bool = False
         unit_ids = [u.id for u in units]
         leaf_ids = [g.id for g in leaves]
         for number in range(devices):
-            register_device(session, infobase, f"{number + 1:016d}", name=f"Касса {number + 1}")
+            register_device(session, infobase, DeviceInput(f"{number + 1:016d}", name=f"Касса {number + 1}"))
             shop.factory_numbers.append(f"{number + 1:016d}")
     if goods:
         with engine.begin() as conn:

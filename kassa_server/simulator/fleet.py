@@ -70,6 +70,8 @@ class FleetSummary:
     documents_unconfirmed: int
     interrupted: bool = False
     versions: dict[str, int] = field(default_factory=dict)
+    client_cpu: float = 0.0
+    """CPU seconds of the fleet's own process(es) during `run` (with `processes` > 1: the sum over them)."""
 
     @property
     def ok(self) -> bool:
@@ -268,6 +270,7 @@ class Fleet:
         """Run until done or until `stop` is set (Ctrl-C: the caller sets it); always returns the summary."""
         if self.processes > 1:
             return self._run_processes(on_progress, progress_every)
+        cpu_started = time.process_time()
         self.devices = [Device(config, self.recorder, self.stop) for config in self.configs]
         self._started = time.perf_counter()
         self._deadline = self._started + self.duration if self.duration is not None else None
@@ -310,7 +313,9 @@ class Fleet:
         for device in self.devices:
             device.save()
             device.close()
-        return self.summary(elapsed, interrupted)
+        summary = self.summary(elapsed, interrupted)
+        summary.client_cpu = time.process_time() - cpu_started
+        return summary
 
     def summary(self, elapsed: float, interrupted: bool = False) -> FleetSummary:
         versions: dict[str, int] = {}
@@ -489,6 +494,7 @@ def _merge(finals: object, elapsed: float, interrupted: bool, lost: int) -> Flee
         merged.receipts_sent += summary.receipts_sent
         merged.receipts_confirmed += summary.receipts_confirmed
         merged.documents_unconfirmed += summary.documents_unconfirmed
+        merged.client_cpu += summary.client_cpu
         for version, count in summary.versions.items():
             merged.versions[version] = merged.versions.get(version, 0) + count
         for kind, count in summary.errors.items():
