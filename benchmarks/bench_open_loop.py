@@ -172,9 +172,10 @@ def main() -> int:
                             )
                             per_engine[engine] = client_cpu / max(summary.cycles, 1)
                             print(f"  engine {engine}: " + describe(rates[0], summary, server_cpu, client_cpu, load))
+                        zeep_ms, template_ms = per_engine["zeep"] * 1000, per_engine["template"] * 1000
                         print(
-                            f"client CPU per cycle, zeep / template: {per_engine['zeep'] * 1000:.1f} / "
-                            f"{per_engine['template'] * 1000:.1f} ms = {per_engine['zeep'] / per_engine['template']:.2f}x",
+                            f"client CPU per cycle, zeep / template: {zeep_ms:.1f} / {template_ms:.1f} ms = "
+                            f"{zeep_ms / template_ms:.2f}x",
                             flush=True,
                         )
                     if options.search:
