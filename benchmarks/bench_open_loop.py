@@ -25,6 +25,7 @@ from __future__ import annotations
 import argparse
 import os
 import sys
+import tempfile
 import threading
 import time
 from pathlib import Path
@@ -129,10 +130,10 @@ def main() -> int:
     print(s.machine())
     print("command: python " + " ".join(sys.argv))
     results: list[tuple[float, str, bool]] = []
-    with s.tempdir() as tmp_name:
+    shm = "/dev/shm" if os.path.isdir("/dev/shm") else None  # the devices' state files, saved 5 times a cycle
+    with s.tempdir() as tmp_name, tempfile.TemporaryDirectory(prefix="kassa-bench-devices-", dir=shm) as states:
         tmp = Path(tmp_name)
-        state_dir = tmp / "devices"
-        state_dir.mkdir()
+        state_dir = Path(states)
         with s.fresh_database(options.database_url, tmp) as url:
             shop = s.seed_shop(url, goods=0, devices=options.devices, demo=True)
             backend = "PostgreSQL" if url.startswith("postgresql") else "SQLite"
