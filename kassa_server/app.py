@@ -7,6 +7,7 @@ import contextlib
 import datetime as dt
 import logging
 import os
+import secrets
 from collections.abc import AsyncIterator
 from typing import Any
 
@@ -14,10 +15,15 @@ import anyio
 import anyio.to_thread
 from starlette.applications import Starlette
 from starlette.responses import PlainTextResponse
-from starlette.routing import Route
+from starlette.routing import Mount, Route
+from starlette.types import ASGIApp, Receive, Scope, Send
 
 from kassa_server import crashpoints
+from kassa_server.admin.faults import DatabaseFaults
 from kassa_server.allocator import limit_heap_retention
+from kassa_server.api.app import PREFIX as API_PREFIX
+from kassa_server.api.app import create_api
+from kassa_server.api.context import ApiContext
 from kassa_server.exchange.accounts import DatabaseAuthenticator, InfobaseDirectory
 from kassa_server.exchange.files import TransferStore
 from kassa_server.exchange.gateway import DatabaseExchangeGateway
@@ -33,6 +39,7 @@ from kassa_server.settings import Settings
 from kassa_server.transport.connections import configure as configure_connections
 from kassa_server.transport.connections import raise_descriptor_limit, uvicorn_options
 from kassa_server.transport.routes import SoapEndpoints
+from kassa_server.web.app import WebFace, static_files
 
 logger = logging.getLogger(__name__)
 
@@ -69,6 +76,16 @@ def create_app(settings: Settings, *, gateway: ExchangeGateway | None = None) ->
         services=build_services(settings.limits.max_request_body, settings.limits),
         deps=deps,
         journal=DatabaseJournal(sessions, body_limit=settings.limits.journal_body_limit),
+        faults=(faults := DatabaseFaults(sessions)),
+    )
+    control = ApiContext(settings, sessions, on_infobases_changed=endpoints.forget, on_faults_changed=faults.forget)
+
+    directory = endpoints.directory
+    web = WebFace(
+        directory=directory,
+        sessions=sessions,
+        settings=settings,
+        secret_key=settings.secret_key or secrets.token_urlsafe(32),
     )
 
     def purge() -> None:
@@ -105,13 +122,34 @@ def create_app(settings: Settings, *, gateway: ExchangeGateway | None = None) ->
 
     app = Starlette(
         debug=settings.debug,
-        routes=[Route("/", root), Route("/{path:path}", endpoints)],
+        routes=[
+            Route("/", root),
+            Mount("/static", static_files(), name="static"),
+            Mount(API_PREFIX, create_api(control)),
+            Route("/{path:path}", InfobaseRoot(endpoints, web)),
+        ],
         lifespan=lifespan,
     )
     app.state.settings = settings
     app.state.sessions = sessions
     app.state.endpoints = endpoints
+    app.state.web = web
     return app
+
+
+class InfobaseRoot:
+    """``/<base>/ws/...`` are the web services, every other ``/<base>/...`` the back office."""
+
+    def __init__(self, services: ASGIApp, web: ASGIApp) -> None:
+        self.services = services
+        self.web = web
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        path: str = scope["path"]
+        if "/ws/" in path or path.endswith("/ws"):
+            await self.services(scope, receive, send)
+        else:
+            await self.web(scope, receive, send)
 
 
 def journal_retention(settings: Settings) -> Retention:
@@ -147,6 +185,8 @@ def serve(settings: Settings) -> None:
         os.environ["KASSA_DATABASE_URL"] = settings.database_url
         if settings.public_url:
             os.environ["KASSA_PUBLIC_URL"] = settings.public_url
+        if not settings.secret_key:  # the workers share one session key: a back-office session works on any of them
+            os.environ["KASSA_SECRET_KEY"] = secrets.token_urlsafe(32)
         uvicorn.run(
             "kassa_server.app:create_app_from_env",
             factory=True,

@@ -37,6 +37,8 @@ class Limits:
     """How often the server looks for expired files, transfers and operations while it serves; 0 = only at start."""
     journal_body_limit: int = 64 * 1024
     """How much of each SOAP request and response body the call journal keeps."""
+    max_upload: int = 32 * 1024 * 1024
+    """The largest form a person may send to the back office (a goods CSV): 32 MiB by default."""
     worker_threads: int = 16
     keep_alive_seconds: int = 60
     """How long an idle HTTP connection stays open. Longer than a client's pause between calls, so a client never
@@ -125,6 +127,12 @@ class Settings:
     """Put Python tracebacks into SOAP Faults. Never in production."""
     demo: bool = False
     """``serve`` seeds the demo shop first when the database has none, as ``serve --demo`` (the Docker switch)."""
+    secret_key: str = ""
+    """Signs the back office's session cookies. Empty: a random key per start (sessions end with a restart); set it
+    for several worker processes or hosts."""
+    admin_token: str = ""
+    """Bearer token of the control API at ``/api/v1`` (``KASSA_ADMIN_TOKEN``). With neither this nor a token made by
+    ``kassa-server token create`` the API is off."""
     journal_max_rows: int = 100_000
     """The call journal keeps at most this many calls (the newest); 0: no limit."""
     journal_max_age_days: int = 30

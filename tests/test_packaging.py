@@ -23,6 +23,8 @@ USED_INDIRECTLY = {
     "pillow": "qrcode draws PNG codes with it",
     "legacy-cgi": "spyne imports cgi, gone from the standard library in 3.13",
 }
+# Imported only by a module that the named program itself loads, so never needed at run time.
+LOADED_BY = {"pytest": "kassa_server/pytest_plugin.py is loaded by pytest, through the pytest11 entry point"}
 # A new major release of these changes APIs we call.
 MAJOR_SENSITIVE = {"starlette", "uvicorn", "anyio", "sqlalchemy", "alembic", "lxml", "zeep", "qrcode"}
 
@@ -39,7 +41,7 @@ def _imported_distributions() -> set[str]:
                 modules.update(alias.name.split(".")[0] for alias in node.names)
             elif isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
                 modules.add(node.module.split(".")[0])
-    third_party = modules - set(sys.stdlib_module_names) - {"kassa_server"}
+    third_party = modules - set(sys.stdlib_module_names) - {"kassa_server"} - set(LOADED_BY)
     owners = importlib.metadata.packages_distributions()
     found = set()
     for module in third_party:

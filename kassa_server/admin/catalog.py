@@ -331,6 +331,31 @@ def delete_product(session: Session, infobase: Infobase, ref: uuid.UUID) -> Prod
     return product
 
 
+def restore_product(session: Session, infobase: Infobase, ref: uuid.UUID) -> Product:
+    """Take back the mark for deletion: devices get the product again at the next exchange."""
+    product = get_product(session, infobase, ref)
+    product.deleted = False
+    session.flush()
+    return product
+
+
+def set_barcodes(session: Session, infobase: Infobase, ref: uuid.UUID, values: Iterable[str]) -> Product:
+    """Make ``values`` the product's barcodes: new ones are added (a barcode of another product is refused), the
+    ones not listed are removed."""
+    catalog = Catalog(session, infobase)
+    product = catalog.find(ref=ref)
+    if product is None:
+        raise NotFoundError(f"no product with ref {ref} in infobase {infobase.name!r}")
+    wanted = [value.strip() for value in values if value.strip()]
+    for barcode in [b for b in product.barcodes if b.value not in wanted]:
+        product.barcodes.remove(barcode)
+    session.flush()
+    for value in wanted:
+        catalog._add_barcode(product, value)
+    session.flush()
+    return product
+
+
 def list_groups(session: Session, infobase: Infobase) -> list[ProductGroup]:
     return list(
         session.scalars(

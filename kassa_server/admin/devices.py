@@ -14,7 +14,7 @@ from kassa_server.admin.infobases import get_user, normalize_public_url
 from kassa_server.admin.organizations import get_organization, get_store
 from kassa_server.errors import AlreadyExistsError, NotFoundError, ValidationError
 from kassa_server.exchange.devices import ensure_node, normalize_node_code
-from kassa_server.exchange.qr import ConnectionParameters, PublicUrlMissing, qr_string
+from kassa_server.exchange.qr import ConnectionParameters, PublicUrlMissing, qr_png, qr_string
 from kassa_server.models import CashRegister, ExchangeNode, Infobase, User
 from kassa_server.models.enums import RegisterKind, UserRole
 from kassa_server.settings import ProtocolOptions
@@ -196,6 +196,11 @@ def connection_info(
     params = ConnectionParameters(parts.netloc, infobase.name, parts.scheme == "https", user.login, number)
     second = number if protocol.qr_node_field == "factory_number" else device.node_code
     return ConnectionInfo(params, qr_string(url, second, user.login, login_encoding=protocol.qr_login_encoding))
+
+
+def qr_image(text: str) -> bytes:
+    """The QR code of a connection string as a PNG image, for a page to show (``connection_info(...).qr``)."""
+    return qr_png(text)
 
 
 def default_user(session: Session, infobase: Infobase) -> User:

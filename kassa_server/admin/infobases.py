@@ -196,6 +196,14 @@ def set_user_disabled(session: Session, infobase: Infobase, login: str, disabled
     return user
 
 
+def set_user_role(session: Session, infobase: Infobase, login: str, role: UserRole) -> User:
+    """Make a user an administrator (the back office and the API) or a cashier (the web services only)."""
+    user = get_user(session, infobase, login)
+    user.role = role
+    session.flush()
+    return user
+
+
 def _check_password(password: str) -> None:
     if not password:
         raise ValidationError("password", "the password is empty")

@@ -18,7 +18,7 @@ from kassa_server.admin.devices import get_device
 from kassa_server.admin.organizations import get_organization, get_store
 from kassa_server.errors import NotFoundError, ValidationError
 from kassa_server.models import CashRegister, Counterparty, CustomerOrder, Infobase, OrderLine, Product, Store
-from kassa_server.models.enums import LegalForm, OrderStatus, VatRate
+from kassa_server.models.enums import DEVICE_ORDER_STATUSES, LegalForm, OrderStatus, VatRate
 
 _VAT_PERCENT = {
     VatRate.VAT5: Decimal(5),
@@ -105,6 +105,7 @@ def create_order(session: Session, infobase: Infobase, data: OrderInput) -> Cust
         if counterparty is None:
             raise NotFoundError(f"no counterparty with ref {data.counterparty} in infobase {infobase.name!r}")
     now = dt.datetime.now().replace(microsecond=0)
+    _check_sendable(data.status, register, counterparty)
     order = CustomerOrder(
         infobase_id=infobase.id,
         number=data.number.strip(),
@@ -176,14 +177,63 @@ def get_order(session: Session, infobase: Infobase, ref: uuid.UUID) -> CustomerO
 
 
 def set_order_status(
-    session: Session, infobase: Infobase, ref: uuid.UUID, status: OrderStatus, *, device: str | None = None
+    session: Session,
+    infobase: Infobase,
+    ref: uuid.UUID,
+    status: OrderStatus,
+    *,
+    device: str | None = None,
+    unassign: bool = False,
 ) -> CustomerOrder:
-    """Change an order's status (and, with ``device``, the «1С:Мобильная касса» it is assigned to)."""
+    """Change an order's status (and, with ``device``, the «1С:Мобильная касса» it is assigned to; with ``unassign``,
+    clear its ККТ, so it goes to no device)."""
     order = get_order(session, infobase, ref)
     if device is not None:
         order.cash_register = get_device(session, infobase, device).register
+    elif unassign:
+        order.cash_register = None
+    _check_sendable(status, order.cash_register, order.counterparty)
     if order.status != status:
         order.status = status
         order.status_changed_at = dt.datetime.now().replace(microsecond=0)
+    session.flush()
+    return order
+
+
+def _check_sendable(status: OrderStatus, register: CashRegister | None, counterparty: Counterparty | None) -> None:
+    """An order that goes to a device needs a customer: ``Контрагент`` is required in ``Документ.ЗаказКлиента``."""
+    if register is not None and status in DEVICE_ORDER_STATUSES and counterparty is None:
+        raise ValidationError(
+            "counterparty", "an order sent to a device needs a customer (ЗаказКлиента requires Контрагент)"
+        )
+
+
+def next_order_number(session: Session, infobase: Infobase, prefix: str = "ЗК-") -> str:
+    """A number no order of the infobase has: the prefix and one more than the largest such number (``ЗК-00017``)."""
+    numbers = session.scalars(
+        select(CustomerOrder.number).where(
+            CustomerOrder.infobase_id == infobase.id, CustomerOrder.number.startswith(prefix, autoescape=True)
+        )
+    )
+    highest = max((int(n[len(prefix) :]) for n in numbers if n[len(prefix) :].isdigit()), default=0)
+    return f"{prefix}{highest + 1:05d}"
+
+
+def list_counterparties(session: Session, infobase: Infobase) -> list[Counterparty]:
+    return list(
+        session.scalars(
+            select(Counterparty)
+            .where(Counterparty.infobase_id == infobase.id, Counterparty.deleted.is_(False))
+            .order_by(Counterparty.name)
+        )
+    )
+
+
+def delete_order(session: Session, infobase: Infobase, ref: uuid.UUID) -> CustomerOrder:
+    """Mark an order deleted: it leaves the list, and a device that had it drops it at the next exchange."""
+    order = get_order(session, infobase, ref)
+    if order.deleted:
+        raise NotFoundError(f"the order {order.number!r} is deleted already")
+    order.deleted = True
     session.flush()
     return order

@@ -8,7 +8,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
-from kassa_server.models import CashRegister, Infobase, Receipt, SoapCall
+from kassa_server.models import CashOperation, CashRegister, Infobase, Receipt, Shift, SoapCall
 
 
 def journal_rows(session: Session, infobase: Infobase, *, limit: int, bodies: bool) -> list[dict[str, Any]]:
@@ -29,6 +29,7 @@ def journal_rows(session: Session, infobase: Infobase, *, limit: int, bodies: bo
             "outcome": call.outcome,
             "message": call.message,
             "duration_ms": call.duration_ms,
+            "injected_fault": call.injected_fault,
         }
         if bodies:
             row["request"] = call.request_body
@@ -68,4 +69,51 @@ def receipt_rows(session: Session, infobase: Infobase, *, factory_number: str | 
             "base": str(r.base_receipt_ref) if r.base_receipt_ref else None,
         }
         for r in session.scalars(query)
+    ]
+
+
+def shift_rows(session: Session, infobase: Infobase, *, factory_number: str | None) -> list[dict[str, Any]]:
+    """The shifts devices opened and closed, oldest first."""
+    query = (
+        select(Shift, CashRegister.factory_number)
+        .join(CashRegister, Shift.cash_register_id == CashRegister.id)
+        .where(Shift.infobase_id == infobase.id)
+        .order_by(Shift.id)
+    )
+    if factory_number:
+        query = query.where(CashRegister.factory_number == factory_number)
+    return [
+        {
+            "register": register,
+            "number": shift.number,
+            "opened_at": shift.opened_at,
+            "closed_at": shift.closed_at,
+            "cashier": shift.cashier,
+            "closing_amount": None if shift.closing_amount is None else f"{shift.closing_amount:f}",
+        }
+        for shift, register in session.execute(query).tuples()
+    ]
+
+
+def cash_operation_rows(session: Session, infobase: Infobase, *, factory_number: str | None) -> list[dict[str, Any]]:
+    """Cash put into or taken out of registers, oldest first."""
+    query = (
+        select(CashOperation, CashRegister.factory_number)
+        .join(CashRegister, CashOperation.cash_register_id == CashRegister.id)
+        .where(CashOperation.infobase_id == infobase.id)
+        .order_by(CashOperation.date, CashOperation.id)
+    )
+    if factory_number:
+        query = query.where(CashRegister.factory_number == factory_number)
+    return [
+        {
+            "ref": str(op.ref),
+            "kind": op.kind.value,
+            "date": op.date,
+            "register": register,
+            "shift": op.shift_number,
+            "amount": f"{op.amount:f}",
+            "cashier": op.cashier,
+        }
+        for op, register in session.execute(query).tuples()
     ]

@@ -34,6 +34,9 @@ COMMAND_GROUPS: tuple[str, ...] = (
     "reports",
     "simulate",
     "ed",
+    "fault",
+    "token",
+    "record",
 )
 
 

@@ -81,6 +81,11 @@ class InfobaseDirectory:
                 self._cache[name] = (now + self.ttl, found)
         return found
 
+    def forget(self) -> None:
+        """Drop what was cached, after an infobase was deleted or reset (the control API calls this)."""
+        with self._lock:
+            self._cache.clear()
+
     def _lookup(self, name: str) -> PublishedInfobase | None:
         with self.sessions() as session:
             row = session.execute(select(Infobase).where(Infobase.name == name)).scalars().first()
@@ -103,6 +108,11 @@ class DatabaseAuthenticator:
         self._lock = threading.Lock()
         self.verifications = 0
         """How many scrypt verifications ran (for tests and benchmarks)."""
+
+    def forget(self) -> None:
+        """Drop the cached successful checks, after users were replaced by a reset."""
+        with self._lock:
+            self._cache.clear()
 
     def authenticate(self, infobase: str, login: str, password: str) -> AuthenticatedUser | None:
         key = (infobase, login, hashlib.sha256(password.encode("utf-8")).digest())

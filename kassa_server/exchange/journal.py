@@ -32,6 +32,7 @@ class JournalEntry:
     response_body: bytes = b""
     request_size: int = 0
     response_size: int = 0
+    injected_fault: str = ""
 
 
 def clip(body: bytes, limit: int) -> str:
@@ -62,6 +63,7 @@ class DatabaseJournal:
             "response_body": clip(entry.response_body, self.body_limit),
             "request_size": entry.request_size,
             "response_size": entry.response_size,
+            "injected_fault": entry.injected_fault[:30],
         }
         try:
             # a Core insert: one row per call, on the hot path of every request, needs no unit of work

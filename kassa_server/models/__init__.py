@@ -13,6 +13,7 @@ from kassa_server.models.catalog import (
     Store,
     Unit,
 )
+from kassa_server.models.control import ApiToken, FaultRule
 from kassa_server.models.documents import (
     CashOperation,
     MarkingCode,
@@ -31,6 +32,7 @@ from kassa_server.models.registers import CashRegister
 from kassa_server.models.transfers import LongOperation, StoredFile, Transfer, TransferPart
 
 __all__ = [
+    "ApiToken",
     "Barcode",
     "Base",
     "CashOperation",
@@ -38,6 +40,7 @@ __all__ = [
     "Counterparty",
     "CustomerOrder",
     "ExchangeNode",
+    "FaultRule",
     "Infobase",
     "LongOperation",
     "MarkingCode",

@@ -6,7 +6,7 @@ from __future__ import annotations
 import datetime as dt
 import uuid
 
-from sqlalchemy import ForeignKey, String, Text, UniqueConstraint
+from sqlalchemy import ForeignKey, Index, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from kassa_server.models.base import Base, ChangeTracked, Money, Name, infobase_fk, intpk, new_ref
@@ -78,6 +78,12 @@ class ProductGroup(ChangeTracked, Base):
 
 class Product(ChangeTracked, Base):
     __tablename__ = "products"
+    __table_args__ = (
+        # the back office lists goods by name a page at a time, and finds one by its exact code or article
+        Index("ix_products_infobase_name", "infobase_id", "name", "id"),
+        Index("ix_products_infobase_code", "infobase_id", "code"),
+        Index("ix_products_infobase_article", "infobase_id", "article"),
+    )
 
     id: Mapped[intpk]
     infobase_id: Mapped[int] = infobase_fk()

@@ -13,6 +13,9 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from kassa_server.errors import ConfigError, DatabaseUnavailable
 
+SQLITE_CASEFOLD = "kassa_casefold"
+"""A SQL function on SQLite connections: Python's ``str.casefold``, since SQLite's ``lower`` folds ASCII only."""
+
 
 def make_engine(url: str, **kwargs: Any) -> Engine:
     """An engine for ``url``; SQLite gets foreign keys, WAL and a busy timeout so several threads can share it."""
@@ -37,6 +40,7 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
 def _sqlite_on_connect(dbapi_connection: Any, _record: Any) -> None:
     # Let SQLAlchemy emit BEGIN itself (pysqlite's implicit transactions break SAVEPOINTs and locking order).
     dbapi_connection.isolation_level = None
+    dbapi_connection.create_function(SQLITE_CASEFOLD, 1, _casefold, deterministic=True)
     cursor = dbapi_connection.cursor()
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.execute("PRAGMA busy_timeout=30000")
@@ -46,6 +50,10 @@ def _sqlite_on_connect(dbapi_connection: Any, _record: Any) -> None:
     # commit, which every SOAP call makes (the call journal).
     cursor.execute("PRAGMA synchronous=NORMAL")
     cursor.close()
+
+
+def _casefold(value: object) -> object:
+    return value.casefold() if isinstance(value, str) else value
 
 
 def _sqlite_on_begin(conn: Any) -> None:

@@ -34,3 +34,5 @@ class SoapCall(Base):
     response_body: Mapped[str] = mapped_column(Text, default="")
     request_size: Mapped[int] = mapped_column(default=0)
     response_size: Mapped[int] = mapped_column(default=0)
+    injected_fault: Mapped[str] = mapped_column(String(30), default="", server_default="")
+    """The kind of fault the control API's rules injected into this call (``""``: none), so a test can tell."""

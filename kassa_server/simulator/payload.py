@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import zipfile
+import zlib
 
 __all__ = ["PayloadError", "join_parts", "split", "unzip_message", "zip_message"]
 
@@ -36,6 +37,8 @@ def unzip_message(payload: bytes) -> bytes:
                 data = stream.read(MAX_MESSAGE_BYTES + 1)
     except zipfile.BadZipFile as exc:
         raise PayloadError(f"not a ZIP archive: {exc}") from exc
+    except (zlib.error, EOFError) as exc:  # a damaged deflate stream (a corrupted or truncated part)
+        raise PayloadError(f"the archive is damaged: {exc}") from exc
     if len(data) > MAX_MESSAGE_BYTES:
         raise PayloadError("the message entry is too large")
     return data

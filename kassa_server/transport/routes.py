@@ -10,6 +10,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import ipaddress
 import logging
 import time
@@ -21,13 +22,16 @@ import anyio
 import anyio.to_thread
 from starlette.types import Receive, Scope, Send
 
+from kassa_server.admin.faults import Injection
 from kassa_server.exchange.accounts import AuthenticatedUser, InfobaseDirectory, PublishedInfobase
 from kassa_server.exchange.journal import JournalEntry
 from kassa_server.services.application import SoapService
 from kassa_server.services.context import ENVIRON_KEY, ServiceCall, ServiceDependencies
 from kassa_server.services.faults import GENERIC_ERROR, fault_envelope, shorten
 from kassa_server.services.wsdl import render_wsdl
+from kassa_server.transport import faults
 from kassa_server.transport.auth import REALM_HEADER, Authenticator, authenticate, basic_credentials
+from kassa_server.transport.faults import FaultSource
 from kassa_server.transport.journal import JournalSink, fault_string
 from kassa_server.transport.limits import BodyTooLarge, ClientDisconnected, read_body
 from kassa_server.transport.throttle import LoginThrottle
@@ -65,12 +69,14 @@ class SoapEndpoints:
         services: dict[str, SoapService],
         deps: ServiceDependencies,
         journal: JournalSink,
+        faults: FaultSource | None = None,
     ) -> None:
         self.directory = directory
         self.authenticator = authenticator
         self.services = services
         self.deps = deps
         self.journal = journal
+        self.faults = faults
         self.settings = deps.settings
         limits = self.settings.limits
         self.limiter = anyio.CapacityLimiter(limits.worker_threads)
@@ -79,6 +85,13 @@ class SoapEndpoints:
             limits.max_login_failures, limits.max_address_failures, limits.login_failure_window_seconds
         )
         self.trusted = [_network(p) for p in self.settings.trusted_proxies]
+
+    def forget(self) -> None:
+        """Forget cached infobases and credentials (an infobase was deleted or reset)."""
+        self.directory.forget()
+        forget = getattr(self.authenticator, "forget", None)
+        if forget is not None:
+            forget()
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         """Answer one request and journal it, whatever the answer (never credentials; bodies only of SOAP calls)."""
@@ -209,13 +222,27 @@ class SoapEndpoints:
             return
         soap_version, wsgi_app = service.wsgi_for(_header(scope, b"content-type") or "")
         call = ServiceCall(deps=self.deps, infobase=infobase, login=entry.login, service=service.contract.name)
-        environ = build_environ(scope, body, {ENVIRON_KEY: call})
-        try:
-            response = await call_wsgi(wsgi_app, environ, self.limiter)
-        except Exception as exc:  # the SOAP stack itself failed: still answer a Fault, never a bare 500
-            logger.exception("%s: the SOAP stack failed", service.contract.name)
-            response = self._stack_failure(soap_version, exc)
-            call.outcome, call.message = "fault", GENERIC_ERROR
+        injection = await self._injection(infobase.name, service.contract.name, body)
+        if injection is not None:
+            entry.injected_fault = injection.kind
+            await anyio.sleep(faults.delay_seconds(injection))
+        if injection is not None and injection.kind in faults.BEFORE:
+            response = faults.instead(injection, soap_version)
+            call.operation, call.node_code = faults.sniff(body)
+            call.outcome, call.message = (
+                "fault",
+                fault_string(response.body) or response.body.decode("utf-8", "replace"),
+            )
+        else:
+            environ = build_environ(scope, body, {ENVIRON_KEY: call})
+            try:
+                response = await call_wsgi(wsgi_app, environ, self.limiter)
+            except Exception as exc:  # the SOAP stack itself failed: still answer a Fault, never a bare 500
+                logger.exception("%s: the SOAP stack failed", service.contract.name)
+                response = self._stack_failure(soap_version, exc)
+                call.outcome, call.message = "fault", GENERIC_ERROR
+            if injection is not None and injection.kind in faults.AFTER:
+                response = faults.rewrite(injection, response)
         entry.soap_version = soap_version
         entry.operation = call.operation
         entry.node_code = call.node_code
@@ -228,7 +255,20 @@ class SoapEndpoints:
         else:
             entry.outcome, entry.message = call.outcome, call.message
         await self._journal(entry, started)
+        if injection is not None and injection.kind == "disconnect":
+            await faults.send_half_and_close(send, response)
+            return
         await send_response(send, response.status, response.headers, response.body)
+
+    async def _injection(self, infobase: str, service: str, body: bytes) -> Injection | None:
+        """The fault rule that fires for this call, if any (control API, kassa_server/transport/faults.py)."""
+        if self.faults is None:
+            return None
+        operation, device = faults.sniff(body)
+        return await anyio.to_thread.run_sync(
+            functools.partial(self.faults.take, infobase=infobase, service=service, operation=operation, device=device),
+            limiter=self.limiter,
+        )
 
     def _stack_failure(self, soap_version: str, exc: Exception) -> WsgiResponse:
         """A Server Fault for an exception that escaped spyne; the traceback goes out only with ``debug``."""

@@ -1,0 +1,1 @@
+"""The page handlers, one module per section of the back office's menu."""
