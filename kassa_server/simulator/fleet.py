@@ -228,6 +228,8 @@ class Fleet:
     def _drive(self, device: Device, delay: float) -> None:
         done = 0
         last_failed = False
+        if self._deadline is not None and time.perf_counter() + delay >= self._deadline:
+            return  # its first slot is past the end of the run
         if delay > 0 and self.stop.wait(delay):
             return
         first_due = time.perf_counter()
