@@ -156,6 +156,8 @@ def main() -> int:
                         summary, server_cpu, client_cpu, load = run_rate(
                             server, chosen, rate, options.duration, options.client_processes
                         )
+                        if summary.interrupted:
+                            raise KeyboardInterrupt
                         line = describe(rate, summary, server_cpu, client_cpu, load)
                         good = ok(summary)
                         results.append((rate, line, good))
