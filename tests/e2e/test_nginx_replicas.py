@@ -146,7 +146,11 @@ http {{
             except requests.RequestException:
                 return False
 
-        _wait_until(ready, "nginx ready", timeout=30)
+        try:
+            _wait_until(ready, "nginx ready", timeout=30)
+        except BaseException:
+            self.stop()  # never leave it running
+            raise
 
     def log_lines(self) -> list[tuple[str, str, str]]:
         """(upstream, status, SOAP operation) of each POST in the access log so far, in order."""
