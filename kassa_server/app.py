@@ -208,7 +208,10 @@ def serve(settings: Settings) -> None:
 
 
 def create_app_from_env() -> Starlette:
-    """For ``uvicorn kassa_server.app:create_app_from_env --factory --workers N``: settings from ``KASSA_*``."""
+    """For ``uvicorn kassa_server.app:create_app_from_env --factory --workers N``: settings from ``KASSA_*``.
+
+    ``kassa-server serve`` runs it so; run by hand, add ``--http kassa_server.transport.connections:
+    LimitedHttpToolsProtocol`` for the connection limits (README, "Limits and hardening")."""
     limit_heap_retention()
     exit_with_parent()
     settings = Settings.from_env(os.environ)

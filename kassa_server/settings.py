@@ -7,6 +7,7 @@ spec section it stands for, so a user can switch it when a real client behaves o
 from __future__ import annotations
 
 import dataclasses
+import zoneinfo
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -58,6 +59,9 @@ class Limits:
     max_connections: int = 1000
     """Open HTTP connections per process; one more is closed at once. Capped further by the file-descriptor limit
     less ``reserved_file_descriptors``."""
+    max_connections_per_address: int = 200
+    """Open connections from one client address, so one client cannot take every slot; 0: no such cap. Behind a
+    reverse proxy every connection comes from the proxy: set it to ``max_connections`` (README, "Limits")."""
     reserved_file_descriptors: int = 64
     """File descriptors kept free for the database, temporary files and logs when connections are many."""
     listen_backlog: int = 1024
@@ -86,8 +90,9 @@ class ProtocolOptions:
     supported_format_versions: tuple[str, ...] = ("1.7", "1.8", "1.10", "1.16", "1.17", "1.19", "1.20", "1.21")
     auto_create_nodes: bool = False
     """Create a node on first contact for an unknown code (mobile-kassa.md §4); test option."""
-    strict_node_identity: bool = False
-    """Reject a message whose ``To`` is not our node code, instead of journaling it (enterprisedata.md §6)."""
+    strict_node_identity: bool = True
+    """Reject, as SSL does, a message whose ``To``/``From`` is not us/the caller, and each till document that names
+    another device's register or organization; off: journal them and apply (enterprisedata.md §6)."""
     operation_active_polls: int = 0
     """Long operations report ``Active`` for this many polls before their real state, so clients can test polling."""
     send_deletions: bool = True
@@ -101,6 +106,8 @@ class ProtocolOptions:
     (``ConfirmGettingFile``/``ReleaseFile``) acknowledges it; ``none``: never, resend all (enterprisedata.md §4.3)."""
     strict_format: bool = False
     """Reject a whole incoming message on the first invalid object instead of skipping that object."""
+    format_timezone: str = "UTC"
+    """Zone of the format's zone-less dates (the infobase's local time); stored times are UTC (exchange/clock.py)."""
 
     def __post_init__(self) -> None:
         choices = {
@@ -111,6 +118,10 @@ class ProtocolOptions:
         for name, allowed in choices.items():
             if getattr(self, name) not in allowed:
                 raise ConfigError(f"{ENV_PREFIX}PROTOCOL_{name.upper()}: one of {', '.join(allowed)}")
+        try:
+            zoneinfo.ZoneInfo(self.format_timezone)
+        except (ValueError, zoneinfo.ZoneInfoNotFoundError):
+            raise ConfigError(f"{ENV_PREFIX}PROTOCOL_FORMAT_TIMEZONE: not a known time zone") from None
         if self.initial_format_version not in self.supported_format_versions:
             raise ConfigError(f"{ENV_PREFIX}PROTOCOL_INITIAL_FORMAT_VERSION: not among the supported versions")
 

@@ -102,7 +102,7 @@ def container(tmp_path: Path) -> Iterator[object]:
     def start(**extra: str) -> tuple[subprocess.Popen, dict[str, str]]:
         env = {k: v for k, v in os.environ.items() if not k.startswith("KASSA_")}
         env.update(_env())
-        env.update(KASSA_PORT=str(_free_port()), KASSA_HOST="127.0.0.1")
+        env.update(KASSA_PORT=str(_free_port()))  # KASSA_HOST stays the image's 0.0.0.0
         env["KASSA_DATABASE_URL"] = env["KASSA_DATABASE_URL"].replace("////data/", f"///{tmp_path}/")
         env.update(extra)
         process = subprocess.Popen(
@@ -146,6 +146,6 @@ def test_the_image_command_serves_healthy_and_seeds_the_demo_only_when_asked(con
     assert _infobases(env) == ""
     process.send_signal(signal.SIGTERM)
     process.wait(timeout=30)
-    process, env = start(KASSA_DEMO="1")  # type: ignore[operator]
+    process, env = start(KASSA_DEMO="1", KASSA_PUBLIC_URL="https://kassa.example.com/{base}")  # type: ignore[operator]
     _healthy(process, env)
-    assert _infobases(env).startswith("kassa\t")
+    assert _infobases(env).startswith("kassa\t") and "\thttps://kassa.example.com/kassa\t" in _infobases(env)

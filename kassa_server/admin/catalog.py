@@ -121,20 +121,25 @@ class Catalog:
     ) -> Product | None:
         """The product with this ref, else this code, else this article (the first of them given that matches)."""
         if ref is not None:
-            found = self._by_ref.get(ref) or self._query(Product.ref == ref)
+            found = self._by_ref.get(ref)
+            if found is None and not self.preload:
+                found = self._query(Product.ref == ref)
             if found is not None:
                 return found
         if code is not None:
-            found = self._by_code.get(code) or self._query(Product.code == code)
+            found = self._by_code.get(code)
+            if found is None and not self.preload:
+                found = self._query(Product.code == code)
             if found is not None:
                 return found
         if article is not None:
-            return self._by_article.get(article) or self._query(Product.article == article)
+            found = self._by_article.get(article)
+            if found is None and not self.preload:
+                found = self._query(Product.article == article)
+            return found
         return None
 
     def _query(self, condition: ColumnElement[bool]) -> Product | None:
-        if self.preload:
-            return None
         return self.session.scalar(
             select(Product).where(Product.infobase_id == self.infobase.id, condition).order_by(Product.id).limit(1)
         )

@@ -293,7 +293,7 @@ def _demo_organization(session: Session, infobase: Infobase) -> Organization:
         full_name="Индивидуальный предприниматель Петров Сергей Иванович",
         inn="770123456789",
         legal_form=LegalForm.INDIVIDUAL,
-        tax_system=TaxSystem.SIMPLIFIED_INCOME,
+        tax_system=TaxSystem.GENERAL,  # ОСН: its goods carry 10 % and 20 % VAT (УСН would sell «Без НДС»)
     )
     existing = list_organizations(session, infobase)
     if existing:  # the infobase's default organization becomes the demo's

@@ -45,9 +45,8 @@ def create_organization(session: Session, infobase: Infobase, data: Organization
     if _find(session, Organization, infobase, name) is not None:
         raise AlreadyExistsError(f"organization {name!r} exists already in infobase {infobase.name!r}")
     organization = Organization(infobase_id=infobase.id, name=name, full_name="", inn="", kpp="")
+    organization.legal_form = LegalForm.LEGAL_ENTITY
     _apply(organization, data)
-    if data.legal_form is None:
-        organization.legal_form = LegalForm.INDIVIDUAL if len(organization.inn) == 12 else LegalForm.LEGAL_ENTITY
     session.add(organization)
     session.flush()
     return organization
@@ -146,6 +145,8 @@ def _apply(organization: Organization, data: OrganizationInput) -> None:
         if inn and (not inn.isdigit() or len(inn) not in (10, 12)):
             raise ValidationError("inn", f"ИНН {inn!r}: 10 digits (a company) or 12 digits (an entrepreneur)")
         organization.inn = inn
+        if inn and data.legal_form is None:  # 12 digits: an entrepreneur's ИНН; 10: a company's
+            organization.legal_form = LegalForm.INDIVIDUAL if len(inn) == 12 else LegalForm.LEGAL_ENTITY
     if data.kpp is not None:
         kpp = data.kpp.strip()
         if kpp and (len(kpp) != 9 or not kpp[:4].isdigit() or not kpp[6:].isdigit()):

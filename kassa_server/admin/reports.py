@@ -3,23 +3,63 @@ values (JSON-ready)."""
 
 from __future__ import annotations
 
+import datetime as dt
+from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session, selectinload
 
+from kassa_server.exchange import journal
 from kassa_server.models import CashOperation, CashRegister, Infobase, Receipt, Shift, SoapCall
 
+JOURNAL_OUTCOMES = journal.OUTCOMES
 
-def journal_rows(session: Session, infobase: Infobase, *, limit: int, bodies: bool) -> list[dict[str, Any]]:
-    """The last ``limit`` SOAP calls to the infobase, oldest first."""
-    calls = session.scalars(
-        select(SoapCall).where(SoapCall.infobase == infobase.name).order_by(SoapCall.id.desc()).limit(limit)
-    ).all()
+
+@dataclass(frozen=True)
+class JournalFilter:
+    """Which journaled calls to show; every field given narrows the selection."""
+
+    operation: str | None = None
+    """A SOAP operation, e.g. ``PutData`` (any letter case)."""
+    device: str | None = None
+    """The node code a call named: a device's factory number."""
+    since: dt.datetime | None = None
+    """Calls from this moment on (UTC, naive, as the journal stores it)."""
+    outcome: str | None = None
+    """One of ``JOURNAL_OUTCOMES``."""
+
+
+def journal_rows(
+    session: Session,
+    infobase: Infobase | None,
+    *,
+    limit: int,
+    bodies: bool,
+    where: JournalFilter | None = None,
+) -> list[dict[str, Any]]:
+    """The last ``limit`` calls to the infobase (to any path, known base or not, when None) that ``where`` selects,
+    oldest first."""
+    if limit < 1:
+        raise ValueError("limit must be at least 1")
+    query = select(SoapCall)
+    if infobase is not None:
+        query = query.where(SoapCall.infobase == infobase.name)
+    where = where or JournalFilter()
+    if where.operation:
+        query = query.where(func.lower(SoapCall.operation) == where.operation.lower())
+    if where.device:
+        query = query.where(SoapCall.node_code == where.device)
+    if where.since is not None:
+        query = query.where(SoapCall.at >= where.since)
+    if where.outcome:
+        query = query.where(SoapCall.outcome == where.outcome)
+    calls = session.scalars(query.order_by(SoapCall.id.desc()).limit(limit)).all()
     rows = []
     for call in reversed(calls):
         row: dict[str, Any] = {
             "at": call.at.isoformat(timespec="milliseconds"),
+            "infobase": call.infobase,
             "login": call.login,
             "service": call.service,
             "operation": call.operation,
@@ -36,6 +76,11 @@ def journal_rows(session: Session, infobase: Infobase, *, limit: int, bodies: bo
             row["response"] = call.response_body
         rows.append(row)
     return rows
+
+
+def clear_journal(session: Session, infobase: Infobase | None) -> int:
+    """Forget the journaled calls of the infobase, or of every path when None; the number forgotten."""
+    return journal.clear_journal(session, infobase=None if infobase is None else infobase.name)
 
 
 def receipt_rows(session: Session, infobase: Infobase, *, factory_number: str | None) -> list[dict[str, Any]]:

@@ -13,6 +13,7 @@ import logging
 import os
 import sys
 from collections.abc import Sequence
+from typing import Any
 
 from sqlalchemy.exc import OperationalError
 
@@ -21,6 +22,7 @@ from kassa_server.errors import KassaError
 from kassa_server.settings import DEFAULT_DATABASE_URL, Settings
 
 log = logging.getLogger("kassa_server")
+LOG_LEVELS = ("debug", "info", "warning", "error")
 
 # Modules of this package that add a command group: each has ``register(commands: argparse._SubParsersAction)``.
 COMMAND_GROUPS: tuple[str, ...] = (
@@ -43,11 +45,12 @@ COMMAND_GROUPS: tuple[str, ...] = (
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
+    level = "debug" if args.verbose else (args.log_level or "info")
     logging.basicConfig(
-        level=logging.DEBUG if args.verbose else logging.INFO,
+        level=getattr(logging, level.upper()),
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
     )
-    if not args.verbose:
+    if level != "debug":
         logging.getLogger("alembic").setLevel(logging.WARNING)
     if not getattr(args, "handler", None):
         parser.print_help()
@@ -77,16 +80,39 @@ def main(argv: Sequence[str] | None = None) -> int:
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="kassa-server", description="A stand-in for the 1С:Касса back office.")
     parser.add_argument("--version", action="version", version=f"kassa-server {__version__}")
-    parser.add_argument(
-        "--database-url",
-        default=None,
-        help=f"SQLAlchemy URL (env KASSA_DATABASE_URL; default {DEFAULT_DATABASE_URL})",
-    )
-    parser.add_argument("-v", "--verbose", action="store_true", help="debug logging")
+    _global_options(parser, default=None)
     commands = parser.add_subparsers(title="commands", metavar="COMMAND")
     for module in COMMAND_GROUPS:
         importlib.import_module(f"{__name__}.{module}").register(commands)
+    _accept_global_options_anywhere(parser)
     return parser
+
+
+def _global_options(parser: argparse.ArgumentParser, *, default: object, show: bool = True) -> None:
+    """``--database-url``, ``--log-level`` and ``-v``. On the sub-commands their default is SUPPRESS, so a value given
+    before the sub-command is kept unless the same option is given after it."""
+    options: list[tuple[list[str], dict[str, Any]]] = [
+        (
+            ["--database-url"],
+            {"help": f"SQLAlchemy URL (env KASSA_DATABASE_URL; default {DEFAULT_DATABASE_URL})"},
+        ),
+        (["--log-level"], {"choices": LOG_LEVELS, "help": "logging level (default info)"}),
+        (["-v", "--verbose"], {"action": "store_true", "help": "debug logging (same as --log-level debug)"}),
+    ]
+    for flags, extra in options:
+        if any(flag in parser._option_string_actions for flag in flags):
+            continue  # a sub-command with its own option of that name (none today) keeps it
+        if not show:
+            extra = {**extra, "help": argparse.SUPPRESS}
+        parser.add_argument(*flags, default=default, **extra)
+
+
+def _accept_global_options_anywhere(parser: argparse.ArgumentParser) -> None:
+    for action in parser._actions:
+        if isinstance(action, argparse._SubParsersAction):
+            for sub in dict.fromkeys(action.choices.values()):
+                _global_options(sub, default=argparse.SUPPRESS, show=False)
+                _accept_global_options_anywhere(sub)
 
 
 if __name__ == "__main__":  # pragma: no cover

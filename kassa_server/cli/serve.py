@@ -3,9 +3,13 @@
 from __future__ import annotations
 
 import argparse
+import errno
 import logging
+import socket
+import sys
 
-from kassa_server.cli._common import public_url, safe_url, session_for
+from kassa_server.cli._common import PUBLIC_URL_HINT, public_url, safe_url, session_for
+from kassa_server.errors import ConfigError
 from kassa_server.settings import Settings
 
 log = logging.getLogger("kassa_server")
@@ -31,6 +35,7 @@ def register(commands: argparse._SubParsersAction) -> None:
 def cmd_serve(settings: Settings, args: argparse.Namespace) -> int:
     flags = {"host": args.host, "port": args.port, "workers": args.workers, "public_url": args.public_url}
     settings = settings.replace(**{k: v for k, v in flags.items() if v is not None})
+    _check_port_free(settings.host, settings.port)
     from kassa_server.models.engine import upgrade
 
     upgrade(settings.database_url)
@@ -44,8 +49,24 @@ def cmd_serve(settings: Settings, args: argparse.Namespace) -> int:
                 print_demo(settings, summary)
             else:
                 print("demo infobase present; not seeding again")
+    if settings.listens_everywhere and not settings.public_url:
+        print(PUBLIC_URL_HINT.replace("this server listens", f"{settings.host} listens"), file=sys.stderr)
     from kassa_server.app import serve
 
     log.info("serving on http://%s:%s (database %s)", settings.host, settings.port, safe_url(settings.database_url))
     serve(settings)
     return 0
+
+
+def _check_port_free(host: str, port: int) -> None:
+    """Fail in one line before anything starts when another process listens on the port (uvicorn would log a
+    traceback-like error and exit later)."""
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    with socket.socket(family, socket.SOCK_STREAM) as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # as uvicorn does: TIME_WAIT is no conflict
+        try:
+            probe.bind((host, port))
+        except OSError as exc:
+            if exc.errno == errno.EADDRINUSE:
+                raise ConfigError(f"port {port} is in use") from None
+            raise ConfigError(f"cannot listen on {host}:{port}: {exc.strerror}") from None

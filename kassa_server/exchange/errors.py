@@ -14,8 +14,25 @@
     ├── ArchiveError                the payload is not a usable ZIP
     │   ├── EmptyArchive            the ZIP has no entry
     │   └── ArchiveTooLarge         the first entry inflates past the limits (size or ratio)
-    ├── MessageRejected             the message was read but refused (format, version, node …); ``reason`` says why
+    ├── MessageRejected             the message was refused and nothing of it applied; ``reason`` is an English detail
+    │   ├── UnreadableMessage       the header or the XML cannot be read (``detail``)
+    │   ├── UnsupportedFormatVersion  the message's format version is not ours (``version``)
+    │   ├── MissingConfirmation     a data message without ``Confirmation``
+    │   ├── MissingBody             a data message without ``Body`` after the header
+    │   ├── BodyUnreadable          an object of the Body cannot be read (``detail``)
+    │   ├── NodeIdentityMismatch    ``To``/``From`` do not name us / the caller (``to_code``, ``from_code``, ...)
+    │   │   ├── WrongRecipient      ``To`` is not our node code (SSL's error 178)
+    │   │   └── UnknownSender       ``From`` (or ``NewFrom``) is not the calling node
+    │   ├── ObjectWithoutRef        a document that needs a ``Ссылка`` has none (``object_type``)
+    │   ├── UnknownCashRegister     a till document names no known register and the node has none (``object_type``,
+    │   │                           ``ref``)
+    │   ├── MissingNodeCode         CreateExchange's settings name no node
     │   └── MessageNumberReused     a number already received comes again with a different content
+    ├── ObjectRejected              one object of the Body is refused, the rest is applied; journaled (``object_type``,
+    │   │                           ``ref``)
+    │   ├── ForeignCashRegister     a till document names a register that is not the calling device's (``named``)
+    │   ├── ForeignOrganization     ... or an organization that is not its register's (``named``)
+    │   └── ForeignReceipt          the ``Ссылка`` is a receipt another register already sent (``owner``)
     ├── SyncAlreadyRunning          another exchange of the same node and direction is running
     └── OperationNotSupported       the operation exists in the contract but the emulator does not implement it
 
@@ -123,11 +140,100 @@ class ArchiveTooLarge(ArchiveError):
 
 
 class MessageRejected(ExchangeError):
-    """The exchange logic refused a message; ``reason`` is the text the client sees (enterprisedata.md §6)."""
+    """The exchange logic refused a message and applied nothing of it (enterprisedata.md §6).
+
+    The subclasses say why with English fields; ``services/faults.py`` gives each its 1C text. ``reason`` is an
+    English detail (a bare ``MessageRejected(reason)`` is passed through as is, for fakes in tests).
+    """
 
     def __init__(self, reason: str) -> None:
         super().__init__(reason)
         self.reason = reason
+
+
+class UnreadableMessage(MessageRejected):
+    def __init__(self, detail: str) -> None:
+        super().__init__(f"cannot read the exchange message: {detail}")
+        self.detail = detail
+
+
+class UnsupportedFormatVersion(MessageRejected):
+    def __init__(self, version: str) -> None:
+        super().__init__(f"format version {version} is not supported")
+        self.version = version
+
+
+class MissingConfirmation(MessageRejected):
+    def __init__(self) -> None:
+        super().__init__("the header has no Confirmation")
+
+
+class MissingBody(MessageRejected):
+    def __init__(self) -> None:
+        super().__init__("no Body after the header")
+
+
+class BodyUnreadable(MessageRejected):
+    def __init__(self, detail: str) -> None:
+        super().__init__(f"cannot read the Body: {detail}")
+        self.detail = detail
+
+
+class NodeIdentityMismatch(MessageRejected):
+    """``To`` is not our node code or ``From`` is not the calling node (``problems`` lists what, in English)."""
+
+    def __init__(
+        self, problems: tuple[str, ...], *, to_code: str | None, from_code: str | None, node_code: str
+    ) -> None:
+        super().__init__("; ".join(problems))
+        self.problems = problems
+        self.to_code = to_code
+        self.from_code = from_code
+        self.node_code = node_code
+
+
+class WrongRecipient(NodeIdentityMismatch):
+    """``To`` names another infobase (SSL31 ``ОбменДаннымиXDTOСервер.ОткрытьФайлЗагрузки``, error 178)."""
+
+    def __init__(self, *, to_code: str | None, from_code: str | None, node_code: str, own_code: str) -> None:
+        super().__init__(
+            (f"To {to_code!r} is not this infobase's node code {own_code!r}",),
+            to_code=to_code,
+            from_code=from_code,
+            node_code=node_code,
+        )
+        self.own_code = own_code
+
+
+class UnknownSender(NodeIdentityMismatch):
+    """``From`` (then ``NewFrom``) does not resolve to the calling node (SSL31 ``ОткрытьФайлЗагрузки``)."""
+
+    def __init__(self, *, plan: str, to_code: str | None, from_code: str | None, node_code: str) -> None:
+        super().__init__(
+            (f"From {from_code!r} is not the calling node {node_code!r}",),
+            to_code=to_code,
+            from_code=from_code,
+            node_code=node_code,
+        )
+        self.plan = plan
+
+
+class ObjectWithoutRef(MessageRejected):
+    def __init__(self, object_type: str) -> None:
+        super().__init__(f"{object_type} without Ссылка")
+        self.object_type = object_type
+
+
+class UnknownCashRegister(MessageRejected):
+    def __init__(self, object_type: str, ref: object) -> None:
+        super().__init__(f"{object_type} {ref}: unknown КассаККМ and the node has no register")
+        self.object_type = object_type
+        self.ref = ref
+
+
+class MissingNodeCode(MessageRejected):
+    def __init__(self) -> None:
+        super().__init__("the exchange settings name no node code")
 
 
 class MessageNumberReused(MessageRejected):
@@ -150,3 +256,31 @@ class OperationNotSupported(ExchangeError):
     def __init__(self, operation: str) -> None:
         super().__init__(f"operation {operation} is not supported")
         self.operation = operation
+
+
+class ObjectRejected(ExchangeError):
+    """One object of the Body is refused; the rest of the message is applied and the refusal journaled."""
+
+    def __init__(self, object_type: str, ref: object, reason: str) -> None:
+        super().__init__(f"{object_type} {ref}: {reason}")
+        self.object_type = object_type
+        self.ref = ref
+        self.reason = reason
+
+
+class ForeignCashRegister(ObjectRejected):
+    def __init__(self, object_type: str, ref: object, named: str) -> None:
+        super().__init__(object_type, ref, f"names register {named!r}, which is not the calling device's")
+        self.named = named
+
+
+class ForeignOrganization(ObjectRejected):
+    def __init__(self, object_type: str, ref: object, named: str) -> None:
+        super().__init__(object_type, ref, f"names organization {named!r}, which is not the calling device's")
+        self.named = named
+
+
+class ForeignReceipt(ObjectRejected):
+    def __init__(self, object_type: str, ref: object, owner: str) -> None:
+        super().__init__(object_type, ref, f"belongs to register {owner!r}, which sent it first")
+        self.owner = owner

@@ -89,7 +89,9 @@ def zip_message(write: Callable[[BinaryIO], None], entry_name: str, *, compressl
 
 
 def exchange_entry_name() -> str:
-    return f"{EXCHANGE_ENTRY_PREFIX}_{uuid.uuid4().hex}.xml"
+    """``Message{<uuid>}.xml``, braces included: SSL31 ``ОбменДаннымиСервер.УникальноеИмяФайлаСообщенияОбмена``
+    replaces ``GUID`` in the template ``Message{GUID}.xml`` with a new UUID."""
+    return f"{EXCHANGE_ENTRY_PREFIX}{{{uuid.uuid4()}}}.xml"
 
 
 SPOOL_IN_MEMORY = 1 << 20

@@ -10,36 +10,44 @@ from typing import BinaryIO
 
 from lxml import etree
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
 from kassa_server import crashpoints
 from kassa_server.enterprisedata.xmlsafe import safe_parser
 from kassa_server.errors import DatabaseUnavailable
+from kassa_server.exchange.clock import Clock, utc_now
 from kassa_server.exchange.devices import find_node
 from kassa_server.exchange.errors import (
     MessageNumberReused,
-    MessageRejected,
+    MissingNodeCode,
     NodeMarkedForDeletion,
     NodeNotFound,
     UnknownExchangePlan,
 )
+from kassa_server.exchange.from_format import RECEIVES
 from kassa_server.exchange.inbound import acknowledge, apply_inbound
 from kassa_server.exchange.interface import FormatObjectSupport, ImportOutcome, InfobaseParameters
-from kassa_server.exchange.outbound import RECEIVES, SENDS, write_outbound
+from kassa_server.exchange.outbound import INFOBASE_PREFIX, SENDS, write_outbound
 from kassa_server.models import ExchangeNode, Infobase
 from kassa_server.models.engine import database_errors
 from kassa_server.settings import Settings
 
 log = logging.getLogger(__name__)
 
+IMPORT_ATTEMPTS = 3
+"""An import that collides with a concurrent one on a unique ``Ссылка`` is applied again (as warehouse's db.py
+retries ``IntegrityError``); each attempt sees more committed rows, so a few attempts always settle."""
+
 
 class DatabaseExchangeGateway:
     """Implements ``kassa_server.exchange.interface.ExchangeGateway``; each call is one database transaction."""
 
-    def __init__(self, sessions: sessionmaker[Session], settings: Settings) -> None:
+    def __init__(self, sessions: sessionmaker[Session], settings: Settings, clock: Clock = utc_now) -> None:
         self.sessions = sessions
         self.settings = settings
         self.options = settings.protocol
+        self.clock = clock
 
     @contextmanager
     def _transaction(self) -> Iterator[Session]:
@@ -80,13 +88,24 @@ class DatabaseExchangeGateway:
 
     def import_message(self, infobase: str, plan: str, node_code: str, message: BinaryIO) -> ImportOutcome:
         digest = _digest(message)
-        with self._transaction() as session:
-            base = self._infobase(session, infobase)
-            node = self._node(session, base, plan, node_code, lock=True)
-            received_before = node.received_no
-            result = apply_inbound(session, base, node, self.options, message, plan=plan)
-            _check_number_reuse(node, result.message_no, received_before, digest)
-            crashpoints.reached("import-applied")
+        for attempt in range(1, IMPORT_ATTEMPTS + 1):
+            try:
+                with self._transaction() as session:
+                    base = self._infobase(session, infobase)
+                    node = self._node(session, base, plan, node_code, lock=True)
+                    received_before = node.received_no
+                    result = apply_inbound(session, base, node, self.options, message, plan=plan, clock=self.clock)
+                    _check_number_reuse(node, result.message_no, received_before, digest)
+                    crashpoints.reached("import-applied")
+                break
+            except IntegrityError:
+                # Another device's message inserted the same Ссылка (a receipt, a customer) after we looked for it
+                # and committed first. Our transaction rolled back whole; applied again, the message now sees that
+                # row and is answered by the same rules (a foreign receipt is refused per object), never a 500.
+                if attempt == IMPORT_ATTEMPTS:
+                    raise
+                log.warning("node %s: a concurrent message stored the same objects; applying again", node_code)
+                message.seek(0)
         crashpoints.reached("import-committed")
         log.info("node %s: message %s applied %s", node_code, result.message_no, result.applied)
         return ImportOutcome(message_no=result.message_no, warnings=tuple(result.warnings))
@@ -103,10 +122,11 @@ class DatabaseExchangeGateway:
                 except NodeNotFound:
                     node_exists = False
             versions = tuple(self.options.supported_format_versions)
+            # one row per version × object, as SSL31 ОбменДаннымиXDTOСервер.ПоддерживаемыеОбъектыФормата builds it
             supported = tuple(
                 FormatObjectSupport(version, name, "*" if name in SENDS else "", "*" if name in RECEIVES else "")
-                for version in versions[-1:]
-                for name in dict.fromkeys((*SENDS, *RECEIVES))
+                for version in versions
+                for name in sorted({*SENDS, *RECEIVES})
             )
             return InfobaseParameters(
                 plan_exists=plan_exists,
@@ -114,6 +134,7 @@ class DatabaseExchangeGateway:
                 this_node_code=base.node_code,
                 node_exists=node_exists,
                 name=base.title or "1С:Касса",
+                prefix=INFOBASE_PREFIX,
                 format_versions=versions,
                 supported_objects=supported,
             )
@@ -126,7 +147,7 @@ class DatabaseExchangeGateway:
             if not base.allows_plan(plan):
                 raise UnknownExchangePlan(plan)
             if code is None:
-                raise MessageRejected("В параметрах настройки не указан код узла.")
+                raise MissingNodeCode()
             node = self._node(session, base, plan, code)
             node.plan_name = plan
             node.settings_xml = settings_xml[:65536]

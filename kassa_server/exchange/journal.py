@@ -15,6 +15,12 @@ from kassa_server.models.journal import SoapCall
 logger = logging.getLogger(__name__)
 
 
+OUTCOMES = ("ok", "soft_error", "fault", "rejected", "unauthorized", "not_found", "ping", "wsdl", "disconnected")
+"""What a journaled call came to: a SOAP call ``ok``, ``soft_error`` (HTTP 200 with an error text) or ``fault``; a
+request ``rejected`` (405, 413), ``unauthorized`` (401) or ``not_found`` (404); a ``ping`` or ``wsdl`` download; or
+a client that went away (``disconnected``) while sending."""
+
+
 @dataclass
 class JournalEntry:
     at: dt.datetime

@@ -13,13 +13,15 @@ import logging
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
-from typing import BinaryIO, cast
+from typing import Any, BinaryIO, cast
 
 from sqlalchemy import and_, or_, select
 from sqlalchemy.orm import Session, selectinload
 
 from kassa_server import enterprisedata as ed
-from kassa_server.exchange import mapping
+from kassa_server.exchange import to_format
+from kassa_server.exchange.clock import from_utc, utc_now, zone
+from kassa_server.exchange.from_format import RECEIVES
 from kassa_server.models import (
     Barcode,
     CashRegister,
@@ -44,13 +46,15 @@ from kassa_server.settings import ProtocolOptions
 
 log = logging.getLogger(__name__)
 
+INFOBASE_PREFIX = ""
+"""The infobase prefix (``ПрефиксИнформационнойБазы``); 1С:Касса numbers without one. GetIBParameters reports it."""
 PRICE_ROWS_PER_DOCUMENT = 1000
 """Prices travel in ``УстановкаЦенНоменклатуры`` documents of at most this many rows, so memory stays flat."""
 STREAM_BATCH = 1000
 
 _PRODUCT_KEY = (Product.ref, Product.name, Product.full_name, Product.code, Product.article, Product.group_id)
-"""The columns ``mapping.item_key`` reads. Goods, barcodes and prices are streamed as plain rows of the columns the
-mapping reads, not as ORM objects: a first message of 100k goods would otherwise build 300k instances."""
+"""The columns ``to_format.item_key`` reads. Goods, barcodes and prices are streamed as plain rows of the columns the
+to_format reads, not as ORM objects: a first message of 100k goods would otherwise build 300k instances."""
 _PRODUCT_COLUMNS = (
     *_PRODUCT_KEY,
     Product.kind,
@@ -59,7 +63,7 @@ _PRODUCT_COLUMNS = (
     Product.weighed,
     Product.marked,
 )
-"""The columns ``mapping.item`` reads."""
+"""The columns ``to_format.item`` reads."""
 
 SENDS: tuple[str, ...] = (
     "Справочник.Организации",
@@ -77,27 +81,6 @@ SENDS: tuple[str, ...] = (
     "Справочник.СостояниеЗаказа",
 )
 """What we send (objects.md §2, «Emulator sends»)."""
-RECEIVES: tuple[str, ...] = (
-    "Документ.ЧекККМ",
-    "Документ.ОткрытиеКассовойСмены",
-    "Документ.ЗакрытиеКассовойСмены",
-    "Документ.ОтчетОРозничныхПродажах",
-    "Документ.ВнесениеДСВКассуККМ",
-    "Документ.ВыемкаДСИзКассыККМ",
-    "Документ.ЗаказКлиента",
-    "Справочник.СостояниеЗаказа",
-    "Справочник.СостояниеОплатыЗаказа",
-    "Справочник.СостояниеОтгрузкиЗаказа",
-    "Справочник.Организации",
-    "Справочник.Склады",
-    "Справочник.ЕдиницыИзмерения",
-    "Справочник.НоменклатураГруппа",
-    "Справочник.Номенклатура",
-    "Справочник.ШтрихкодыНоменклатуры",
-    "Документ.УстановкаЦенНоменклатуры",
-    "Справочник.Контрагенты",
-)
-"""What we accept (objects.md §2, «Emulator accepts»)."""
 
 _DELETION_TARGETS: dict[str, type[ed.CatalogObject]] = {
     "organization": ed.Organization,
@@ -121,7 +104,10 @@ class OutboundSummary:
 
 
 def our_object_types() -> list[ed.ObjectTypeSupport]:
-    names = dict.fromkeys((*SENDS, *RECEIVES))
+    """``AvailableObjectTypes`` sorted by name, as SSL31
+    ``ОбменДаннымиXDTOСервер.ВыгрузитьПоддерживаемыеОбъектыФормата`` sorts them (``Сортировать("Объект, Версия")``);
+    ``*`` = every version we list."""
+    names = sorted({*SENDS, *RECEIVES})
     return [ed.ObjectTypeSupport(name, "*" if name in SENDS else "", "*" if name in RECEIVES else "") for name in names]
 
 
@@ -147,6 +133,7 @@ def write_outbound(
         received_no=node.received_no,
         available_versions=list(options.supported_format_versions),
         available_object_types=our_object_types(),
+        prefix=INFOBASE_PREFIX,  # SSL31 ЗаписатьЗаголовокСообщенияОбмена writes Prefix, empty or not
     )
     accepted = _peer_receives(node, version)
     body = _Body(session, infobase, node, options, since=node.acked_seq, until=watermark)
@@ -199,6 +186,7 @@ class _Body:
     ) -> None:
         self.session = session
         self.infobase = infobase
+        self.tz = zone(options.format_timezone)
         self.node = node
         self.options = options
         self.since = since
@@ -211,8 +199,13 @@ class _Body:
             g.id: g for g in session.scalars(select(ProductGroup).where(ProductGroup.infobase_id == infobase.id))
         }
 
-    def changed(self, column):
-        return and_(column > self.since, column <= self.until)
+    def changed(self, column, model: Any = None):
+        """Changed since the node's watermark; with ``model``, also not a change that came from this node itself
+        (no echo: ``ChangeTracked.origin_node_id``). A node sent everything again (watermark 0) gets its own too."""
+        window = and_(column > self.since, column <= self.until)
+        if model is None or self.since == 0:
+            return window
+        return and_(window, or_(model.origin_node_id.is_(None), model.origin_node_id != self.node.id))
 
     def objects(self) -> Iterator[ed.FormatObject | ed.Deletion]:
         yield from self._register_settings()
@@ -231,26 +224,26 @@ class _Body:
             return
         org, store, pt = register.organization, register.store, register.price_type
         if org.change_seq > self.since:
-            yield mapping.organization(org)
+            yield to_format.organization(org)
         if store is not None and store.change_seq > self.since:
-            yield mapping.warehouse(store)
+            yield to_format.warehouse(store)
         seqs = [register.change_seq, org.change_seq, store.change_seq if store else 0]
         if max(seqs) > self.since:
-            yield mapping.cash_register(register)
+            yield to_format.cash_register(register)
         if pt is not None and pt.change_seq > self.since and not pt.deleted:
-            yield mapping.price_type(pt)
+            yield to_format.price_type(pt)
 
     def _cashiers(self) -> Iterator[ed.FormatObject]:
         query = select(User).where(
             User.infobase_id == self.infobase.id, User.role == UserRole.CASHIER, self.changed(User.change_seq)
         )
         for user in self.session.scalars(query.order_by(User.id)):
-            yield mapping.person(user)
+            yield to_format.person(user)
 
     def _units(self) -> Iterator[ed.FormatObject]:
         for u in sorted(self.units.values(), key=lambda u: u.id):
             if self.since < u.change_seq <= self.until and not u.deleted:
-                yield mapping.unit(u)
+                yield to_format.unit(u)
 
     def _groups(self) -> Iterator[ed.FormatObject]:
         def depth(group: ProductGroup) -> int:
@@ -261,19 +254,21 @@ class _Body:
 
         changed = [g for g in self.groups.values() if self.since < g.change_seq <= self.until and not g.deleted]
         for group in sorted(changed, key=lambda g: (depth(g), g.id)):
-            yield mapping.item_group(group, self.groups)
+            yield to_format.item_group(group, self.groups)
 
     def _items(self) -> Iterator[ed.FormatObject]:
         query = (
             select(*_PRODUCT_COLUMNS)
             .where(
-                Product.infobase_id == self.infobase.id, Product.deleted.is_(False), self.changed(Product.change_seq)
+                Product.infobase_id == self.infobase.id,
+                Product.deleted.is_(False),
+                self.changed(Product.change_seq, Product),
             )
             .order_by(Product.id)
             .execution_options(yield_per=STREAM_BATCH)
         )
         for row in self.session.execute(query):
-            yield mapping.item(cast(Product, row), self.units, self.groups)  # the row has every column item() reads
+            yield to_format.item(cast(Product, row), self.units, self.groups)  # the row has every column item() reads
 
     def _barcodes(self) -> Iterator[ed.FormatObject]:
         query = (
@@ -286,7 +281,7 @@ class _Body:
             .execution_options(yield_per=STREAM_BATCH)
         )
         for row in self.session.execute(query):  # value + the product's key columns
-            yield mapping.barcode(cast(Barcode, row), cast(Product, row), self.groups)
+            yield to_format.barcode(cast(Barcode, row), cast(Product, row), self.groups)
 
     def _prices(self) -> Iterator[ed.FormatObject]:
         pt = self.register.price_type if self.register is not None else None
@@ -305,14 +300,14 @@ class _Body:
         )
         batch: list[tuple[Price, Product]] = []
         chunk = 0
-        when = dt.datetime.now().replace(microsecond=0)
+        when = from_utc(utc_now(), self.tz)
         for row in self.session.execute(query):  # value + the product's key columns
             batch.append((cast(Price, row), cast(Product, row)))
             if len(batch) == PRICE_ROWS_PER_DOCUMENT:
-                yield mapping.price_list(pt, batch, self.groups, ref=self._price_ref(pt, chunk), when=when)
+                yield to_format.price_list(pt, batch, self.groups, ref=self._price_ref(pt, chunk), when=when)
                 batch, chunk = [], chunk + 1
         if batch:
-            yield mapping.price_list(pt, batch, self.groups, ref=self._price_ref(pt, chunk), when=when)
+            yield to_format.price_list(pt, batch, self.groups, ref=self._price_ref(pt, chunk), when=when)
 
     def _price_ref(self, pt: PriceType, chunk: int) -> uuid.UUID:
         # deterministic per (node, watermark, chunk): a re-sent document keeps its Ссылка
@@ -329,9 +324,9 @@ class _Body:
                 CustomerOrder.infobase_id == self.infobase.id,
                 or_(CustomerOrder.cash_register_id == register_id, CustomerOrder.id.in_(held)),
                 or_(
-                    self.changed(CustomerOrder.change_seq),
+                    self.changed(CustomerOrder.change_seq, CustomerOrder),
                     CustomerOrder.counterparty_id.in_(
-                        select(Counterparty.id).where(self.changed(Counterparty.change_seq))
+                        select(Counterparty.id).where(self.changed(Counterparty.change_seq, Counterparty))
                     ),
                 ),
             )
@@ -345,14 +340,14 @@ class _Body:
             )
             if in_filter:
                 if order.counterparty is not None:
-                    yield mapping.counterparty(order.counterparty)
-                yield mapping.customer_order(order, self.groups)
-                yield mapping.order_state(order)
+                    yield to_format.counterparty(order.counterparty)
+                yield to_format.customer_order(order, self.groups, self.tz)
+                yield to_format.order_state(order, tz=self.tz)
                 if order.id not in holding:
                     self.session.add(NodeOrder(node_id=self.node.id, order_id=order.id))
                     holding.add(order.id)
             elif order.id in holding:
-                yield mapping.order_state(order)
+                yield to_format.order_state(order, tz=self.tz)
 
     def _deletions(self) -> Iterator[ed.Deletion]:
         if not self.options.send_deletions or self.node.sent_no == 0:
@@ -363,7 +358,9 @@ class _Body:
             if target is not None:
                 yield ed.Deletion(target, tombstone.ref)
         soft = select(Product.ref).where(
-            Product.infobase_id == self.infobase.id, Product.deleted.is_(True), self.changed(Product.change_seq)
+            Product.infobase_id == self.infobase.id,
+            Product.deleted.is_(True),
+            self.changed(Product.change_seq, Product),
         )
         for ref in self.session.scalars(soft):
             yield ed.Deletion(ed.Item, ref)

@@ -69,3 +69,7 @@ class ChangeTracked:
     """A row that travels to devices: ``change_seq`` is stamped on every change (models/tracking.py)."""
 
     change_seq: Mapped[int] = mapped_column(BigInteger, default=0, index=True)
+    origin_node_id: Mapped[int | None] = mapped_column(default=None)
+    """The exchange node whose message made the last change; None = the back office. A node never gets its own
+    change back (SSL31 ``ОбменДаннымиСервер.УстановитьОбменДаннымиЗагрузка`` sets ``ОбменДанными.Отправитель``, so
+    the platform's registration skips the sender); models/tracking.py stamps it with ``change_seq``."""

@@ -1,4 +1,4 @@
-"""Business enumerations, in English; their 1C spellings live at the wire boundary (exchange/mapping.py)."""
+"""Business enumerations, in English; their 1C spellings live at the wire boundary (exchange/to_format.py)."""
 
 from __future__ import annotations
 

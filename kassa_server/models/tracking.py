@@ -31,6 +31,10 @@ from kassa_server.models.infobases import Infobase, User
 from kassa_server.models.orders import CustomerOrder, OrderLine
 from kassa_server.models.registers import CashRegister
 
+ORIGIN_NODE = "kassa_origin_node_id"
+"""``session.info`` key: the node whose message the session is applying (exchange/inbound.py sets it). Every row
+stamped in that session records it as ``origin_node_id``; any other write path leaves None (the back office)."""
+
 TRACKED: dict[type, str] = {
     Organization: "organization",
     Store: "store",
@@ -77,10 +81,12 @@ def _stamp_changes(session: Session, _flush: UOWTransaction, _instances: Any) ->
         if infobase_id is None or infobase_id in sequences:
             continue
         sequences[infobase_id] = _next_seq(session, infobase_id)
+    origin = session.info.get(ORIGIN_NODE)
     for obj in stamped:
         infobase_id = _infobase_id(obj)
         if infobase_id is not None:
             obj.change_seq = sequences[infobase_id]
+            obj.origin_node_id = origin
     for obj in deleted:
         infobase_id = _infobase_id(obj)
         ref = getattr(obj, "ref", None)

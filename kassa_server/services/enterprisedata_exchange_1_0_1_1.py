@@ -39,7 +39,8 @@ def _poll(call: ServiceCall, operation_id_text: str) -> OperationResult:
     operation_id = mechanics.parse_uuid(operation_id_text)
     result = call.deps.operations.poll(call.infobase.id, operation_id)
     if result is None:
-        return OperationResult(OperationStatus.CANCELED, faults.operation_not_found(operation_id_text))
+        # SSL31 ОбменДаннымиСлужебный.ПолучитьСтатусВыполненияПолученияДанных: no such job → Canceled, message ""
+        return OperationResult(OperationStatus.CANCELED, "")
     return result
 
 

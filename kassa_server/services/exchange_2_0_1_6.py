@@ -1,7 +1,8 @@
 """``Exchange_2_0_1_6``: the SSL data-exchange web service, 23 operations (soap-services.md §3).
 
 Each method only unpacks arguments, calls the exchange layer through ``mechanics``/the gateway, and packs the result;
-``faults.soap_call`` translates errors. Parameter names are 1C's wire names.
+``faults.soap_call`` translates errors. Parameter names are 1C's wire names; each method's spyne signature (types,
+nillability, out-variable names) comes from ``contract.py`` through ``@_operation``, which checks the names.
 """
 
 from __future__ import annotations
@@ -27,7 +28,7 @@ from kassa_server.services import faults, mechanics
 from kassa_server.services.context import ServiceCall
 from kassa_server.services.contract import EXCHANGE_2_0_1_6
 from kassa_server.services.faults import KassaFault, soap_call
-from kassa_server.services.values import ArrayValue, TableValue, structure
+from kassa_server.services.values import ArrayValue, StructureValue, TableValue, structure
 from kassa_server.services.wire import bytes_of, operation
 
 SERVICE = EXCHANGE_2_0_1_6.name
@@ -138,9 +139,12 @@ class Exchange_2_0_1_6(ServiceBase):
             plan_exists = params.plan_exists and call.infobase.allows_plan(plan)
             node_exists = plan_exists and params.node_exists
             versions = sorted(params.format_versions, key=_version_key)
+            # typed and indexed as SSL31 ОбменДаннымиXDTOСервер.ИнициализироватьТаблицуПоддерживаемыхОбъектовФормата
             table = TableValue(
                 ("Версия", "Объект", "Отправка", "Получение"),
-                [(o.version, o.object_name, o.sending, o.receiving) for o in params.supported_objects],
+                [(o.version, o.object_name, bool(o.sending), bool(o.receiving)) for o in params.supported_objects],
+                types=("xs:string", "xs:string", "xs:boolean", "xs:boolean"),
+                index=("Версия", "Объект"),
             )
             # The keys and their order are [V] SSL31 ОбменДаннымиСервер.ПараметрыИнформационнойБазы (§7).
             properties = [
@@ -166,13 +170,20 @@ class Exchange_2_0_1_6(ServiceBase):
                     ("ПолученоСообщениеДляСопоставленияДанных", False),
                     ("ПоддерживаетсяСопоставлениеДанных", False),
                 ]
-            return structure(properties), None
+            return structure(properties), ""  # an empty string, as a captured 1C reply has it
 
         return soap_call(ctx, "GetIBParameters", handle)
 
     @_operation
     def GetIBData(ctx: Any, TableName: str) -> Any:
-        return soap_call(ctx, "GetIBData", lambda call: structure([]))
+        def handle(call: ServiceCall) -> Any:
+            # SSL31 ОбменДаннымиСервер.ДанныеКорреспондента: Structure("СвойстваОбъектаМетаданных,
+            # ТаблицаБазыКорреспондента"); the first is Structure("Синоним, Иерархический") of the metadata object, the
+            # second its elements for a catalog. 1С:Касса shares no catalog for mapping: no table (Неопределено) [I].
+            properties = StructureValue([("Синоним", ""), ("Иерархический", False)])
+            return structure([("СвойстваОбъектаМетаданных", properties), ("ТаблицаБазыКорреспондента", None)])
+
+        return soap_call(ctx, "GetIBData", handle)
 
     @_operation
     def GetCommonNodsData(ctx: Any, ExchangePlanName: str) -> Any:

@@ -17,10 +17,12 @@ from typing import Any, TypeVar
 from lxml import etree
 from spyne import Fault
 
+from kassa_server.enterprisedata.versions import FORMAT_BASE_URI
 from kassa_server.errors import DatabaseUnavailable
 from kassa_server.exchange.errors import (
     ArchiveError,
     ArchiveTooLarge,
+    BodyUnreadable,
     EmptyArchive,
     ExchangeError,
     FileNotFound,
@@ -28,14 +30,24 @@ from kassa_server.exchange.errors import (
     InvalidPartNumber,
     MessageNumberReused,
     MessageRejected,
+    MissingBody,
+    MissingConfirmation,
     MissingFileId,
+    MissingNodeCode,
+    NodeIdentityMismatch,
     NodeNotFound,
+    ObjectWithoutRef,
     OperationNotSupported,
     PartNotFound,
     SyncAlreadyRunning,
     TransferNotFound,
     TransferQuotaExceeded,
+    UnknownCashRegister,
     UnknownExchangePlan,
+    UnknownSender,
+    UnreadableMessage,
+    UnsupportedFormatVersion,
+    WrongRecipient,
 )
 from kassa_server.services.context import ServiceCall, current_call
 
@@ -107,6 +119,54 @@ def unknown_plan(plan: str) -> str:
     return f"Поле объекта не обнаружено ({plan})"
 
 
+LOAD_FAILED = "Ошибка при загрузке сообщения обмена"
+NO_CONFIRMATION = f"{LOAD_FAILED}: в заголовке нет подтверждения (Confirmation)."  # [I] SSL's error 9, worded
+NO_BODY = f"{LOAD_FAILED}: после заголовка нет тела сообщения (Body)."  # [I] SSL's error 9, worded
+NO_NODE_CODE = "В параметрах настройки не указан код узла."  # [I]
+
+
+WRONG_RECIPIENT = "Получатель из сообщения обмена не соответствует ожидаемому."
+"""Error 178 [V SSL31 ``ОбменДаннымиПовтИсп.СообщенияОбОшибках``, ``ОбменДаннымиXDTOСервер.ОткрытьФайлЗагрузки``]."""
+
+
+def unknown_sender(plan: str, from_code: str) -> str:
+    """[V SSL31 ``ОбменДаннымиXDTOСервер.ОткрытьФайлЗагрузки``]: ``From``/``NewFrom`` is not the calling node."""
+    return f"Не найден узел обмена для загрузки данных. План обмена: {plan}, Идентификатор: {from_code}"
+
+
+def unsupported_version(version: str) -> str:
+    """[V SSL31 ``ОбменДаннымиXDTOСервер.ОткрытьФайлЗагрузки``] a version it has no conversion rules for."""
+    return f'Версия "{version}" формата сообщения обмена "{FORMAT_BASE_URI}" не поддерживается.'
+
+
+def rejection_text(exc: MessageRejected) -> str:
+    """The 1C text of a refused message (enterprisedata.md §6); goes to ErrorMessage or the fault."""
+    match exc:
+        case UnreadableMessage():
+            return f"Не удалось прочитать сообщение обмена: {exc.detail}"
+        case UnsupportedFormatVersion():
+            return unsupported_version(exc.version)
+        case MissingConfirmation():
+            return NO_CONFIRMATION
+        case MissingBody():
+            return NO_BODY
+        case BodyUnreadable():
+            return f"{LOAD_FAILED}: {exc.detail}"
+        case WrongRecipient():
+            return WRONG_RECIPIENT
+        case UnknownSender():
+            return unknown_sender(exc.plan, exc.from_code or "")
+        case NodeIdentityMismatch():
+            return f"Не найден узел обмена: {'; '.join(exc.problems)}"
+        case ObjectWithoutRef():
+            return f"{exc.object_type} without Ссылка"  # [I] no 1C text known; the object type is the useful part
+        case UnknownCashRegister():
+            return f"{exc.object_type} {exc.ref}: unknown КассаККМ and the node has no register"  # [I]
+        case MissingNodeCode():
+            return NO_NODE_CODE
+    return exc.reason
+
+
 def archive_too_large(limit: int) -> str:
     """An archive whose message inflates past ``Limits.max_message_bytes`` (or past the ratio limit) [I]."""
     return f"Файл архива не может быть распакован: размер сообщения обмена превышает допустимый ({limit} байт)."
@@ -165,7 +225,7 @@ def fault_text(exc: ExchangeError) -> str:
         case MessageNumberReused():
             return message_number_reused(exc.message_no)
         case MessageRejected():
-            return exc.reason
+            return rejection_text(exc)
         case MissingFileId():
             return MISSING_FILE_ID
         case SyncAlreadyRunning():

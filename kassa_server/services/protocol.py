@@ -8,9 +8,9 @@ an empty ``Body``, a Fault sent as a request, invalid base64, a DTD.
 from __future__ import annotations
 
 import binascii
-import cgi
 import codecs
 import logging
+from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
@@ -36,13 +36,14 @@ from kassa_server.services.faults import (
     TOO_MANY_ATTRIBUTES,
     TOO_MANY_ELEMENTS,
     UNKNOWN_CHARSET,
+    XML_NS,
     shorten,
 )
 from kassa_server.services.wire import WIRE_NSMAP, XmlContent
 
 logger = logging.getLogger(__name__)
 
-XML_ID = "{http://www.w3.org/XML/1998/namespace}id"
+XML_ID = f"{{{XML_NS}}}id"
 FEED_CHUNK = 1 << 20
 
 
@@ -147,7 +148,7 @@ class _KassaXmlMixin:
             if content_type is None or ctx.transport.get_request_method() != "POST":
                 ctx.transport.resp_code = HTTP_405
                 raise RequestNotAllowed("You must issue a POST request with the Content-Type header properly set.")
-            ctx.in_string = collapse_swa(ctx, cgi.parse_header(content_type), self.ns_soap_env)
+            ctx.in_string = collapse_swa(ctx, parse_header(content_type), self.ns_soap_env)
         ctx.in_document = parse_envelope(list(ctx.in_string), charset, self.limits)
         docinfo = ctx.in_document[0].getroottree().docinfo
         if docinfo.doctype or docinfo.internalDTD is not None:
@@ -206,3 +207,33 @@ class KassaSoap12(_KassaXmlMixin, Soap12):
     def __init__(self, limits: EnvelopeLimits = EnvelopeLimits()) -> None:
         Soap12.__init__(self, cleanup_namespaces=False)
         self._install(limits)
+
+
+def parse_header(value: str) -> tuple[str, dict[str, str]]:
+    """What ``cgi.parse_header`` did, without the ``cgi`` module (deprecated in 3.11, gone in 3.13): ``text/xml;
+    charset=utf-8`` → ``("text/xml", {"charset": "utf-8"})``; parameter names lower-cased, quoted values unquoted."""
+    parts = _header_parts(";" + value)
+    key = next(parts)
+    params: dict[str, str] = {}
+    for part in parts:
+        name, sep, raw = part.partition("=")
+        if not sep:
+            continue
+        raw = raw.strip()
+        if len(raw) >= 2 and raw[0] == raw[-1] == '"':
+            raw = raw[1:-1].replace("\\\\", "\\").replace('\\"', '"')
+        params[name.strip().lower()] = raw
+    return key, params
+
+
+def _header_parts(text: str) -> Iterator[str]:
+    """The ``;``-separated parts of a header value, a ``;`` inside quotes not separating."""
+    while text[:1] == ";":
+        text = text[1:]
+        end = text.find(";")
+        while end > 0 and (text.count('"', 0, end) - text.count('\\"', 0, end)) % 2:
+            end = text.find(";", end + 1)
+        if end < 0:
+            end = len(text)
+        yield text[:end].strip()
+        text = text[end:]

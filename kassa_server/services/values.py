@@ -40,6 +40,9 @@ def typed_value(tag: str, value: Any) -> etree._Element:
     elif isinstance(value, TableValue):
         element.set(f"{{{XSI}}}type", "v8:ValueTable")
         element.extend(value.children())
+    elif isinstance(value, StructureValue):
+        element.set(f"{{{XSI}}}type", "v8:Structure")
+        element.extend(structure(value.properties))
     else:
         raise TypeError(f"no 1C wire form for {type(value).__name__}")
     return element
@@ -51,24 +54,55 @@ class ArrayValue:
 
 
 class TableValue:
-    """A ``v8:ValueTable``: ``column`` elements (``Name``, ``ValueType``), then ``row``s of ``Value`` (§2.2 [I])."""
+    """A ``v8:ValueTable`` as the platform serializes one: ``column`` (``Name``, ``ValueType``), ``index``, ``row``.
 
-    def __init__(self, columns: Sequence[str], rows: Sequence[Sequence[Any]]) -> None:
+    ``types`` are the columns' XML types (``xs:string``, ``xs:boolean``; ``ValueType`` is a ``TypeDescription``), and
+    ``index`` the indexed columns (the core schema's ``ValueTableIndex``), as SSL31
+    ``ОбменДаннымиXDTOСервер.ИнициализироватьТаблицуПоддерживаемыхОбъектовФормата`` builds its table.
+    """
+
+    def __init__(
+        self,
+        columns: Sequence[str],
+        rows: Sequence[Sequence[Any]],
+        types: Sequence[str] | None = None,
+        index: Sequence[str] = (),
+    ) -> None:
         self.columns = list(columns)
         self.rows = [list(row) for row in rows]
+        self.types: list[str | None] = list(types) if types is not None else [None] * len(self.columns)
+        self.index = list(index)
 
     def children(self) -> list[etree._Element]:
         out: list[etree._Element] = []
-        for name in self.columns:
-            column = etree.Element(f"{{{V8_CORE}}}column")
+        for name, type_name in zip(self.columns, self.types, strict=True):
+            column = etree.Element(f"{{{V8_CORE}}}column", nsmap=WIRE_NSMAP)
             etree.SubElement(column, f"{{{V8_CORE}}}Name").text = name
-            etree.SubElement(column, f"{{{V8_CORE}}}ValueType")
+            value_type = etree.SubElement(column, f"{{{V8_CORE}}}ValueType")
+            if type_name is not None:
+                etree.SubElement(value_type, f"{{{V8_CORE}}}Type").text = type_name
+                if type_name == "xs:string":  # ОписаниеТипов("Строка"): unlimited length [I]
+                    qualifiers = etree.SubElement(value_type, f"{{{V8_CORE}}}StringQualifiers")
+                    etree.SubElement(qualifiers, f"{{{V8_CORE}}}Length").text = "0"
+                    etree.SubElement(qualifiers, f"{{{V8_CORE}}}AllowedLength").text = "Variable"
             out.append(column)
+        if self.index:
+            index = etree.Element(f"{{{V8_CORE}}}index")
+            for name in self.index:
+                etree.SubElement(index, f"{{{V8_CORE}}}column").text = name
+            out.append(index)
         for row in self.rows:
             element = etree.Element(f"{{{V8_CORE}}}row")
             element.extend(typed_value(f"{{{V8_CORE}}}Value", value) for value in row)
             out.append(element)
         return out
+
+
+class StructureValue:
+    """A ``v8:Structure`` nested as a value (GetIBData's ``СвойстваОбъектаМетаданных``)."""
+
+    def __init__(self, properties: Sequence[tuple[str, Any]]) -> None:
+        self.properties = list(properties)
 
 
 def structure(properties: Sequence[tuple[str, Any]]) -> list[etree._Element]:

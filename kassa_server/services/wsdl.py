@@ -1,7 +1,7 @@
 """Render a service's WSDL the way 1C publishes it (soap-services.md §2), from the contract table.
 
 The document is rendered once per service with a placeholder address; ``render_wsdl`` substitutes the address of the
-current request (or the infobase's public URL), so nothing depends on the first request's host.
+current request, so nothing depends on the first request's host.
 """
 
 from __future__ import annotations
@@ -21,11 +21,232 @@ WSI = "http://ws-i.org/schemas/conformanceClaim/"
 HTTP_TRANSPORT = "http://schemas.xmlsoap.org/soap/http"
 _ADDRESS = "__KASSA_SOAP_ADDRESS__"
 
+_BEGINNING_VARIANTS = [
+    "Custom",
+    "BeginningOfThisDay",
+    "BeginningOfThisWeek",
+    "BeginningOfThisTenDays",
+    "BeginningOfThisMonth",
+    "BeginningOfThisQuarter",
+    "BeginningOfThisHalfYear",
+    "BeginningOfThisYear",
+    "BeginningOfLastDay",
+    "BeginningOfLastWeek",
+    "BeginningOfLastTenDays",
+    "BeginningOfLastMonth",
+    "BeginningOfLastQuarter",
+    "BeginningOfLastHalfYear",
+    "BeginningOfLastYear",
+    "BeginningOfNextDay",
+    "BeginningOfNextWeek",
+    "BeginningOfNextTenDays",
+    "BeginningOfNextMonth",
+    "BeginningOfNextQuarter",
+    "BeginningOfNextHalfYear",
+    "BeginningOfNextYear",
+]
+_PERIOD_VARIANTS = [
+    "Custom",
+    "Today",
+    "ThisWeek",
+    "ThisTenDays",
+    "ThisMonth",
+    "ThisQuarter",
+    "ThisHalfYear",
+    "ThisYear",
+    "FromBeginningOfThisWeek",
+    "FromBeginningOfThisTenDays",
+    "FromBeginningOfThisMonth",
+    "FromBeginningOfThisQuarter",
+    "FromBeginningOfThisHalfYear",
+    "FromBeginningOfThisYear",
+    "Yesterday",
+    "LastWeek",
+    "LastTenDays",
+    "LastMonth",
+    "LastQuarter",
+    "LastHalfYear",
+    "LastYear",
+    "LastWeekTillSameWeekDay",
+    "LastTenDaysTillSameDayNumber",
+    "LastMonthTillSameDate",
+    "LastQuarterTillSameDate",
+    "LastHalfYearTillSameDate",
+    "LastYearTillSameDate",
+    "Tomorrow",
+    "NextWeek",
+    "NextTenDays",
+    "NextMonth",
+    "NextQuarter",
+    "NextHalfYear",
+    "NextYear",
+    "NextWeekTillSameWeekDay",
+    "NextTenDaysTillSameDayNumber",
+    "NextMonthTillSameDate",
+    "NextQuarterTillSameDate",
+    "NextHalfYearTillSameDate",
+    "NextYearTillSameDate",
+    "TillEndOfThisWeek",
+    "TillEndOfThisTenDays",
+    "TillEndOfThisMonth",
+    "TillEndOfThisQuarter",
+    "TillEndOfThisHalfYear",
+    "TillEndOfThisYear",
+    "Last7Days",
+    "Next7Days",
+    "Month",
+]
+
+
+def _enumeration(values: list[str]) -> str:
+    return "\n".join(f'      <xs:enumeration value="{value}"/>' for value in values)
+
+
 CORE_SCHEMA = f"""<xs:schema xmlns:xs="{XS}" xmlns:tns="{V8_CORE}" targetNamespace="{V8_CORE}"
     attributeFormDefault="unqualified" elementFormDefault="qualified">
+  <xs:simpleType name="AllowedLength">
+    <xs:restriction base="xs:string"><xs:enumeration value="Fixed"/><xs:enumeration value="Variable"/></xs:restriction>
+  </xs:simpleType>
+  <xs:simpleType name="AllowedSign">
+    <xs:restriction base="xs:string"><xs:enumeration value="Any"/><xs:enumeration value="Nonnegative"/></xs:restriction>
+  </xs:simpleType>
   <xs:complexType name="Array">
     <xs:sequence>
       <xs:element name="Value" type="xs:anyType" minOccurs="0" maxOccurs="unbounded" nillable="true"/>
+    </xs:sequence>
+  </xs:complexType>
+  <xs:complexType name="BinaryDataQualifiers">
+    <xs:sequence>
+      <xs:element name="Length" type="xs:decimal"/>
+      <xs:element name="AllowedLength" type="tns:AllowedLength"/>
+    </xs:sequence>
+  </xs:complexType>
+  <xs:complexType name="DataFillError">
+    <xs:sequence>
+      <xs:element name="Data" type="xs:string"/>
+      <xs:element name="DataDescr" type="xs:string"/>
+      <xs:element name="Text" type="xs:string"/>
+      <xs:element name="Status" type="tns:FillCheckErrorStatus"/>
+    </xs:sequence>
+  </xs:complexType>
+  <xs:complexType name="DataFillErrors">
+    <xs:sequence>
+      <xs:element name="item" type="tns:DataFillError" minOccurs="0" maxOccurs="unbounded"/>
+    </xs:sequence>
+  </xs:complexType>
+  <xs:simpleType name="DateFractions">
+    <xs:restriction base="xs:string">
+      <xs:enumeration value="Date"/><xs:enumeration value="Time"/><xs:enumeration value="DateTime"/>
+    </xs:restriction>
+  </xs:simpleType>
+  <xs:complexType name="DateQualifiers">
+    <xs:sequence>
+      <xs:element name="DateFractions" type="tns:DateFractions"/>
+    </xs:sequence>
+  </xs:complexType>
+  <xs:complexType name="GenericException">
+    <xs:sequence>
+      <xs:element name="descr" type="xs:string"/>
+      <xs:element name="inner" type="tns:GenericException" minOccurs="0"/>
+    </xs:sequence>
+    <xs:attribute name="clsid" type="tns:UUID" use="required"/>
+    <xs:attribute name="encoded" type="xs:boolean" default="false"/>
+  </xs:complexType>
+  <xs:complexType name="Exception">
+    <xs:complexContent>
+      <xs:extension base="tns:GenericException">
+        <xs:sequence>
+          <xs:element name="data" type="xs:base64Binary" minOccurs="0"/>
+        </xs:sequence>
+      </xs:extension>
+    </xs:complexContent>
+  </xs:complexType>
+  <xs:simpleType name="FillCheckErrorStatus">
+    <xs:restriction base="xs:string"><xs:enumeration value="Error"/><xs:enumeration value="Warning"/></xs:restriction>
+  </xs:simpleType>
+  <xs:simpleType name="FillChecking">
+    <xs:restriction base="xs:string">
+      <xs:enumeration value="DontCheck"/><xs:enumeration value="ShowError"/>
+    </xs:restriction>
+  </xs:simpleType>
+  <xs:complexType name="FixedArray">
+    <xs:sequence>
+      <xs:element name="Value" type="xs:anyType" minOccurs="0" maxOccurs="unbounded" nillable="true"/>
+    </xs:sequence>
+  </xs:complexType>
+  <xs:complexType name="KeyAndValue">
+    <xs:sequence>
+      <xs:element name="Key" type="xs:anyType"/>
+      <xs:element name="Value" type="xs:anyType" nillable="true"/>
+    </xs:sequence>
+  </xs:complexType>
+  <xs:complexType name="FixedMap">
+    <xs:sequence>
+      <xs:element name="pair" type="tns:KeyAndValue" minOccurs="0" maxOccurs="unbounded"/>
+    </xs:sequence>
+  </xs:complexType>
+  <xs:complexType name="FixedStructure">
+    <xs:sequence>
+      <xs:element name="Property" minOccurs="0" maxOccurs="unbounded">
+        <xs:complexType>
+          <xs:sequence>
+            <xs:element name="Value" type="xs:anyType" nillable="true"/>
+          </xs:sequence>
+          <xs:attribute name="name" type="xs:NMTOKEN" use="required"/>
+        </xs:complexType>
+      </xs:element>
+    </xs:sequence>
+  </xs:complexType>
+  <xs:complexType name="LocalStringItemType">
+    <xs:sequence>
+      <xs:element name="lang" type="xs:NMTOKEN"/>
+      <xs:element name="content" type="xs:string"/>
+    </xs:sequence>
+  </xs:complexType>
+  <xs:complexType name="LocalStringType">
+    <xs:sequence>
+      <xs:element name="item" type="tns:LocalStringItemType" minOccurs="0" maxOccurs="unbounded"/>
+    </xs:sequence>
+  </xs:complexType>
+  <xs:complexType name="Map">
+    <xs:sequence>
+      <xs:element name="pair" type="tns:KeyAndValue" minOccurs="0" maxOccurs="unbounded"/>
+    </xs:sequence>
+  </xs:complexType>
+  <xs:complexType name="NumberQualifiers">
+    <xs:sequence>
+      <xs:element name="Digits" type="xs:decimal"/>
+      <xs:element name="FractionDigits" type="xs:decimal"/>
+      <xs:element name="AllowedSign" type="tns:AllowedSign"/>
+    </xs:sequence>
+  </xs:complexType>
+  <xs:complexType name="StandardBeginningDate">
+    <xs:sequence>
+      <xs:element name="variant" type="xs:anyType"/>
+      <xs:element name="date" type="xs:dateTime" minOccurs="0"/>
+    </xs:sequence>
+  </xs:complexType>
+  <xs:simpleType name="StandardBeginningDateVariant">
+    <xs:restriction base="xs:string">
+{_enumeration(_BEGINNING_VARIANTS)}
+    </xs:restriction>
+  </xs:simpleType>
+  <xs:complexType name="StandardPeriod">
+    <xs:sequence>
+      <xs:element name="variant" type="xs:anyType"/>
+      <xs:element name="startDate" type="xs:dateTime" minOccurs="0"/>
+      <xs:element name="endDate" type="xs:dateTime" minOccurs="0"/>
+    </xs:sequence>
+  </xs:complexType>
+  <xs:simpleType name="StandardPeriodVariant">
+    <xs:restriction base="xs:string">
+{_enumeration(_PERIOD_VARIANTS)}
+    </xs:restriction>
+  </xs:simpleType>
+  <xs:complexType name="StringQualifiers">
+    <xs:sequence>
+      <xs:element name="Length" type="xs:decimal"/>
+      <xs:element name="AllowedLength" type="tns:AllowedLength"/>
     </xs:sequence>
   </xs:complexType>
   <xs:complexType name="Structure">
@@ -40,23 +261,15 @@ CORE_SCHEMA = f"""<xs:schema xmlns:xs="{XS}" xmlns:tns="{V8_CORE}" targetNamespa
       </xs:element>
     </xs:sequence>
   </xs:complexType>
-  <xs:complexType name="ValueTable">
+  <xs:complexType name="TypeDescription">
     <xs:sequence>
-      <xs:element name="column" minOccurs="0" maxOccurs="unbounded">
-        <xs:complexType>
-          <xs:sequence>
-            <xs:element name="Name" type="xs:NMTOKEN" minOccurs="0"/>
-            <xs:element name="ValueType" type="xs:anyType" minOccurs="0"/>
-          </xs:sequence>
-        </xs:complexType>
-      </xs:element>
-      <xs:element name="row" minOccurs="0" maxOccurs="unbounded">
-        <xs:complexType>
-          <xs:sequence>
-            <xs:element name="Value" type="xs:anyType" minOccurs="0" maxOccurs="unbounded" nillable="true"/>
-          </xs:sequence>
-        </xs:complexType>
-      </xs:element>
+      <xs:element name="Type" type="xs:QName" minOccurs="0" maxOccurs="unbounded"/>
+      <xs:element name="TypeSet" type="xs:QName" minOccurs="0" maxOccurs="unbounded"/>
+      <xs:element name="TypeId" type="tns:UUID" minOccurs="0" maxOccurs="unbounded"/>
+      <xs:element name="NumberQualifiers" type="tns:NumberQualifiers" minOccurs="0"/>
+      <xs:element name="StringQualifiers" type="tns:StringQualifiers" minOccurs="0"/>
+      <xs:element name="DateQualifiers" type="tns:DateQualifiers" minOccurs="0"/>
+      <xs:element name="BinaryDataQualifiers" type="tns:BinaryDataQualifiers" minOccurs="0"/>
     </xs:sequence>
   </xs:complexType>
   <xs:simpleType name="UUID">
@@ -64,10 +277,76 @@ CORE_SCHEMA = f"""<xs:schema xmlns:xs="{XS}" xmlns:tns="{V8_CORE}" targetNamespa
       <xs:pattern value="[0-9a-fA-F]{{8}}-[0-9a-fA-F]{{4}}-[0-9a-fA-F]{{4}}-[0-9a-fA-F]{{4}}-[0-9a-fA-F]{{12}}"/>
     </xs:restriction>
   </xs:simpleType>
+  <xs:complexType name="ValueListItemType">
+    <xs:sequence>
+      <xs:element name="value" type="xs:anyType" nillable="true"/>
+      <xs:element name="presentation" type="xs:string" minOccurs="0"/>
+      <xs:element name="checkState" type="xs:decimal" minOccurs="0"/>
+      <xs:element name="picture" type="xs:anyType" minOccurs="0"/>
+      <xs:element name="id" type="xs:long" minOccurs="0"/>
+      <xs:element name="formatPresentationSpecified" type="xs:boolean" minOccurs="0"/>
+      <xs:element name="formatPresentation" type="xs:string" minOccurs="0"/>
+    </xs:sequence>
+  </xs:complexType>
+  <xs:complexType name="ValueListType">
+    <xs:sequence>
+      <xs:element name="valueType" type="tns:TypeDescription"/>
+      <xs:element name="availableValues" type="tns:ValueListType" minOccurs="0"/>
+      <xs:element name="item" type="tns:ValueListItemType" minOccurs="0" maxOccurs="unbounded"/>
+      <xs:element name="lastId" type="xs:long" minOccurs="0"/>
+    </xs:sequence>
+  </xs:complexType>
   <xs:simpleType name="ValueStorage">
     <xs:restriction base="xs:base64Binary"/>
   </xs:simpleType>
+  <xs:complexType name="ValueTableColumn">
+    <xs:sequence>
+      <xs:element name="Name" type="xs:NMTOKEN" minOccurs="0"/>
+      <xs:element name="ValueType" type="tns:TypeDescription" minOccurs="0"/>
+      <xs:element name="Title" type="xs:string" minOccurs="0"/>
+      <xs:element name="Width" type="xs:nonNegativeInteger" minOccurs="0"/>
+    </xs:sequence>
+  </xs:complexType>
+  <xs:complexType name="ValueTableIndex">
+    <xs:sequence>
+      <xs:element name="column" type="xs:NMTOKEN" maxOccurs="unbounded"/>
+    </xs:sequence>
+  </xs:complexType>
+  <xs:complexType name="ValueTableRow">
+    <xs:sequence>
+      <xs:element name="Value" type="xs:anyType" minOccurs="0" maxOccurs="unbounded" nillable="true"/>
+    </xs:sequence>
+  </xs:complexType>
+  <xs:complexType name="ValueTable">
+    <xs:sequence>
+      <xs:element name="column" type="tns:ValueTableColumn" minOccurs="0" maxOccurs="unbounded"/>
+      <xs:element name="index" type="tns:ValueTableIndex" minOccurs="0" maxOccurs="unbounded"/>
+      <xs:element name="row" type="tns:ValueTableRow" minOccurs="0" maxOccurs="unbounded"/>
+    </xs:sequence>
+  </xs:complexType>
+  <xs:complexType name="ValueTreeColumn">
+    <xs:sequence>
+      <xs:element name="Name" type="xs:NMTOKEN" minOccurs="0"/>
+      <xs:element name="ValueType" type="tns:TypeDescription" minOccurs="0"/>
+      <xs:element name="Title" type="xs:string" minOccurs="0"/>
+      <xs:element name="Width" type="xs:nonNegativeInteger" minOccurs="0"/>
+    </xs:sequence>
+  </xs:complexType>
+  <xs:complexType name="ValueTreeRow">
+    <xs:sequence>
+      <xs:element name="row" type="tns:ValueTreeRow" minOccurs="0" maxOccurs="unbounded"/>
+      <xs:element name="Value" type="xs:anyType" minOccurs="0" maxOccurs="unbounded" nillable="true"/>
+    </xs:sequence>
+  </xs:complexType>
+  <xs:complexType name="ValueTree">
+    <xs:sequence>
+      <xs:element name="column" type="tns:ValueTreeColumn" minOccurs="0" maxOccurs="unbounded"/>
+      <xs:element name="row" type="tns:ValueTreeRow" minOccurs="0" maxOccurs="unbounded"/>
+    </xs:sequence>
+  </xs:complexType>
 </xs:schema>"""
+"""The v8 core types a 1C server publishes in ``http://v8.1c.ru/8.1/data/core`` (every type of the JAXWS stubs
+generated from a real ``exchange_2_0_1_6.1cws?wsdl``, soap-services.md §2.2), not only the ones the services use."""
 
 EDE_SCHEMA = f"""<xs:schema xmlns:xs="{XS}" xmlns:tns="{EDE_TYPES}" targetNamespace="{EDE_TYPES}"
     attributeFormDefault="unqualified" elementFormDefault="qualified">

@@ -9,7 +9,8 @@ runs out of file descriptors. ``LimitedHttpToolsProtocol`` adds, per connection:
   close when nothing was sent) — idle keep-alive connections are closed by uvicorn's ``timeout_keep_alive``;
 * a body not complete within ``body_timeout_seconds`` of its head → ``408`` and close;
 * more than ``max_connections`` open connections (never more than the descriptor limit less
-  ``reserved_file_descriptors``) → the new one gets ``503`` and is closed at once.
+  ``reserved_file_descriptors``), or more than ``max_connections_per_address`` from one address → the new one gets
+  ``503`` and is closed at once; so one client cannot hold every slot while others are still served.
 """
 
 from __future__ import annotations
@@ -75,6 +76,14 @@ class LimitedHttpToolsProtocol(HttpToolsProtocol):
             logger.warning("%d connections open: refusing one more", len(self.connections) - 1)
             self._refuse(TOO_MANY)
             return
+        per_address = self.limits.max_connections_per_address
+        if per_address and self.client:
+            address = self.client[0]
+            same = [c for c in self.connections if (getattr(c, "client", None) or ("",))[0] == address]
+            if len(same) > per_address:
+                logger.warning("%d connections open from %s: refusing one more", per_address, address)
+                self._refuse(TOO_MANY)
+                return
         self._arm(self.limits.header_timeout_seconds)
 
     def connection_lost(self, exc: Exception | None) -> None:

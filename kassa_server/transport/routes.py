@@ -304,10 +304,9 @@ class SoapEndpoints:
         return Target(infobase, rest)
 
     def _soap_address(self, scope: Scope, infobase: PublishedInfobase, service: SoapService) -> str:
-        """The infobase's public URL when set, else this request's scheme, host and base (never a cached host)."""
+        """This request's scheme, host and base (never a cached host; a trusted proxy's forwarded ones), as a 1C web
+        server answers (soap-services.md §1.1). «Адрес в интернете» (``public_url``) is for the QR code only."""
         descriptor = service.contract.descriptor
-        if infobase.public_url:
-            return f"{infobase.public_url.rstrip('/')}/ws/{descriptor}"
         scheme = scope.get("scheme", "http")
         host = _header(scope, b"host") or _server_host(scope)
         prefix = scope.get("root_path", "")

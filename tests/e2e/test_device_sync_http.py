@@ -172,10 +172,11 @@ def test_a_device_lives_its_whole_life_over_http(shop: tuple[str, Any], service:
         paid = session.scalars(select(CustomerOrder).where(CustomerOrder.ref == order.ref)).one()
         assert paid.paid and paid.status == OrderStatus.COMPLETED
 
-    # 3. the next download acknowledges the upload, speaks 1.21, and carries only the order that left the filter
+    # 3. the next download acknowledges the upload and speaks 1.21; the order that left the filter was completed by
+    # this very device, so its final state does not echo back to it (issue 9 §1)
     head, objects = _read(device.download())
     assert (head.format_version, head.message_no, head.received_no) == ("1.21", 2, 1)
-    assert [(type(o).__name__, getattr(o, "state_text", None)) for o in objects] == [("OrderState", "Выполнен")]
+    assert objects == []
     device.upload(_message(dm.header("1.21", from_code=FIRST, to_code=own_code, message_no=2, received_no=2), []))
     head, objects = _read(device.download())
     assert head.message_no == 3 and objects == []  # nothing changed since the acknowledged message
@@ -254,10 +255,111 @@ def test_ci_can_read_back_what_a_device_did(shop: tuple[str, Any], db_url: str) 
     journal = kassa(db_url, "journal", "--infobase", "kassa", "--json", "--bodies")
     assert journal.returncode == 0, journal.stderr
     calls = json.loads(journal.stdout)
-    operations = [c["operation"] for c in calls if c["service"] == "EnterpriseDataExchange_1_0_1_1"]
+    soap = [c for c in calls if c["outcome"] not in ("wsdl", "ping")]  # WSDL downloads are journaled too
+    assert any(c["outcome"] == "wsdl" and c["operation"] == "" for c in calls)
+    operations = [c["operation"] for c in soap if c["service"] == "EnterpriseDataExchange_1_0_1_1"]
     assert operations[:2] == ["PrepareDataForGetting", "PrepareDataActionResult"]
     assert "PutData" in operations and all(c["login"] == DEMO_LOGIN for c in calls if c["operation"])
     put = next(c for c in calls if c["operation"] == "PutData")
     assert put["node"] == FIRST and put["outcome"] == "ok" and FIRST in put["request"]
     text_out = kassa(db_url, "journal", "--infobase", "kassa", "--limit", "1")
     assert len(text_out.stdout.splitlines()) == 1
+
+
+@pytest.mark.parametrize("service", ["EnterpriseDataExchange_1_0_1_1", "Exchange_2_0_1_6"])
+def test_a_device_order_with_new_goods_and_its_state_never_echoes(shop: tuple[str, Any], service: str) -> None:
+    """Issue 9 «Done when»: a device creates an order with a state and goods the server did not know; nothing of it
+    comes back to that device, the other device that held an order gets its state change, and the stored totals
+    equal the device's."""
+    base_url, sessions = shop
+    first, second = Device(base_url, service, FIRST), Device(base_url, service, SECOND)
+    head, mine = _read(first.download())  # FIRST now holds the shop's orders
+    own_code = head.from_code or ""
+    held = next(o for o in mine if isinstance(o, ed.CustomerOrder))
+    first.upload(_message(dm.header("1.21", from_code=FIRST, to_code=own_code, message_no=1, received_no=1), []))
+    with sessions.begin() as session:  # the back office hands one of them to SECOND
+        row = session.scalars(select(CustomerOrder).where(CustomerOrder.ref == held.ref)).one()
+        row.cash_register_id = (
+            session.scalars(select(CashRegister).where(CashRegister.factory_number == SECOND)).one().id
+        )
+    head, withdrawn = _read(first.download())
+    first.upload(
+        _message(dm.header("1.21", from_code=FIRST, to_code=own_code, message_no=2, received_no=head.message_no), [])
+    )
+    _, objects = _read(second.download())
+    assert held.ref in {o.ref for o in objects if isinstance(o, ed.CustomerOrder)}
+    register = next(o for o in objects if isinstance(o, ed.CashRegister))
+    key = ed.CashRegister(
+        ref=register.ref, name=register.name, organization=register.organization, registration_number=SECOND
+    )
+    held_key = ed.CustomerOrder(ref=held.ref, date=held.date, number=held.number, organization=held.organization)
+
+    pie = ed.Item(ref=uuid.uuid4(), name="Пирожок с капустой", code="МК-0001")  # the server does not know it
+    customer = ed.Counterparty(ref=uuid.uuid4(), name="Сидоров", legal_form=ed.LegalForm.INDIVIDUAL)
+    value = Decimal("135.00")
+    order = ed.CustomerOrder(
+        ref=uuid.uuid4(),
+        number="МК-1",
+        date=dm.header("1.21", from_code=SECOND, to_code=None, message_no=1, received_no=0).creation_date,
+        organization=key.organization,
+        currency=ed.Currency(code="643", name="руб."),
+        amount=value,
+        counterparty=customer,
+        goods=[
+            ed.OrderGoodsRow(
+                line_no=1, goods=ed.GoodsData(item=pie), quantity=Decimal(3), price=Decimal(45), amount=value
+            )
+        ],
+    )
+    order_key = ed.CustomerOrder(ref=order.ref, date=order.date, number=order.number, organization=order.organization)
+    body = [
+        ed.OrderState(ref=uuid.uuid4(), order=order_key, state=ed.OrderStatus.CONFIRMED, name="принят"),  # before it
+        order,
+        ed.OrderState(ref=uuid.uuid4(), order=held_key, state=ed.OrderStatus.DONE, name="выполнен"),
+    ]
+    second.upload(_message(dm.header("1.21", from_code=SECOND, to_code=own_code, message_no=1, received_no=1), body))
+    with sessions() as session:
+        stored = session.scalars(select(CustomerOrder).where(CustomerOrder.ref == order.ref)).one()
+        assert stored.amount == value == sum(line.amount for line in stored.lines)
+        assert [(line.product.ref, line.quantity) for line in stored.lines] == [(pie.ref, Decimal(3))]
+        assert stored.counterparty is not None and stored.counterparty.ref == customer.ref
+        done = session.scalars(select(CustomerOrder).where(CustomerOrder.ref == held.ref)).one()
+        assert done.status == OrderStatus.COMPLETED
+
+    head, echoed = _read(second.download())
+    assert head.received_no == 1
+    assert not [o for o in echoed if isinstance(o, ed.Item | ed.Counterparty | ed.CustomerOrder | ed.OrderState)]
+    _, other = _read(first.download())
+    states = [o for o in other if isinstance(o, ed.OrderState)]
+    assert [(s.order.ref, s.state) for s in states] == [(held.ref, ed.OrderStatus.DONE)]  # it held that order
+    assert order.ref not in {o.ref for o in other if isinstance(o, ed.CustomerOrder)}  # SECOND's own order
+    assert pie.ref in {o.ref for o in other if isinstance(o, ed.Item)}  # the new goods reach the other device
+    assert withdrawn  # FIRST was told when the order left it
+
+
+def test_a_message_for_another_infobase_fails_with_ssls_text_over_http(shop: tuple[str, Any]) -> None:
+    """Issue 9 §4 on the wire: the long operation ends Failed with SSL's error 178 text and nothing is applied."""
+    base_url, sessions = shop
+    device = Device(base_url, "EnterpriseDataExchange_1_0_1_1", FIRST)
+    _head, objects = _read(device.download())
+    register = next(o for o in objects if isinstance(o, ed.CashRegister))
+    milk = next(o for o in objects if isinstance(o, ed.Item))
+    key = ed.CashRegister(
+        ref=register.ref, name=register.name, organization=register.organization, registration_number=FIRST
+    )
+    wrong = dm.header("1.21", from_code=FIRST, to_code="another-infobase", message_no=1, received_no=1)
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr(
+            "data.xml", _message(wrong, [dm.sale(key, ed.Item(ref=milk.ref, name=milk.name), amount="1.00")])
+        )
+    file_id = str(uuid.uuid4())
+    device.svc.PutFilePart(file_id, 1, buffer.getvalue())
+    operation = device.svc.PutData(PLAN, FIRST, file_id)["OperationID"]
+    result = device.svc.PutDataActionResult(operation)
+    assert (result["return"], result["ErrorMessage"]) == (
+        "Failed",
+        "Получатель из сообщения обмена не соответствует ожидаемому.",
+    )
+    with sessions() as session:
+        assert session.scalar(select(func.count()).select_from(Receipt)) == 0

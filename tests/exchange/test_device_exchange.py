@@ -17,7 +17,14 @@ from sqlalchemy.orm import Session, sessionmaker
 from kassa_server import enterprisedata as ed
 from kassa_server.admin.demo import DEMO_FACTORY_NUMBER, seed_demo
 from kassa_server.admin.devices import DeviceInput, register_device
-from kassa_server.exchange.errors import MessageRejected, NodeNotFound, UnknownExchangePlan
+from kassa_server.exchange.errors import (
+    MessageRejected,
+    NodeNotFound,
+    UnknownExchangePlan,
+    UnknownSender,
+    UnsupportedFormatVersion,
+    WrongRecipient,
+)
 from kassa_server.exchange.gateway import DatabaseExchangeGateway
 from kassa_server.exchange.numbering import DUPLICATE_WARNING
 from kassa_server.models import (
@@ -35,6 +42,7 @@ from kassa_server.models import (
 )
 from kassa_server.models.engine import make_engine, make_sessionmaker
 from kassa_server.models.enums import OrderStatus, PaymentKind, ReceiptKind
+from kassa_server.services.faults import fault_text
 from kassa_server.settings import ProtocolOptions, Settings
 from tests.exchange import device_messages as dm
 
@@ -106,7 +114,7 @@ def test_first_download_carries_the_whole_shop_in_dependency_order(shop: Shop) -
     assert {s.state for s in states} == {ed.OrderStatus.CONFIRMED, ed.OrderStatus.READY, ed.OrderStatus.IN_DELIVERY}
     register = next(o for o in objects if isinstance(o, ed.CashRegister))
     assert register.registration_number == NODE
-    assert register.tax_system == ed.TaxSystem.SIMPLIFIED_INCOME  # present in 1.8
+    assert register.tax_system == ed.TaxSystem.GENERAL  # present in 1.8; ОСН agrees with the goods' 10/20 % VAT
     # referenced objects come before the objects that reference them
     order_of = {type(o).__name__: i for i, o in reversed(list(enumerate(objects)))}
     assert order_of["Organization"] < order_of["CashRegister"] < order_of["Item"]
@@ -274,13 +282,15 @@ def test_a_bad_message_is_rejected_whole_and_leaves_nothing(shop: Shop) -> None:
         node = session.scalars(select(ExchangeNode).where(ExchangeNode.code == NODE)).one()
         assert node.received_no == 0
     unsupported = dm.message(dm.header("1.8", from_code=NODE, to_code=shop.own_code, message_no=1, received_no=0))
-    with pytest.raises(MessageRejected, match="не поддерживается"):
+    with pytest.raises(UnsupportedFormatVersion) as rejected:
         shop.gateway.import_message(
             "kassa",
             dm.PLAN,
             NODE,
             io.BytesIO(unsupported.getvalue().replace(b"EnterpriseData/1.8", b"EnterpriseData/1.99")),
         )
+    assert rejected.value.version == "1.99"
+    assert fault_text(rejected.value).endswith("не поддерживается.")
 
 
 def test_unknown_objects_are_kept_raw_and_reported(shop: Shop) -> None:
@@ -450,19 +460,32 @@ def test_cash_operations_shift_report_marking_codes_and_extra_attributes_come_up
         assert order.paid
 
 
-def test_strict_node_identity_rejects_a_message_for_another_node(db_url: str) -> None:
+def test_node_identity_is_checked_as_ssl_checks_it_and_leniency_is_opt_in(db_url: str) -> None:
+    """SSL31 ОбменДаннымиXDTOСервер.ОткрытьФайлЗагрузки: a foreign To is error 178, a foreign From «Не найден узел
+    обмена для загрузки данных…»; nothing of the message is applied. Lenient mode journals and applies."""
     engine = make_engine(db_url)
     sessions = make_sessionmaker(engine)
     with sessions.begin() as session:
         seed_demo(session)
-    strict = DatabaseExchangeGateway(
-        sessions, Settings(database_url=db_url, protocol=ProtocolOptions(strict_node_identity=True))
+        own = session.scalars(select(Infobase)).one().node_code
+    strict = DatabaseExchangeGateway(sessions, Settings(database_url=db_url))  # the default is 1C's
+    lenient = DatabaseExchangeGateway(
+        sessions, Settings(database_url=db_url, protocol=ProtocolOptions(strict_node_identity=False))
     )
-    lenient = DatabaseExchangeGateway(sessions, Settings(database_url=db_url))
-    wrong = dm.header("1.8", from_code=NODE, to_code="someone-else", message_no=1, received_no=0)
-    with pytest.raises(MessageRejected, match="Не найден узел обмена"):
-        strict.import_message("kassa", dm.PLAN, NODE, dm.message(wrong))
-    outcome = lenient.import_message("kassa", dm.PLAN, NODE, dm.message(wrong))
+    wrong_to = dm.header("1.8", from_code=NODE, to_code="someone-else", message_no=1, received_no=0)
+    with pytest.raises(WrongRecipient) as rejected:
+        strict.import_message("kassa", dm.PLAN, NODE, dm.message(wrong_to))
+    assert rejected.value.to_code == "someone-else"
+    assert fault_text(rejected.value) == "Получатель из сообщения обмена не соответствует ожидаемому."
+    wrong_from = dm.header("1.8", from_code="0000000002000002", to_code=own, message_no=1, received_no=0)
+    with pytest.raises(UnknownSender) as rejected_from:
+        strict.import_message("kassa", dm.PLAN, NODE, dm.message(wrong_from))
+    assert fault_text(rejected_from.value) == (
+        f"Не найден узел обмена для загрузки данных. План обмена: {dm.PLAN}, Идентификатор: 0000000002000002"
+    )
+    with sessions() as session:  # nothing applied, not even the numbering
+        assert session.scalars(select(ExchangeNode).where(ExchangeNode.code == NODE)).one().received_no == 0
+    outcome = lenient.import_message("kassa", dm.PLAN, NODE, dm.message(wrong_to))
     assert any("someone-else" in warning for warning in outcome.warnings)  # journaled, not rejected
     engine.dispose()
 

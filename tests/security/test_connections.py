@@ -129,3 +129,19 @@ def test_the_connection_limit_keeps_descriptors_in_reserve() -> None:
     limits = Limits(max_connections=10**9, reserved_file_descriptors=64)
     assert effective_max_connections(limits) == soft - 64
     assert effective_max_connections(Limits(max_connections=10)) == min(10, soft - 64)
+
+
+@pytest.mark.parametrize(
+    "server", [Limits(max_connections=50, max_connections_per_address=5, header_timeout_seconds=30)], indirect=True
+)
+def test_one_address_cannot_take_every_connection(server: tuple[str, int]) -> None:
+    base_url, port = server
+    with ExitStack() as stack:
+        idle = [stack.enter_context(connect(port)) for _ in range(5)]
+        with connect(port) as extra:
+            assert read_all(extra).startswith(b"HTTP/1.1 503 ")
+        other = httpx.Client(transport=httpx.HTTPTransport(local_address="127.0.0.2"))
+        with other:
+            response = other.get(base_url + "/kassa/ws/Exchange_2_0_1_6/ping", auth=(LOGIN.encode(), PASSWORD.encode()))
+        assert response.status_code == 200  # another client is served meanwhile
+        assert len(idle) == 5

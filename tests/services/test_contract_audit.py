@@ -360,7 +360,24 @@ def test_interface_version_and_ib_parameters_on_the_wire(soap_server: SoapServer
         ("ПолученоСообщениеДляСопоставленияДанных", "xs:boolean"),
         ("ПоддерживаетсяСопоставлениеДанных", "xs:boolean"),
     ]
-    assert children(reply)[1] == ("ResultMessage", None, True)
+    assert children(reply)[1] == ("ResultMessage", None, False)  # "" as a captured 1C reply has it, never nil
+    table = next(p for p in reply[0] if p.get("name") == "ПоддерживаемыеОбъектыФормата")[0]
+    columns = [
+        (c.findtext(f"{{{V8_CORE}}}Name"), c.findtext(f"{{{V8_CORE}}}ValueType/{{{V8_CORE}}}Type"))
+        for c in table.iter(f"{{{V8_CORE}}}column")
+        if len(c)
+    ]
+    assert columns == [
+        ("Версия", "xs:string"),
+        ("Объект", "xs:string"),
+        ("Отправка", "xs:boolean"),
+        ("Получение", "xs:boolean"),
+    ]
+    assert [c.text for c in table.find(f"{{{V8_CORE}}}index")] == ["Версия", "Объект"]
+    rows = [[v.text for v in row] for row in table.iter(f"{{{V8_CORE}}}row")]
+    assert rows == [["1.8", "Справочник.Номенклатура", "true", "true"]] and all(
+        v.get(XSI_TYPE) == "xs:boolean" for row in table.iter(f"{{{V8_CORE}}}row") for v in list(row)[2:]
+    )
     # an unknown plan: only the default keys, ПланОбменаСуществует=false (soap-services.md §7; audit decision LEFT-3)
     unknown = wire.ok(
         EXCHANGE, "GetIBParameters", "<m:ExchangePlanName>Чужой</m:ExchangePlanName><m:NodeCode/><m:ResultMessage/>"

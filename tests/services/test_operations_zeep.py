@@ -55,7 +55,9 @@ def test_exchange_2_0_1_6_every_operation(soap_server: SoapServer, soap12: bool)
     assert unknown["return"]["Property"][0]["name"] == "ПланОбменаСуществует"
     assert unknown["return"]["Property"][0]["Value"] is False
 
-    assert svc.GetIBData("Узлы") is None or svc.GetIBData("Узлы")["Property"] == []
+    data = svc.GetIBData("Справочник.Организации")  # SSL31 ОбменДаннымиСервер.ДанныеКорреспондента: two keys
+    assert [p["name"] for p in data] == ["СвойстваОбъектаМетаданных", "ТаблицаБазыКорреспондента"]
+    assert data[1]["Value"] is None  # the Java client reads get(1)
     assert svc.GetCommonNodsData(PLAN) is None or svc.GetCommonNodsData(PLAN)["Property"] == []
     assert svc.CreateExchange(PLAN, "<ПараметрыНастройки/>", {"Property": []}, {"Property": []}) in (None, "")
     assert gateway.created == ["<ПараметрыНастройки/>"]
@@ -142,7 +144,10 @@ def test_enterprisedata_exchange_every_operation(soap_server: SoapServer, soap12
         svc.PutData(PLAN, NODE, "x")
 
     unknown = svc.PutDataActionResult(str(uuid.uuid4()))
-    assert unknown["return"] == "Canceled"
+    # SSL31 ОбменДаннымиСлужебный.ПолучитьСтатусВыполненияПолученияДанных: Canceled and an empty ErrorMessage
+    assert unknown["return"] == "Canceled" and not unknown["ErrorMessage"]  # zeep reads "" as None
+    prepared = svc.PrepareDataActionResult(str(uuid.uuid4()))
+    assert prepared["return"]["Status"] == "Canceled" and not prepared["ErrorMessage"]
     with pytest.raises(zeep.exceptions.Fault):
         svc.PrepareDataActionResult("not-a-uuid")
 

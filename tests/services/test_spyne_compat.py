@@ -70,3 +70,35 @@ def test_without_the_fix_spyne_does_not_import() -> None:
     """The reason for the module: if spyne ever imports cleanly without it, spyne_compat can go."""
     result = _python("import spyne")
     assert result.returncode != 0 and "spyne.util.six.moves" in result.stderr
+
+
+@pytest.mark.parametrize(
+    "value",
+    [
+        "text/xml; charset=utf-8",
+        'multipart/related; type="application/xop+xml"; boundary="uuid:1"; start="<root>"',
+        'application/soap+xml;charset=UTF-8;action="urn:a;b"',
+        "Text/XML",
+        'text/xml; Charset="a\\"b"',
+        "a; b; c=",
+    ],
+)
+def test_parse_header_does_what_cgi_did(value: str) -> None:
+    """services/protocol.py parses Content-Type without ``cgi`` (gone in 3.13); the answers of 3.11's ``cgi``."""
+    from kassa_server.services.protocol import parse_header
+
+    expected = {
+        "text/xml; charset=utf-8": ("text/xml", {"charset": "utf-8"}),
+        'multipart/related; type="application/xop+xml"; boundary="uuid:1"; start="<root>"': (
+            "multipart/related",
+            {"type": "application/xop+xml", "boundary": "uuid:1", "start": "<root>"},
+        ),
+        'application/soap+xml;charset=UTF-8;action="urn:a;b"': (
+            "application/soap+xml",
+            {"charset": "UTF-8", "action": "urn:a;b"},
+        ),
+        "Text/XML": ("Text/XML", {}),
+        'text/xml; Charset="a\\"b"': ("text/xml", {"charset": 'a"b'}),
+        "a; b; c=": ("a", {"c": ""}),
+    }
+    assert parse_header(value) == expected[value]

@@ -1,4 +1,8 @@
-"""ORM rows ↔ EnterpriseData objects: the only module that imports both the models and the format."""
+"""ORM rows → EnterpriseData objects, one function per outgoing type (outbound.py streams them).
+
+The pair of ``from_format.py`` (format → rows); together they are the only modules that import both the models and
+the format. Stored timestamps are naive UTC and leave as the infobase's local time (``from_utc``, clock.py).
+"""
 
 from __future__ import annotations
 
@@ -8,6 +12,7 @@ from collections.abc import Iterable
 from decimal import Decimal
 
 from kassa_server import enterprisedata as ed
+from kassa_server.exchange.clock import from_utc
 from kassa_server.models import (
     Barcode,
     CashRegister,
@@ -26,7 +31,6 @@ from kassa_server.models.enums import (
     ORDER_STATUS_NAMES,
     LegalForm,
     OrderStatus,
-    PaymentKind,
     ProductKind,
     TaxSystem,
     VatRate,
@@ -45,7 +49,7 @@ _TAX = {
     TaxSystem.AUSN: ed.TaxSystem.AUSN,
 }
 # objects.md §1.4: (rate, calculated, exempt, kind); 5, 7 and 22 % exist only in the object form (≥ 1.17)
-_VAT: dict[VatRate, tuple[Decimal | None, bool, bool, ed.VatKind]] = {
+VAT_FORMS: dict[VatRate, tuple[Decimal | None, bool, bool, ed.VatKind]] = {
     VatRate.NONE: (None, False, True, ed.VatKind.EXEMPT),
     VatRate.ZERO: (Decimal(0), False, False, ed.VatKind.ZERO),
     VatRate.VAT5: (Decimal(5), False, False, ed.VatKind.REDUCED),
@@ -69,32 +73,12 @@ ORDER_STATES: dict[OrderStatus, ed.OrderStatus] = {
 }
 """1С:Касса status → ``СостояниеЗаказа`` (mobile-kassa.md §6 [I]); the Russian name goes to СостояниеЗаказаСтрокой."""
 
-PAYMENT_KINDS: dict[ed.PaymentType, PaymentKind] = {
-    ed.PaymentType.CASH: PaymentKind.CASH,
-    ed.PaymentType.ELECTRONIC: PaymentKind.CARD,
-    ed.PaymentType.PREPAYMENT: PaymentKind.PREPAYMENT,
-    ed.PaymentType.POSTPAYMENT: PaymentKind.POSTPAYMENT,
-    ed.PaymentType.COUNTER_PROVISION: PaymentKind.COUNTER_PROVISION,
-}
-
 
 def vat_object(rate: VatRate | None) -> ed.VatRate | None:
     if rate is None:
         return None
-    value, calculated, exempt, kind = _VAT[rate]
+    value, calculated, exempt, kind = VAT_FORMS[rate]
     return ed.VatRate(rate=value, calculated=calculated, exempt=exempt, kind=kind)
-
-
-def vat_rate(obj: ed.VatRate | None) -> VatRate | None:
-    if obj is None:
-        return None
-    for rate, (value, calculated, exempt, _kind) in _VAT.items():
-        same = (value is None and obj.rate is None) or (
-            value is not None and obj.rate is not None and value == obj.rate
-        )
-        if same and calculated == obj.calculated and exempt == obj.exempt:
-            return rate
-    return None
 
 
 def organization(org: Organization) -> ed.Organization:
@@ -221,7 +205,7 @@ def person(user: User) -> ed.Person:
     return ed.Person(ref=user.ref, full_name=user.full_name or user.login)
 
 
-def customer_order(order: CustomerOrder, groups: dict[int, ProductGroup]) -> ed.CustomerOrder:
+def customer_order(order: CustomerOrder, groups: dict[int, ProductGroup], tz: dt.tzinfo = dt.UTC) -> ed.CustomerOrder:
     goods, services = [], []
     for line in order.lines:
         if line.product.kind == ProductKind.SERVICE:
@@ -251,7 +235,7 @@ def customer_order(order: CustomerOrder, groups: dict[int, ProductGroup]) -> ed.
             )
     return ed.CustomerOrder(
         ref=order.ref,
-        date=order.date,
+        date=from_utc(order.date, tz),
         number=order.number,
         organization=organization(order.organization),
         currency=RUBLE,
@@ -264,29 +248,20 @@ def customer_order(order: CustomerOrder, groups: dict[int, ProductGroup]) -> ed.
     )
 
 
-def order_key(order: CustomerOrder) -> ed.CustomerOrder:
+def order_key(order: CustomerOrder, tz: dt.tzinfo = dt.UTC) -> ed.CustomerOrder:
     return ed.CustomerOrder(
-        ref=order.ref, date=order.date, number=order.number, organization=organization(order.organization)
+        ref=order.ref, date=from_utc(order.date, tz), number=order.number, organization=organization(order.organization)
     )
 
 
-def order_state(order: CustomerOrder, status: OrderStatus | None = None) -> ed.OrderState:
+def order_state(order: CustomerOrder, status: OrderStatus | None = None, tz: dt.tzinfo = dt.UTC) -> ed.OrderState:
     """``Справочник.СостояниеЗаказа`` of an order; its Ссылка is derived from the order's so re-sends overwrite."""
     status = status or order.status
     return ed.OrderState(
         ref=uuid.uuid5(order.ref, "СостояниеЗаказа"),
         name=f"{order.number}: {ORDER_STATUS_NAMES[status]}",
-        order=order_key(order),
-        state_date=order.status_changed_at or order.date,
+        order=order_key(order, tz),
+        state_date=from_utc(order.status_changed_at or order.date, tz),
         state=ORDER_STATES[status],
         state_text=ORDER_STATUS_NAMES[status],
     )
-
-
-def order_status_from_state(state: ed.OrderStatus | None) -> OrderStatus | None:
-    """The app's СостояниеЗаказа → a 1С:Касса status: Выполнен → completed, Отменен → cancelled, others kept."""
-    if state == ed.OrderStatus.DONE:
-        return OrderStatus.COMPLETED
-    if state == ed.OrderStatus.CANCELLED:
-        return OrderStatus.CANCELLED
-    return None
