@@ -86,6 +86,7 @@ def create_app(settings: Settings, *, gateway: ExchangeGateway | None = None) ->
         sessions=sessions,
         settings=settings,
         secret_key=settings.secret_key or secrets.token_urlsafe(32),
+        throttle=endpoints.throttle,
     )
 
     def purge() -> None:

@@ -28,6 +28,7 @@ class Limits:
     """An incoming message (the first ZIP entry) that inflates past this is refused with the archive error. It is
     inflated into a temporary file (spilled to disk past 1 MiB), never whole into memory or into a database blob."""
     max_zip_ratio: int = 200
+    """The largest compression ratio of an incoming message's ZIP entry (zip bombs)."""
     max_transfer_bytes: int = 128 * 1024 * 1024
     """The parts of one incoming transfer (``PutFilePart``) may hold at most this many bytes in all."""
     max_infobase_transfer_bytes: int = 512 * 1024 * 1024
@@ -41,6 +42,7 @@ class Limits:
     max_upload: int = 32 * 1024 * 1024
     """The largest form a person may send to the back office (a goods CSV): 32 MiB by default."""
     worker_threads: int = 16
+    """SOAP calls handled at once per process (spyne runs in worker threads); more requests wait."""
     keep_alive_seconds: int = 60
     """How long an idle HTTP connection stays open. Longer than a client's pause between calls, so a client never
     sends a request on a connection the server is closing (uvicorn's own default is 5 s)."""
@@ -73,6 +75,7 @@ class Limits:
     max_address_failures: int = 50
     """Failed logins per client address within ``login_failure_window_seconds``; then 401 without a check."""
     login_failure_window_seconds: int = 300
+    """The window in which failed logins are counted for the two limits above."""
     max_xml_elements: int = 100_000
     """Elements in one SOAP request; more is a client Fault before spyne reads it."""
     max_xml_attributes: int = 64
@@ -88,6 +91,7 @@ class ProtocolOptions:
     initial_format_version: str = "1.8"
     """Version of downloads before the device has told its versions (mobile-kassa.md §5)."""
     supported_format_versions: tuple[str, ...] = ("1.7", "1.8", "1.10", "1.16", "1.17", "1.19", "1.20", "1.21")
+    """EnterpriseData versions offered and accepted: the ones 1С:Мобильная касса declares (mobile-kassa.md §5)."""
     auto_create_nodes: bool = False
     """Create a node on first contact for an unknown code (mobile-kassa.md §4); test option."""
     strict_node_identity: bool = True
@@ -129,9 +133,13 @@ class ProtocolOptions:
 @dataclass(frozen=True)
 class Settings:
     database_url: str = DEFAULT_DATABASE_URL
+    """SQLAlchemy URL: SQLite by default; PostgreSQL as ``postgresql+psycopg://user:pass@host/db``."""
     host: str = "127.0.0.1"
+    """The address ``serve`` listens on (``0.0.0.0`` or ``::`` for every interface: then set ``public_url``)."""
     port: int = 8080
+    """The port ``serve`` listens on."""
     workers: int = 1
+    """Worker processes of ``serve``; each stops by itself when its supervisor dies."""
     trusted_proxies: tuple[str, ...] = ()
     """Addresses whose ``X-Forwarded-*`` headers are believed when deriving the WSDL address."""
     debug: bool = False

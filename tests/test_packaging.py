@@ -27,7 +27,18 @@ USED_INDIRECTLY = {
 # Imported only by a module that the named program itself loads, so never needed at run time.
 LOADED_BY = {"pytest": "kassa_server/pytest_plugin.py is loaded by pytest, through the pytest11 entry point"}
 # A new major release of these changes APIs we call.
-MAJOR_SENSITIVE = {"starlette", "uvicorn", "anyio", "sqlalchemy", "alembic", "lxml", "zeep", "qrcode"}
+MAJOR_SENSITIVE = {
+    "starlette",
+    "uvicorn",
+    "anyio",
+    "sqlalchemy",
+    "alembic",
+    "lxml",
+    "zeep",
+    "qrcode",
+    "jinja2",
+    "itsdangerous",
+}
 
 
 def _requirements() -> dict[str, Requirement]:

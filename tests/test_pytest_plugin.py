@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 
 pytest_plugins = ["pytester"]
@@ -77,17 +75,6 @@ def test_the_plugin_reexports_the_enterprisedata_check() -> None:
 
     with pytest.raises(AssertionError, match="invalid EnterpriseData message"):
         assert_valid_enterprisedata(b"<Message/>")
-
-
-def test_the_readme_example_passes(pytester: pytest.Pytester) -> None:
-    readme = (Path(__file__).parent.parent / "README.md").read_text(encoding="utf-8")
-    section = readme.split("## For client developers and CI", 1)[1]
-    code = section.split("```python\n", 1)[1].split("```", 1)[0]
-    body = code.split("):\n", 1)[1].strip().splitlines()
-    assert len(body) <= 10  # "a ten-line pytest test"
-    pytester.makepyfile(test_readme=code)
-    result = pytester.runpytest_subprocess("-p", "no:cacheprovider", "-W", "ignore::DeprecationWarning")
-    result.assert_outcomes(passed=1)
 
 
 def test_a_yaml_fixture_next_to_the_tests(pytester: pytest.Pytester) -> None:

@@ -14,12 +14,13 @@ from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from typing import TypeVar
 
-from sqlalchemy import ColumnElement, select
+from sqlalchemy import ColumnElement, insert, select
 from sqlalchemy.orm import Session, selectinload
 
 from kassa_server.errors import AlreadyExistsError, NotFoundError, ValidationError
 from kassa_server.models import Barcode, Infobase, Price, PriceType, Product, ProductGroup, Unit
 from kassa_server.models.enums import ProductKind, VatRate
+from kassa_server.models.tracking import next_change_seq
 
 DEFAULT_PRICE_TYPE = "Розничная"
 DEFAULT_UNIT = ("796", "шт", "Штука")
@@ -57,6 +58,26 @@ class ProductInput:
     """Ссылка of a new product (default: a fresh one)."""
 
 
+class _Draft:
+    """A new product of a bulk import as plain values, until ``Catalog.flush`` writes its batch."""
+
+    def __init__(self, ref: uuid.UUID, name: str) -> None:
+        self.id: int | None = None
+        self.ref = ref
+        self.name = name
+        self.full_name = name
+        self.code = ""
+        self.article = ""
+        self.kind = ProductKind.GOODS
+        self.vat_rate = VatRate.VAT20
+        self.weighed = False
+        self.marked = False
+        self.unit: Unit | None = None
+        self.group: ProductGroup | None = None
+        self.barcodes: list[str] = []
+        self.price: Decimal | None = None
+
+
 class Catalog:
     """The products of one infobase as the use cases change them.
 
@@ -75,10 +96,11 @@ class Catalog:
         self.preload = preload
         self._units: dict[str, Unit] = {}
         self._groups: dict[tuple[ProductGroup | None, str], ProductGroup] = {}
-        self._by_ref: dict[uuid.UUID, Product] = {}
-        self._by_code: dict[str, Product] = {}
-        self._by_article: dict[str, Product] = {}
-        self._barcodes: dict[str, Product] = {}
+        self._by_ref: dict[uuid.UUID, Product | _Draft] = {}
+        self._by_code: dict[str, Product | _Draft] = {}
+        self._by_article: dict[str, Product | _Draft] = {}
+        self._barcodes: dict[str, Product | _Draft] = {}
+        self._drafts: list[_Draft] = []
         if preload:
             self._load()
 
@@ -106,13 +128,74 @@ class Catalog:
         self._apply(product, data)
         return product
 
-    def save(self, data: ProductInput) -> tuple[Product, bool]:
+    def save(self, data: ProductInput) -> bool:
         """Update the product ``data`` names (by ref, else by code, else by article when no ref is given) or create
-        it; returns the product and whether it was created."""
-        product = self.find(ref=data.ref, code=data.code or None, article=None if data.ref else data.article or None)
-        if product is None:
-            return self.create(data), True
-        return self.update(product, data), False
+        it; returns whether it was created. With ``preload``, a new product is kept as plain values until ``flush``
+        writes the batch (one INSERT per table), the bulk import's way to stay fast."""
+        found = self._lookup(ref=data.ref, code=data.code or None, article=None if data.ref else data.article or None)
+        if isinstance(found, _Draft) and found.id is not None:
+            found = self._materialize(found)
+        if found is None:
+            if not self.preload:
+                self.create(data)
+                return True
+            ref = data.ref or uuid.uuid4()
+            draft = _Draft(ref, _check_name(data.name))
+            if data.unit_code is None:
+                draft.unit = self.unit(DEFAULT_UNIT[0], DEFAULT_UNIT[1], DEFAULT_UNIT[2])
+            self._by_ref[ref] = draft
+            self._drafts.append(draft)
+            self._apply(draft, data)
+            return True
+        found.name = _check_name(data.name)
+        self._apply(found, data)
+        return False
+
+    def flush(self) -> None:
+        """Write what is pending: the ORM's changes, then the new products kept as plain values, stamped with one
+        change sequence (as models/tracking.py stamps a flush), with their barcodes and prices."""
+        self.session.flush()
+        pending, self._drafts = self._drafts, []
+        if not pending:
+            return
+        ib, seq = self.infobase.id, next_change_seq(self.session, self.infobase.id)
+        rows = [
+            {
+                "infobase_id": ib,
+                "ref": d.ref,
+                "name": d.name,
+                "full_name": d.full_name,
+                "article": d.article,
+                "code": d.code,
+                "kind": d.kind,
+                "unit_id": d.unit.id if d.unit is not None else None,
+                "vat_rate": d.vat_rate,
+                "weighed": d.weighed,
+                "marked": d.marked,
+                "group_id": d.group.id if d.group is not None else None,
+                "deleted": False,
+                "change_seq": seq,
+            }
+            for d in pending
+        ]
+        ids = self.session.scalars(insert(Product).returning(Product.id, sort_by_parameter_order=True), rows).all()
+        for draft, new_id in zip(pending, ids, strict=True):
+            draft.id = new_id
+        barcodes = [
+            {"infobase_id": ib, "product_id": d.id, "value": value, "change_seq": seq}
+            for d in pending
+            for value in d.barcodes
+        ]
+        if barcodes:
+            self.session.execute(insert(Barcode), barcodes)
+        price_type_id = self.price_type.id if any(d.price is not None for d in pending) else None
+        prices = [
+            {"infobase_id": ib, "product_id": d.id, "price_type_id": price_type_id, "value": d.price, "change_seq": seq}
+            for d in pending
+            if d.price is not None
+        ]
+        if prices:
+            self.session.execute(insert(Price), prices)
 
     # --- look-ups -----------------------------------------------------------------------------------------------
 
@@ -120,6 +203,12 @@ class Catalog:
         self, *, ref: uuid.UUID | None = None, code: str | None = None, article: str | None = None
     ) -> Product | None:
         """The product with this ref, else this code, else this article (the first of them given that matches)."""
+        found = self._lookup(ref=ref, code=code, article=article)
+        return self._materialize(found) if isinstance(found, _Draft) else found
+
+    def _lookup(
+        self, *, ref: uuid.UUID | None = None, code: str | None = None, article: str | None = None
+    ) -> Product | _Draft | None:
         if ref is not None:
             found = self._by_ref.get(ref)
             if found is None and not self.preload:
@@ -138,6 +227,21 @@ class Catalog:
                 found = self._query(Product.article == article)
             return found
         return None
+
+    def _materialize(self, draft: _Draft) -> Product:
+        """The ORM product of a draft (written first if still pending), put in the draft's place in the maps."""
+        if draft.id is None:
+            self.flush()
+        product = self.session.get(Product, draft.id)
+        assert product is not None
+        for value in draft.barcodes:
+            self._barcodes[value] = product
+        self._by_ref[product.ref] = product
+        if product.code:
+            self._by_code[product.code] = product
+        if product.article and self._by_article.get(product.article) is draft:
+            self._by_article[product.article] = product
+        return product
 
     def _query(self, condition: ColumnElement[bool]) -> Product | None:
         return self.session.scalar(
@@ -197,7 +301,7 @@ class Catalog:
             parent = group
         return parent
 
-    def barcode_owner(self, value: str) -> Product | None:
+    def barcode_owner(self, value: str) -> Product | _Draft | None:
         owner = self._barcodes.get(value)
         if owner is None and not self.preload:
             owner = self.session.scalar(
@@ -210,7 +314,7 @@ class Catalog:
 
     # --- internals ----------------------------------------------------------------------------------------------
 
-    def _apply(self, product: Product, data: ProductInput) -> None:
+    def _apply(self, product: Product | _Draft, data: ProductInput) -> None:
         if data.full_name:
             product.full_name = data.full_name
         elif not product.full_name:
@@ -242,7 +346,7 @@ class Catalog:
         if data.price is not None:
             self._set_price(product, data.price)
 
-    def _add_barcode(self, product: Product, value: str) -> None:
+    def _add_barcode(self, product: Product | _Draft, value: str) -> None:
         value = value.strip()
         if not value:
             return
@@ -252,11 +356,17 @@ class Catalog:
         if owner is not None and owner is not product:
             raise ValidationError("barcodes", f"barcode {value} belongs to another product ({owner.name})")
         if owner is None:
-            product.barcodes.append(Barcode(infobase_id=self.infobase.id, value=value))
+            if isinstance(product, _Draft):
+                product.barcodes.append(value)
+            else:
+                product.barcodes.append(Barcode(infobase_id=self.infobase.id, value=value))
             self._barcodes[value] = product
 
-    def _set_price(self, product: Product, value: Decimal) -> None:
+    def _set_price(self, product: Product | _Draft, value: Decimal) -> None:
         price = check_price(value)
+        if isinstance(product, _Draft):
+            product.price = price
+            return
         price_type = self.price_type
         for existing in product.prices:
             if existing.price_type is price_type or (

@@ -8,7 +8,9 @@
     goods: [{name: Молоко 1 л, code: "00001", price: 89.90, vat_rate: "10", barcodes: ["2000000000015"],
              group: [Продукты, Молочные]}]
     registers: [{factory_number: "0000000001012345", name: Касса 1}]
-    orders: [{number: ЗК-1, status: agreed, device: "0000000001012345", lines: [{product: "00001", quantity: 2}]}]
+    counterparties: [{name: Смирнов Алексей, phone: "+7 900 000-00-01"}]
+    orders: [{number: ЗК-1, status: agreed, device: "0000000001012345", counterparty: Смирнов Алексей,
+              lines: [{product: "00001", quantity: 2}]}]
     faults: [{kind: delay, operation: GetDataPart, params: {delay_ms: 200}}]
 
 Every list is optional. Goods are matched by ``code`` in order lines (or by ``ref``, or by ``name``). An infobase made
@@ -79,6 +81,16 @@ class RegisterFixture(_Strict):
     store: str | None = None
 
 
+class CounterpartyFixture(_Strict):
+    name: str
+    full_name: str = ""
+    inn: str = ""
+    kpp: str = ""
+    legal_form: LegalForm = LegalForm.INDIVIDUAL
+    phone: str = ""
+    email: str = ""
+
+
 class OrderLineFixture(_Strict):
     product: str = Field(description="The product's code, ref or name")
     quantity: Decimal
@@ -90,6 +102,9 @@ class OrderFixture(_Strict):
     lines: list[OrderLineFixture]
     status: OrderStatus = OrderStatus.NEW
     device: str | None = Field(None, description="Factory number of the register it is assigned to")
+    counterparty: str | None = Field(
+        None, description="The customer's name or ref; an order sent to a device needs one"
+    )
     organization: str | None = None
     store: str | None = None
     date: dt.datetime | None = None
@@ -116,5 +131,6 @@ class Fixture(_Strict):
     users: list[UserFixture] = Field(default_factory=list)
     goods: list[ProductFixture] = Field(default_factory=list)
     registers: list[RegisterFixture] = Field(default_factory=list)
+    counterparties: list[CounterpartyFixture] = Field(default_factory=list)
     orders: list[OrderFixture] = Field(default_factory=list)
     faults: list[FaultFixture] = Field(default_factory=list)

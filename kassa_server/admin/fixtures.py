@@ -21,7 +21,14 @@ from kassa_server.admin.faults import FaultInput, add_fault
 from kassa_server.admin.fixture_schema import Fixture
 from kassa_server.admin.goods_csv import GROUP_SEPARATOR
 from kassa_server.admin.infobases import UserInput, create_infobase, create_user, get_infobase
-from kassa_server.admin.orders import OrderInput, OrderLineInput, create_order
+from kassa_server.admin.orders import (
+    CounterpartyInput,
+    OrderInput,
+    OrderLineInput,
+    create_counterparty,
+    create_order,
+    list_counterparties,
+)
 from kassa_server.admin.organizations import OrganizationInput, StoreInput, create_organization, create_store
 from kassa_server.errors import ValidationError
 from kassa_server.models import Base, FaultRule, Infobase, SoapCall
@@ -132,6 +139,20 @@ def load_fixture(session: Session, infobase: Infobase, fixture: Fixture) -> None
             register.factory_number, name=register.name, organization=register.organization, store=register.store
         )
         register_device(session, infobase, device)
+    for customer in fixture.counterparties:
+        create_counterparty(
+            session,
+            infobase,
+            CounterpartyInput(
+                customer.name,
+                full_name=customer.full_name,
+                inn=customer.inn,
+                kpp=customer.kpp,
+                legal_form=customer.legal_form,
+                phone=customer.phone,
+                email=customer.email,
+            ),
+        )
     for number, order in enumerate(fixture.orders):
         lines = [
             OrderLineInput(_product(session, catalog, infobase, line.product, number), line.quantity, line.price)
@@ -145,6 +166,7 @@ def load_fixture(session: Session, infobase: Infobase, fixture: Fixture) -> None
             organization=order.organization,
             store=order.store,
             device=order.device,
+            counterparty=_counterparty(session, infobase, order.counterparty, number),
             comment=order.comment,
         )
         create_order(session, infobase, data)
@@ -163,6 +185,15 @@ def load_fixture(session: Session, infobase: Infobase, fixture: Fixture) -> None
             ),
         )
     session.flush()
+
+
+def _counterparty(session: Session, infobase: Infobase, text: str | None, order_index: int) -> uuid.UUID | None:
+    if text is None:
+        return None
+    for customer in list_counterparties(session, infobase):
+        if customer.name == text or str(customer.ref) == text.lower():
+            return customer.ref
+    raise ValidationError(f"orders.{order_index}.counterparty", f"no counterparty with name or ref {text!r}")
 
 
 def _product(session: Session, catalog: Catalog, infobase: Infobase, text: str, order_index: int) -> uuid.UUID:

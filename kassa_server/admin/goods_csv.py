@@ -131,7 +131,7 @@ def import_goods(
         for line, row in _rows(source):
             try:
                 data = _product_input(row, line, seen_barcodes)
-                _, created = catalog.save(data)
+                created = catalog.save(data)
             except ValidationError as exc:
                 raise CatalogImportError(line, exc.reason) from exc
             if created:
@@ -140,10 +140,10 @@ def import_goods(
                 summary.updated += 1
             done += 1
             if done % BATCH == 0:
-                session.flush()
+                catalog.flush()
                 if progress is not None:
                     progress(done)
-    session.flush()
+        catalog.flush()
     return summary
 
 

@@ -119,31 +119,7 @@ def create_order(session: Session, infobase: Infobase, data: OrderInput) -> Cust
         amount=Decimal(0),
         comment=data.comment,
     )
-    for line_no, line in enumerate(data.lines, start=1):
-        product = session.scalar(
-            select(Product)
-            .where(Product.infobase_id == infobase.id, Product.ref == line.product)
-            .options(selectinload(Product.prices))
-        )
-        if product is None:
-            raise NotFoundError(f"line {line_no}: no product with ref {line.product} in infobase {infobase.name!r}")
-        if line.quantity <= 0:
-            raise ValidationError("lines", f"line {line_no}: the quantity must be positive")
-        price = line.price if line.price is not None else (product.prices[0].value if product.prices else Decimal(0))
-        amount = (price * line.quantity).quantize(Decimal("0.01"))
-        rate = _VAT_PERCENT.get(product.vat_rate, Decimal(0))
-        order.lines.append(
-            OrderLine(
-                line_no=line_no,
-                product=product,
-                quantity=line.quantity,
-                price=price,
-                amount=amount,
-                vat_rate=product.vat_rate,
-                vat_amount=(amount * rate / (100 + rate)).quantize(Decimal("0.01")),
-            )
-        )
-        order.amount += amount
+    _fill_lines(session, infobase, order, data.lines)
     session.add(order)
     session.flush()
     return order
@@ -198,6 +174,52 @@ def set_order_status(
         order.status_changed_at = dt.datetime.now().replace(microsecond=0)
     session.flush()
     return order
+
+
+def set_order_lines(
+    session: Session, infobase: Infobase, ref: uuid.UUID, lines: Sequence[OrderLineInput]
+) -> CustomerOrder:
+    """Replace an order's lines (and so its sum); a device holding the order gets it again. An order the device has
+    taken payment for, or a completed or cancelled one, keeps its lines."""
+    order = get_order(session, infobase, ref)
+    if order.paid or order.status in (OrderStatus.COMPLETED, OrderStatus.CANCELLED):
+        raise ValidationError("lines", f"order {order.number} is paid, completed or cancelled: its lines stay")
+    if not lines:
+        raise ValidationError("lines", "an order needs at least one line")
+    order.lines.clear()
+    session.flush()
+    order.amount = Decimal(0)
+    _fill_lines(session, infobase, order, lines)
+    session.flush()
+    return order
+
+
+def _fill_lines(session: Session, infobase: Infobase, order: CustomerOrder, lines: Sequence[OrderLineInput]) -> None:
+    for line_no, line in enumerate(lines, start=1):
+        product = session.scalar(
+            select(Product)
+            .where(Product.infobase_id == infobase.id, Product.ref == line.product)
+            .options(selectinload(Product.prices))
+        )
+        if product is None:
+            raise NotFoundError(f"line {line_no}: no product with ref {line.product} in infobase {infobase.name!r}")
+        if line.quantity <= 0:
+            raise ValidationError("lines", f"line {line_no}: the quantity must be positive")
+        price = line.price if line.price is not None else (product.prices[0].value if product.prices else Decimal(0))
+        amount = (price * line.quantity).quantize(Decimal("0.01"))
+        rate = _VAT_PERCENT.get(product.vat_rate, Decimal(0))
+        order.lines.append(
+            OrderLine(
+                line_no=line_no,
+                product=product,
+                quantity=line.quantity,
+                price=price,
+                amount=amount,
+                vat_rate=product.vat_rate,
+                vat_amount=(amount * rate / (100 + rate)).quantize(Decimal("0.01")),
+            )
+        )
+        order.amount += amount
 
 
 def _check_sendable(status: OrderStatus, register: CashRegister | None, counterparty: Counterparty | None) -> None:

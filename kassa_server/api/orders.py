@@ -31,6 +31,7 @@ class OrderIn(BaseModel):
     lines: list[OrderLineIn]
     status: OrderStatus = OrderStatus.NEW
     device: str | None = Field(None, description="Factory number of the «1С:Мобильная касса» it is assigned to")
+    counterparty: uuid.UUID | None = Field(None, description="The customer's ref; an order sent to a device needs one")
     organization: str | None = None
     store: str | None = None
     date: dt.datetime | None = None
@@ -40,6 +41,12 @@ class OrderIn(BaseModel):
 class OrderChange(BaseModel):
     status: OrderStatus
     device: str | None = Field(None, description="Assign it to this device too")
+
+
+class CounterpartyOut(BaseModel):
+    ref: uuid.UUID
+    name: str
+    inn: str
 
 
 class OrderLineOut(BaseModel):
@@ -97,6 +104,16 @@ def list_all(
         return [order_out(o) for o in rows]
 
 
+@router.get("/infobases/{infobase}/counterparties", response_model=list[CounterpartyOut], responses=NOT_FOUND)
+def counterparties(
+    infobase: str = Depends(manages), context: ApiContext = Depends(api_context)
+) -> list[CounterpartyOut]:
+    """The customers orders can name."""
+    with context.transaction() as session:
+        rows = orders.list_counterparties(session, get_infobase(session, infobase))
+        return [CounterpartyOut(ref=c.ref, name=c.name, inn=c.inn) for c in rows]
+
+
 @router.post("/infobases/{infobase}/orders", status_code=201, response_model=OrderOut, responses=NOT_FOUND)
 def create(body: OrderIn, infobase: str = Depends(manages), context: ApiContext = Depends(api_context)) -> OrderOut:
     """Create an order; assigned to a device in status agreed, assembled or in_transit, it goes to that device."""
@@ -108,6 +125,7 @@ def create(body: OrderIn, infobase: str = Depends(manages), context: ApiContext 
         organization=body.organization,
         store=body.store,
         device=body.device,
+        counterparty=body.counterparty,
         comment=body.comment,
     )
     with context.transaction() as session:

@@ -1,7 +1,8 @@
 """Convert 1C XDTO packages into XSD, following the mapping of ``enterprisedata.md`` §9.
 
-Run ``python -m kassa_server.enterprisedata.xsdgen [REFERENCE_DIR] [OUTPUT_DIR]`` to regenerate ``xsd/`` from the
-packages in ``../shared/reference/enterprisedata/ssl/src/cf/XDTOPackages`` (or ``$KASSA_ED_REFERENCE``).
+Run ``python -m kassa_server.enterprisedata.xsdgen [REFERENCE_DIR] [OUTPUT_DIR]`` to regenerate ``xsd/`` from 1C's
+packages (``REFERENCE_DIR/ssl/src/cf/XDTOPackages``; without the argument, ``$KASSA_ED_REFERENCE``). The packages are
+1C's (CC BY 4.0, © 1C-Soft), from the XDTOPackages folder of the Standard Subsystems Library 3.2; they are not shipped.
 
 The generated XSDs are faithful: they keep the ``xs:any``/``xs:anyAttribute`` wildcards of open types. Validation
 uses a strict variant without wildcards, derived when a schema is loaded (see ``schema.py`` and ``xsd/README.md``).
@@ -190,11 +191,14 @@ def serialize(tree: etree._ElementTree) -> bytes:
     return etree.tostring(tree, xml_declaration=True, encoding="UTF-8") + b"\n"
 
 
-def default_reference_dir() -> Path:
-    env = os.environ.get("KASSA_ED_REFERENCE")
-    if env:
-        return Path(env)
-    return Path(__file__).resolve().parents[2].parent / "shared" / "reference" / "enterprisedata"
+REFERENCE_ENV = "KASSA_ED_REFERENCE"
+"""Names the folder that holds 1C's packages as ``ssl/src/cf/XDTOPackages``: a developer's tool setting, read only
+by this module's command and the tests that regenerate the XSDs, never by the server."""
+
+
+def default_reference_dir() -> Path | None:
+    env = os.environ.get(REFERENCE_ENV)
+    return Path(env) if env else None
 
 
 def packages_dir(reference_dir: Path) -> Path:
@@ -214,6 +218,9 @@ def generate_all(reference_dir: Path) -> dict[str, bytes]:
 def main(argv: Iterable[str] | None = None) -> int:
     args = list(sys.argv[1:] if argv is None else argv)
     reference_dir = Path(args[0]) if args else default_reference_dir()
+    if reference_dir is None or not packages_dir(reference_dir).is_dir():
+        print(f"1C's XDTO packages not found: pass their folder or set {REFERENCE_ENV}", file=sys.stderr)
+        return 2
     output_dir = Path(args[1]) if len(args) > 1 else Path(__file__).resolve().parents[2] / "xsd"
     for name, data in generate_all(reference_dir).items():
         (output_dir / name).write_bytes(data)

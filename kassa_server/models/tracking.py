@@ -105,6 +105,12 @@ def _infobase_id(obj: Any) -> int | None:
     return infobase_id
 
 
+def next_change_seq(session: Session, infobase_id: int) -> int:
+    """Hand out the infobase's next change sequence, for rows written by a bulk INSERT (which bypasses the flush
+    events): stamp them with it, as a flush stamps its objects."""
+    return _next_seq(session, infobase_id)
+
+
 def _next_seq(session: Session, infobase_id: int) -> int:
     result = session.connection().execute(
         update(Infobase)

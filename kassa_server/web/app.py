@@ -22,7 +22,7 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 
 from kassa_server.settings import Settings
 from kassa_server.web.csrf import CsrfMiddleware
-from kassa_server.web.pages import WebContext
+from kassa_server.web.pages import LoginGuard, WebContext
 from kassa_server.web.routes import build_routes
 from kassa_server.web.sessions import SessionMiddleware
 
@@ -49,11 +49,18 @@ class WebFace:
     """The ASGI app behind ``/<base>/...`` for people (everything but ``/<base>/ws/...``)."""
 
     def __init__(
-        self, *, directory: InfobaseFinder, sessions: sessionmaker[Session], settings: Settings, secret_key: str
+        self,
+        *,
+        directory: InfobaseFinder,
+        sessions: sessionmaker[Session],
+        settings: Settings,
+        secret_key: str,
+        throttle: LoginGuard | None = None,
     ) -> None:
         self.directory = directory
         self.trusted_proxies = settings.trusted_proxies
-        self.context = WebContext(sessions=sessions, settings=settings)
+        self.max_candidates = max(1, settings.limits.max_base_candidates)
+        self.context = WebContext(sessions=sessions, settings=settings, throttle=throttle)
         router = Router(routes=build_routes())
         self.context.router = router
         self.app = SessionMiddleware(CsrfMiddleware(router, max_body=settings.limits.max_upload), secret_key)
@@ -65,7 +72,9 @@ class WebFace:
         if outer and path.startswith(outer):
             path = path[len(outer) :]
         segments = path.strip("/").split("/")
-        candidates = ["/".join(segments[:n]) for n in range(len(segments), 0, -1) if segments[0]]
+        # shortest first: /kassa/goods/7 is the page goods/7 of «kassa»; at most as many names as the web services try
+        count = min(len(segments), self.max_candidates)
+        candidates = ["/".join(segments[:n]) for n in range(1, count + 1) if segments[0]]
         infobase = await anyio.to_thread.run_sync(self.directory.find, candidates) if candidates else None
         if infobase is None:
             await PlainTextResponse("Not Found", status_code=404)(scope, receive, send)

@@ -16,7 +16,7 @@ from collections.abc import Awaitable, Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 from urllib.parse import quote, urlencode
 
 import anyio.to_thread
@@ -84,6 +84,17 @@ NAV: list[tuple[str, list[tuple[str, str]]]] = [
 """The menu: (group, [(route name = section, label)]); items whose page does not exist are left out."""
 
 
+class LoginGuard(Protocol):
+    """Counts failed logins per (infobase, login) and per address; the web services' counter, shared, so a password
+    cannot be guessed through one door after the other has stopped it (transport/throttle.py)."""
+
+    def retry_after(self, infobase: str, logins: list[str], address: str) -> float | None: ...
+
+    def failed(self, infobase: str, logins: list[str], address: str) -> bool: ...
+
+    def succeeded(self, infobase: str, login: str) -> None: ...
+
+
 @dataclass
 class WebContext:
     """What the web face shares across requests (built once by ``WebFace``)."""
@@ -91,6 +102,7 @@ class WebContext:
     sessions: sessionmaker[Session]
     settings: Settings
     router: Router | None = None
+    throttle: LoginGuard | None = None
     env: jinja2.Environment = field(default_factory=make_environment)
 
     def has(self, name: str) -> bool:

@@ -37,6 +37,7 @@ def build_routes() -> list[BaseRoute]:
         Route("/orders", orders.orders_list, methods=get, name="orders"),
         Route("/orders/new", orders.order_new, methods=both, name="order_new"),
         Route("/orders/{order_id:int}", orders.order, methods=both, name="order"),
+        Route("/orders/{order_id:int}/lines", orders.order_lines, methods=post, name="order_lines"),
         Route("/registers", registers.registers, methods=get, name="registers"),
         Route("/registers/new", registers.register_new, methods=both, name="register_new"),
         Route("/registers/{register_id:int}", registers.register, methods=get, name="register"),

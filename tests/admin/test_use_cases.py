@@ -13,7 +13,13 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from kassa_server.admin import catalog, devices, infobases, organizations
-from kassa_server.admin.errors import AlreadyExistsError, KassaError, NotFoundError, ValidationError
+from kassa_server.admin.errors import (
+    AlreadyExistsError,
+    CatalogImportError,
+    KassaError,
+    NotFoundError,
+    ValidationError,
+)
 from kassa_server.admin.transaction import transaction
 from kassa_server.app import create_app
 from kassa_server.models import CashRegister, ExchangeNode, Infobase, Price, Product, Unit, User
@@ -177,3 +183,47 @@ def test_users_have_a_role_and_a_disabled_user_fails_basic_auth(
         assert httpx.get(base + url, auth=("Админ".encode(), b"a")).status_code == 401
     with sessions() as session:
         assert session.scalars(select(User.disabled).order_by(User.id)).all() == [False, True]
+
+
+def test_a_bulk_import_writes_whole_batches_stamped_for_the_devices(
+    sessions: sessionmaker[Session], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import io
+
+    from kassa_server.admin import goods_csv
+
+    monkeypatch.setattr(goods_csv, "BATCH", 2)
+    text = (
+        "code,name,barcodes,price,group\n"
+        "1,Первый,111,10,Г / П\n"
+        "2,Второй,222,20,Г\n"
+        "3,Третий,,30,\n"
+        "1,Первый снова,333,11,Г / П\n"  # the same code in a later batch: an update of the written product
+        "3,Третий снова,,31,\n"  # and of one still pending in this batch
+    )
+    with transaction(sessions) as session:
+        infobase = _shop(session)
+        before = infobase.change_seq
+        summary = goods_csv.import_goods(session, infobase, io.StringIO(text))
+        assert (summary.created, summary.updated) == (3, 2)
+    with sessions() as session:
+        products = {p.code: p for p in session.scalars(select(Product))}
+        assert {code: p.name for code, p in products.items()} == {
+            "1": "Первый снова",
+            "2": "Второй",
+            "3": "Третий снова",
+        }
+        assert sorted(b.value for b in products["1"].barcodes) == ["111", "333"]
+        assert [p.value for p in products["1"].prices] == [Decimal("11.00")]
+        assert [p.value for p in products["3"].prices] == [Decimal("31.00")]
+        assert products["1"].group is not None and products["1"].group.name == "П"
+        assert products["1"].unit is not None and products["1"].unit.code == "796"
+        rows = [*products.values(), *(b for p in products.values() for b in p.barcodes)]
+        assert all(row.change_seq > before for row in rows)
+    with (
+        pytest.raises(CatalogImportError, match="line 2: barcode 222 belongs to another product"),
+        transaction(sessions) as session,
+    ):
+        goods_csv.import_goods(
+            session, infobases.get_infobase(session, "Shop"), io.StringIO("code,name,barcodes\n9,X,222\n")
+        )

@@ -18,7 +18,16 @@ FIXTURE = {
         {"name": "Сахар", "code": "S1", "price": "50", "group": "Бакалея / Сладкое", "unit_code": "166"},
     ],
     "registers": [{"factory_number": "F-1", "name": "Касса 1"}],
-    "orders": [{"number": "З-1", "status": "agreed", "device": "F-1", "lines": [{"product": "T1", "quantity": 2}]}],
+    "counterparties": [{"name": "Смирнов", "phone": "+7 900 000-00-01"}],
+    "orders": [
+        {
+            "number": "З-1",
+            "status": "agreed",
+            "device": "F-1",
+            "counterparty": "Смирнов",
+            "lines": [{"product": "T1", "quantity": 2}],
+        }
+    ],
     "faults": [{"kind": "delay", "operation": "GetDataPart", "params": {"delay_ms": 1}}],
 }
 
@@ -68,9 +77,15 @@ def test_goods_and_orders_are_created_changed_and_deleted(api: Api) -> None:
     assert changed.json()["price"] == "360.00" and changed.json()["name"] == "Кофе"
     assert client.get(f"/infobases/shop/goods/{ref}").json()["barcodes"] == ["4600000000008"]
 
+    customer = client.get("/infobases/shop/counterparties").json()[0]["ref"]
     order = client.post(
         "/infobases/shop/orders",
-        json={"number": "API-1", "lines": [{"product": ref, "quantity": "2"}], "device": "0000000001012345"},
+        json={
+            "number": "API-1",
+            "lines": [{"product": ref, "quantity": "2"}],
+            "device": "0000000001012345",
+            "counterparty": customer,
+        },
     )
     assert order.status_code == 201, order.text
     oref = order.json()["ref"]

@@ -10,12 +10,16 @@ from lxml import etree
 
 from kassa_server.enterprisedata import xsdgen
 
-REFERENCE = xsdgen.default_reference_dir()
+REFERENCE = xsdgen.default_reference_dir() or Path("-")
 XS = "{http://www.w3.org/2001/XMLSchema}"
 QNAME_ATTRIBUTES = ("type", "base", "itemType", "memberTypes")
 
 pytestmark = pytest.mark.skipif(
-    not xsdgen.packages_dir(REFERENCE).is_dir(), reason=f"1C reference packages not found in {REFERENCE}"
+    not xsdgen.packages_dir(REFERENCE).is_dir(),
+    reason=(
+        f"1C's EnterpriseData schema packages not found: set {xsdgen.REFERENCE_ENV} to the folder that holds "
+        "ssl/src/cf/XDTOPackages (Standard Subsystems Library 3.2; see docs/protocol/messages.md, Schemas)"
+    ),
 )
 
 

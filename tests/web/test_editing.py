@@ -226,3 +226,27 @@ def test_set_prices_for_a_selection_all_or_nothing(shop: Shop, client: httpx.Cli
     with shop.sessions()() as session:
         assert session.get(Product, kefir.id).prices[0].value == Decimal("81.00")
         assert session.get(Product, ryazhenka.id).prices[0].value == before[ryazhenka.id]
+
+
+def test_edit_the_lines_of_an_order(shop: Shop, client: httpx.Client) -> None:
+    with shop.sessions()() as session:
+        order = session.scalars(select(CustomerOrder).where(CustomerOrder.number == "ЗК-00001")).one()
+        completed = session.scalars(select(CustomerOrder).where(CustomerOrder.status == "completed")).first()
+        seq = order.change_seq
+    card = f"orders/{order.id}"
+    page = client.get(f"{shop.root}{card}").text
+    assert "Записать товары" in page
+    form = {"line_product": ["00001", ""], "line_quantity": ["3", ""], "line_price": ["", ""]}
+    token = csrf_of(page)
+    response = client.post(f"{shop.root}{card}/lines", data={"csrf_token": token, **form})
+    assert response.status_code == 303
+    assert "товары записаны, сумма 269,70" in client.get(shop.url + response.headers["location"]).text  # 3 × 89,90
+    with shop.sessions()() as session:
+        edited = session.get(CustomerOrder, order.id)
+        assert [(line.product.code, line.quantity) for line in edited.lines] == [("00001", Decimal("3.000"))]
+        assert edited.amount == Decimal("269.70") and edited.change_seq > seq
+    assert completed is not None
+    closed = client.get(f"{shop.root}orders/{completed.id}").text
+    assert "Записать товары" not in closed
+    refused = client.post(f"{shop.root}orders/{completed.id}/lines", data={"csrf_token": token, **form})
+    assert "Товары заказа не изменены" in client.get(shop.url + refused.headers["location"]).text

@@ -162,3 +162,15 @@ def test_uploads_are_size_limited(shop: Shop) -> None:
             headers={"content-type": "application/x-www-form-urlencoded"},
         )
         assert chunked.status_code == 413
+
+
+def test_guessing_a_password_is_throttled_for_both_doors(shop: Shop) -> None:
+    with httpx.Client() as client:
+        for _ in range(5):
+            assert sign_in(client, shop, password="guess").status_code == 401
+        blocked = sign_in(client, shop)  # even the right password: the login is throttled
+        assert blocked.status_code == 429 and "Слишком много неудачных попыток входа" in blocked.text
+        assert client.get(shop.root).status_code == 303
+    # the web services count the same failures: Basic auth with that login is refused without a check
+    soap = httpx.get(f"{shop.root}ws/InterfaceVersion/ping", auth=(ADMIN, PASSWORD))
+    assert soap.status_code == 401 and "too many failed logins" in soap.text and "retry-after" in soap.headers

@@ -3,6 +3,7 @@ and status are set (Согласован, Собран, В пути send it to t
 
 from __future__ import annotations
 
+import uuid
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
@@ -15,7 +16,7 @@ from kassa_server.admin.sales import order_receipts
 from kassa_server.errors import KassaError, ValidationError
 from kassa_server.models.enums import DEVICE_ORDER_STATUSES, ORDER_STATUS_NAMES, OrderStatus
 from kassa_server.web.forms import error_text, field_of
-from kassa_server.web.pages import Page, page_handler
+from kassa_server.web.pages import Page, money, page_handler
 
 BLANK_LINES = 5
 
@@ -99,10 +100,26 @@ def order(page: Page) -> Response:
         order=found,
         errors=errors,
         receipts=order_receipts(page.db, found),
+        editable=not found.paid and found.status not in (OrderStatus.COMPLETED, OrderStatus.CANCELLED),
+        blank_lines=BLANK_LINES // 2,
         devices=_device_choices(page),
         statuses=list(ORDER_STATUS_NAMES.items()),
         status_names=ORDER_STATUS_NAMES,
     )
+
+
+@page_handler("orders")
+def order_lines(page: Page) -> Response:
+    found = get_order_by_id(page.db, page.infobase, page.request.path_params["order_id"])
+    try:
+        lines = _lines(page, _submitted(page)["lines"])
+        with page.act():
+            orders.set_order_lines(page.db, page.infobase, found.ref, lines)
+    except KassaError as exc:
+        page.flash(f"Товары заказа не изменены: {error_text(exc)}", "alert")
+    else:
+        page.flash(f"Заказ {found.number}: товары записаны, сумма {money(found.amount)} ₽.")
+    return page.redirect(page.url("order", order_id=found.id))
 
 
 def _device_choices(page: Page) -> list[tuple[str, str]]:
@@ -127,22 +144,7 @@ def _submitted(page: Page) -> dict[str, Any]:
 
 
 def _input(page: Page, values: dict[str, Any]) -> orders.OrderInput:
-    import uuid
-
-    lines = []
-    for number, line in enumerate(values["lines"], start=1):
-        product = find_product(page.db, page.infobase, line["product"])
-        if product is None:
-            raise ValidationError(
-                "lines", f"line {number}: no product {line['product']!r} (code, article, barcode, name)"
-            )
-        lines.append(
-            orders.OrderLineInput(
-                product=product.ref,
-                quantity=_decimal(line["quantity"] or "1", number, "quantity"),
-                price=_decimal(line["price"], number, "price") if line["price"] else None,
-            )
-        )
+    lines = _lines(page, values["lines"])
     if values["status"] not in OrderStatus.__members__.values():
         raise ValidationError("status", f"status {values['status']!r} is not an order status")
     try:
@@ -159,9 +161,27 @@ def _input(page: Page, values: dict[str, Any]) -> orders.OrderInput:
     )
 
 
+def _lines(page: Page, submitted: list[dict[str, str]]) -> list[orders.OrderLineInput]:
+    lines = []
+    for number, line in enumerate(submitted, start=1):
+        product = find_product(page.db, page.infobase, line["product"])
+        if product is None:
+            raise ValidationError(
+                "lines", f"line {number}: no product {line['product']!r} (code, article, barcode, name)"
+            )
+        lines.append(
+            orders.OrderLineInput(
+                product=product.ref,
+                quantity=_decimal(line["quantity"] or "1", number, "quantity"),
+                price=_decimal(line["price"], number, "price") if line["price"] else None,
+            )
+        )
+    return lines
+
+
 def _decimal(text: str, line: int, what: str) -> Decimal:
     try:
-        value = Decimal(text.replace(",", ".").replace(" ", ""))
+        value = Decimal(text.replace(",", ".").replace(" ", "").replace("\u202f", "").replace("\xa0", ""))
     except InvalidOperation:
         raise ValidationError("lines", f"line {line}: the {what} {text!r} is not a number") from None
     if not value.is_finite() or value < 0 or value >= Decimal("1e12"):
