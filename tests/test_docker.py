@@ -70,7 +70,7 @@ def test_the_image_runs_as_a_user_and_installs_pinned_versions() -> None:
 def test_compose_restarts_keeps_named_volumes_and_publishes_no_password() -> None:
     compose = (ROOT / "docker-compose.yml").read_text()
     services = re.split(r"\n  (?=\w)", compose.split("\nservices:\n", 1)[1].split("\nvolumes:\n", 1)[0])
-    assert len(services) == 2 and all("restart: unless-stopped" in service for service in services)
+    assert len(services) >= 2 and all("restart: unless-stopped" in service for service in services)
     named = re.findall(r"^  ([\w-]+):\s*$", compose.split("\nvolumes:\n", 1)[1], re.M)
     mounted = re.findall(r"^\s+- ([\w-]+):/", compose, re.M)
     assert mounted and set(mounted) <= set(named)
@@ -80,6 +80,19 @@ def test_compose_restarts_keeps_named_volumes_and_publishes_no_password() -> Non
     urls = re.findall(r"://[^:/@\s]+:(.*)@", compose)
     assert urls and all(re.fullmatch(required, password) for password in urls)
     assert "KASSA_PUBLIC_URL:" in compose
+
+
+def test_compose_puts_replicas_behind_nginx_with_the_tested_config() -> None:
+    """nginx (deploy/nginx/kassa.conf, the file tests/e2e/test_nginx_replicas.py runs) → kassa-1, kassa-2 → db."""
+    compose = (ROOT / "docker-compose.yml").read_text()
+    names = re.findall(r"^  ([\w-]+):\s*$", compose.split("\nservices:\n", 1)[1].split("\nvolumes:\n", 1)[0], re.M)
+    assert names == ["db", "kassa-1", "kassa-2", "nginx"]
+    assert "./deploy/nginx/kassa.conf:/etc/nginx/conf.d/default.conf:ro" in compose
+    site = (ROOT / "deploy" / "nginx" / "kassa.conf").read_text()
+    assert re.findall(r"^\s*server (kassa-\d+):8080\b", site, re.M) == ["kassa-1", "kassa-2"]
+    assert (
+        len(re.findall(r"^\s+KASSA_DEMO:", compose, re.M)) == 1
+    )  # only the first replica seeds; the second starts once it is healthy
 
 
 @pytest.fixture

@@ -60,6 +60,18 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     run.add_argument("--duration", type=float, help="stop after this many seconds")
     run.add_argument("--interval", type=float, default=300.0, help="seconds between syncs (default 300)")
     run.add_argument("--stagger", type=float, default=0.0, help="spread the devices' first sync over this many s")
+    run.add_argument(
+        "--open-loop",
+        action="store_true",
+        help="each device keeps its own fixed schedule (device i of N first at i*interval/N): a fixed arrival rate",
+    )
+    run.add_argument("--processes", type=int, default=1, help="spread the devices over this many processes")
+    run.add_argument(
+        "--engine",
+        choices=["zeep", "template"],
+        default="zeep",
+        help="SOAP client: zeep (default) or envelopes from templates over a pooled client (big fleets)",
+    )
     run.add_argument("--no-final-sync", dest="final_sync", action="store_false", help="skip the confirming last sync")
     run.add_argument("--register", action="store_true", help="register devices without a state file first")
     run.add_argument(
@@ -148,6 +160,7 @@ def build_configs(args: argparse.Namespace) -> list[DeviceConfig]:
                 timeout=args.timeout,
                 seed=None if args.seed is None else args.seed + len(configs),
                 name=f"Мобильная касса {number}",
+                engine=args.engine,
             )
         )
     return configs
@@ -187,6 +200,8 @@ def run(args: argparse.Namespace, register: Registrar | None = None) -> int:
         stagger=args.stagger,
         final_sync=args.final_sync,
         stop=stop,
+        open_loop=args.open_loop,
+        processes=args.processes,
     )
     show_progress = not args.quiet
 

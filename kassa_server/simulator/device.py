@@ -72,6 +72,7 @@ class DeviceConfig:
     """How often a receipt names one of the downloaded discount cards."""
     bom: bool = True
     name: str = ""
+    engine: str = "zeep"  # zeep | template (engine.py: envelopes from templates over a pooled client)
 
     @property
     def factory_number(self) -> str:
@@ -126,6 +127,7 @@ class Device:
                 poll_interval=self.config.poll_interval,
                 timeout=self.config.timeout,
                 stop=self.stop,
+                engine=self.config.engine,
             )
         return self._flow
 

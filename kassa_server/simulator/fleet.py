@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import math
+import multiprocessing
+import multiprocessing.queues
+import queue
 import random
 import shlex
 import shutil
+import signal
 import subprocess
 import sys
 import threading
@@ -14,6 +19,7 @@ import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from .device import Device, DeviceConfig
 from .soap import CallRecorder, SimulatorError, describe
@@ -64,6 +70,8 @@ class FleetSummary:
     documents_unconfirmed: int
     interrupted: bool = False
     versions: dict[str, int] = field(default_factory=dict)
+    client_cpu: float = 0.0
+    """CPU seconds of the fleet's own process(es) during `run` (with `processes` > 1: the sum over them)."""
 
     @property
     def ok(self) -> bool:
@@ -155,7 +163,14 @@ class Fleet:
     """Run devices for `cycles` cycles each and/or for `duration` seconds, one sync every `interval` seconds.
 
     After the run each device whose last cycle succeeded makes one more sync, so the receipts of its last cycle get
-    confirmed and the server's last message gets acknowledged (unless `final_sync` is off or the run was stopped)."""
+    confirmed and the server's last message gets acknowledged (unless `final_sync` is off or the run was stopped).
+
+    `open_loop`: each device keeps its own fixed schedule instead of waiting `interval` after each cycle: device i of
+    N starts at i·interval/N and its k-th cycle is due at that start + k·interval, however long the cycles before took,
+    so the fleet offers N/interval cycles a second whatever the server does. A cycle's latency is then also recorded
+    from the moment it was due (``cycle from schedule``: a cycle that starts late because the one before overran
+    counts its wait). `processes` > 1 spreads the devices over that many processes (each a fleet of its own, one
+    thread per device); their summaries are merged."""
 
     def __init__(
         self,
@@ -168,8 +183,14 @@ class Fleet:
         final_sync: bool = True,
         stop: threading.Event | None = None,
         recorder: CallRecorder | None = None,
+        open_loop: bool = False,
+        processes: int = 1,
+        offsets: Sequence[float] | None = None,
     ) -> None:
         self.configs = list(configs)
+        self.open_loop = open_loop
+        self.processes = max(1, processes)
+        self.offsets = list(offsets) if offsets is not None else None
         self.cycles = cycles
         self.duration = duration
         self.interval = interval
@@ -207,11 +228,23 @@ class Fleet:
     def _drive(self, device: Device, delay: float) -> None:
         done = 0
         last_failed = False
+        if self._deadline is not None and time.perf_counter() + delay >= self._deadline:
+            return  # its first slot is past the end of the run
         if delay > 0 and self.stop.wait(delay):
             return
+        first_due = time.perf_counter()
         while not self._finished(done):
+            due = first_due + done * self.interval
+            if self.open_loop and self._deadline is not None and due >= self._deadline:
+                break  # the next slot is past the end of the run
+            if self.open_loop and due > time.perf_counter() and self.stop.wait(due - time.perf_counter()):
+                break
+            if self.open_loop and self._finished(done):
+                break
             try:
                 device.run_cycle()
+                if self.open_loop:
+                    self.recorder.record_latency("cycle from schedule", time.perf_counter() - due)
                 last_failed = False
                 with self._lock:
                     self._ok_cycles += 1
@@ -223,7 +256,8 @@ class Fleet:
             done += 1
             if self._finished(done):
                 break
-            self.stop.wait(self.interval)
+            if not self.open_loop:
+                self.stop.wait(self.interval)
         if self.final_sync and done and not last_failed and not self.stop.is_set():
             try:
                 device.sync()
@@ -234,22 +268,56 @@ class Fleet:
                 logger.exception("%s: final sync failed", device.config.factory_number)
                 self.recorder.record_error("client", type(exc).__name__)
 
+    def _prepare(self) -> None:
+        """Read (and for the template engine, compile and check) each service's WSDL once before the clock starts,
+        so the run's latencies and CPU are the cycles' own. A failure here is left for the cycles to report."""
+        seen = set()
+        for device in self.devices:
+            key = (device.config.params.base_url, device.config.service, device.config.engine)
+            if key in seen:
+                continue
+            seen.add(key)
+            recorder = CallRecorder()  # the WSDL's timing is not a call of the run
+            soap = getattr(device.flow, "soap", None)
+            if soap is None:
+                continue
+            try:
+                saved, soap.recorder = soap.recorder, recorder
+                try:
+                    operations = getattr(soap, "operations", None)
+                    if operations is None:
+                        soap._document()
+                finally:
+                    soap.recorder = saved
+            except SimulatorError:
+                pass
+
     def run(
         self, on_progress: Callable[[FleetProgress], None] | None = None, progress_every: float = 1.0
     ) -> FleetSummary:
         """Run until done or until `stop` is set (Ctrl-C: the caller sets it); always returns the summary."""
+        if self.processes > 1:
+            return self._run_processes(on_progress, progress_every)
         self.devices = [Device(config, self.recorder, self.stop) for config in self.configs]
+        self._prepare()
+        cpu_started = time.process_time()
         self._started = time.perf_counter()
         self._deadline = self._started + self.duration if self.duration is not None else None
         spread = random.Random(0)
+        if self.offsets is not None:
+            delays = self.offsets
+        elif self.open_loop:
+            delays = [n * self.interval / len(self.devices) for n in range(len(self.devices))]
+        else:
+            delays = [spread.uniform(0, self.stagger) if self.stagger > 0 else 0.0 for _ in self.devices]
         threads = [
             threading.Thread(
                 target=self._drive,
-                args=(device, spread.uniform(0, self.stagger) if self.stagger > 0 else 0.0),
+                args=(device, delay),
                 name=f"device-{device.config.factory_number}",
                 daemon=True,
             )
-            for device in self.devices
+            for device, delay in zip(self.devices, delays, strict=True)
         ]
         for thread in threads:
             thread.start()
@@ -274,7 +342,9 @@ class Fleet:
         for device in self.devices:
             device.save()
             device.close()
-        return self.summary(elapsed, interrupted)
+        summary = self.summary(elapsed, interrupted)
+        summary.client_cpu = time.process_time() - cpu_started
+        return summary
 
     def summary(self, elapsed: float, interrupted: bool = False) -> FleetSummary:
         versions: dict[str, int] = {}
@@ -299,3 +369,171 @@ class Fleet:
             interrupted=interrupted,
             versions=versions,
         )
+
+    # -- several processes ------------------------------------------------------------------------------------------
+
+    def _options(self) -> dict[str, object]:
+        return {
+            "cycles": self.cycles,
+            "duration": self.duration,
+            "interval": self.interval,
+            "stagger": self.stagger,
+            "final_sync": self.final_sync,
+            "open_loop": self.open_loop,
+        }
+
+    def _run_processes(
+        self, on_progress: Callable[[FleetProgress], None] | None, progress_every: float
+    ) -> FleetSummary:
+        """Device i goes to process i mod P; each process runs a fleet of its own and reports its totals (progress
+        every `progress_every` seconds, then its summary) through a queue; `stop` reaches them as a shared event."""
+        count = len(self.configs)
+        if self.offsets is not None:
+            offsets = self.offsets
+        elif self.open_loop:
+            offsets = [n * self.interval / count for n in range(count)] if count else []
+        else:
+            spread = random.Random(0)
+            offsets = [spread.uniform(0, self.stagger) if self.stagger > 0 else 0.0 for _ in range(count)]
+        context = multiprocessing.get_context("spawn")
+        stop = context.Event()
+        reports = context.Queue()
+        workers = []
+        for index in range(min(self.processes, max(count, 1))):
+            part = self.configs[index :: self.processes]
+            part_offsets = offsets[index :: self.processes]
+            worker = context.Process(
+                target=_fleet_process,
+                args=(index, part, part_offsets, self._options(), stop, reports, progress_every),
+                name=f"fleet-{index}",
+                daemon=True,
+            )
+            worker.start()
+            workers.append(worker)
+        self._started = time.perf_counter()
+        latest: dict[int, dict[str, int]] = {}
+        finals: dict[int, dict[str, object]] = {}
+        interrupted = False
+        try:
+            while len(finals) < len(workers):
+                if self.stop.is_set():
+                    stop.set()
+                try:
+                    index, kind, payload = reports.get(timeout=progress_every)
+                except queue.Empty:
+                    if not any(worker.is_alive() for worker in workers) and reports.empty():
+                        break  # a process died without its summary
+                    continue
+                if kind == "final":
+                    finals[index] = payload
+                else:
+                    latest[index] = payload
+                if on_progress is not None:
+                    on_progress(self._merged_progress(latest, finals))
+        except KeyboardInterrupt:
+            interrupted = True
+            stop.set()
+            while len(finals) < len(workers) and any(worker.is_alive() for worker in workers):
+                with contextlib.suppress(queue.Empty):
+                    index, kind, payload = reports.get(timeout=1)
+                    if kind == "final":
+                        finals[index] = payload
+        for worker in workers:
+            worker.join(timeout=60)
+            if worker.is_alive():
+                worker.kill()
+                worker.join()
+        elapsed = time.perf_counter() - self._started
+        lost = len(workers) - len(finals)
+        return _merge(finals.values(), elapsed, interrupted or self.stop.is_set() or stop.is_set(), lost)
+
+    def _merged_progress(
+        self, latest: dict[int, dict[str, int]], finals: dict[int, dict[str, object]]
+    ) -> FleetProgress:
+        totals = {"cycles": 0, "failed_cycles": 0, "soap_calls": 0, "errors": 0, "sent": 0, "confirmed": 0}
+        for index, numbers in latest.items():
+            if index not in finals:
+                for key in totals:
+                    totals[key] += numbers[key]
+        for final in finals.values():
+            for key in totals:
+                totals[key] += int(final["progress"][key])  # type: ignore[index]
+        return FleetProgress(
+            elapsed=time.perf_counter() - self._started,
+            cycles=totals["cycles"],
+            failed_cycles=totals["failed_cycles"],
+            soap_calls=totals["soap_calls"],
+            errors=totals["errors"],
+            receipts_sent=totals["sent"],
+            receipts_confirmed=totals["confirmed"],
+        )
+
+
+def _progress_numbers(progress: FleetProgress) -> dict[str, int]:
+    return {
+        "cycles": progress.cycles,
+        "failed_cycles": progress.failed_cycles,
+        "soap_calls": progress.soap_calls,
+        "errors": progress.errors,
+        "sent": progress.receipts_sent,
+        "confirmed": progress.receipts_confirmed,
+    }
+
+
+def _fleet_process(
+    index: int,
+    configs: list[DeviceConfig],
+    offsets: list[float],
+    options: dict[str, object],
+    stop: threading.Event,
+    reports: multiprocessing.queues.Queue[Any],
+    progress_every: float,
+) -> None:
+    """One process of a multi-process fleet: Ctrl-C is the parent's to handle (it sets `stop`)."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    fleet = Fleet(configs, stop=stop, offsets=offsets, **options)  # type: ignore[arg-type]
+    summary = fleet.run(lambda progress: reports.put((index, "progress", _progress_numbers(progress))), progress_every)
+    recorder = fleet.recorder
+    reports.put(
+        (
+            index,
+            "final",
+            {
+                "summary": summary,
+                "operations": dict(recorder.operations),
+                "errors": dict(recorder.errors),
+                "calls": recorder.calls,
+                "progress": _progress_numbers(fleet.progress()),
+            },
+        )
+    )
+
+
+def _merge(finals: object, elapsed: float, interrupted: bool, lost: int) -> FleetSummary:
+    parts = list(finals)  # type: ignore[call-overload]
+    operations: dict[str, list[float]] = {}
+    errors: dict[str, int] = {}
+    merged = FleetSummary(0, 0.0, 0, 0, 0, errors, {}, 0, 0, 0, interrupted, {})
+    for part in parts:
+        summary: FleetSummary = part["summary"]
+        merged.elapsed = max(merged.elapsed, summary.elapsed)  # the processes' own run time, not their start-up
+        merged.devices += summary.devices
+        merged.cycles += summary.cycles
+        merged.failed_cycles += summary.failed_cycles
+        merged.soap_calls += summary.soap_calls
+        merged.receipts_sent += summary.receipts_sent
+        merged.receipts_confirmed += summary.receipts_confirmed
+        merged.documents_unconfirmed += summary.documents_unconfirmed
+        merged.client_cpu += summary.client_cpu
+        for version, count in summary.versions.items():
+            merged.versions[version] = merged.versions.get(version, 0) + count
+        for kind, count in summary.errors.items():
+            errors[kind] = errors.get(kind, 0) + count
+        for name, samples in part["operations"].items():
+            operations.setdefault(name, []).extend(samples)
+    if not parts:
+        merged.elapsed = elapsed
+    if lost:
+        errors["a fleet process died without its summary in the simulator"] = lost
+    merged.latencies = {name: Percentiles.of(samples) for name, samples in operations.items()}
+    return merged

@@ -43,15 +43,27 @@ class _Flow:
         max_polls: int = 1000,
         timeout: float = 600.0,
         stop: threading.Event | None = None,
+        engine: str = "zeep",
     ) -> None:
         self.params = params
+        self.engine = engine
         self.recorder = recorder
         self.part_kb = part_kb
         self.poll_interval = poll_interval
         self.max_polls = max_polls
         self.stop = stop or threading.Event()
         self.timeout = timeout
-        self.soap = SoapService(params, self.service, recorder, timeout=timeout)
+        self.soap = self._service(self.service)
+
+    def _service(self, name: str) -> SoapService:
+        """zeep (the reference client), or the template engine of big fleets (engine.py)."""
+        if self.engine == "template":
+            from .engine import TemplateService
+
+            return TemplateService(self.params, name, self.recorder, timeout=self.timeout)
+        if self.engine != "zeep":
+            raise ValueError(f"unknown engine {self.engine!r}: choose zeep or template")
+        return SoapService(self.params, name, self.recorder, timeout=self.timeout)
 
     @property
     def plan(self) -> str:
@@ -151,7 +163,7 @@ class Exchange2016Flow(_Flow):
 
     def __init__(self, *args: object, **kwargs: object) -> None:
         super().__init__(*args, **kwargs)  # type: ignore[arg-type]
-        self.interface = SoapService(self.params, INTERFACE_VERSION, self.recorder, timeout=self.timeout)
+        self.interface = self._service(INTERFACE_VERSION)
         self._checked = False
 
     def check(self) -> None:

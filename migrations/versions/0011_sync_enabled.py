@@ -1,7 +1,7 @@
 """«Синхронизация данных» on/off per infobase
 
 Revision ID: 0011_sync_enabled
-Revises: 0009_origin_node
+Revises: 0010_catalog_extras
 Create Date: 2026-11-30 21:30:00
 """
 
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0011_sync_enabled"
-down_revision = "0009_origin_node"
+down_revision = "0010_catalog_extras"
 branch_labels = None
 depends_on = None
 

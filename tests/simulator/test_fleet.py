@@ -145,7 +145,7 @@ def test_module_entry_point_prints_help() -> None:
     assert "--devices" in completed.stdout and "--service" in completed.stdout
 
 
-ALLOWED_THIRD_PARTY = {"httpx", "zeep", "lxml"}
+ALLOWED_THIRD_PARTY = {"httpx", "zeep", "lxml", "urllib3"}
 
 
 def test_simulator_imports_only_stdlib_httpx_zeep_and_lxml() -> None:
