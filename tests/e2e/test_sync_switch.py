@@ -72,7 +72,7 @@ def test_exchange_2_0_1_6_refuses_while_synchronization_is_off(shop: tuple[str, 
     reader = ed.read_message(io.BytesIO(device.download()), strict=True)
     assert reader.header.message_no == 1  # the refused calls numbered nothing
     counts = Counter(type(o).__name__ for o in reader)
-    assert counts["Item"] == 54 and counts["CashRegister"] == 1
+    assert counts["Item"] == 55 and counts["CashRegister"] == 1
 
 
 def test_enterprisedata_exchange_refuses_while_synchronization_is_off(shop: tuple[str, Any, Any]) -> None:
