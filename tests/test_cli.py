@@ -42,6 +42,7 @@ def test_demo_seeds_a_whole_shop_and_says_how_to_log_in(db_url: str) -> None:
     result = kassa(db_url, "demo")
     assert result.returncode == 0, result.stderr
     assert "Кассир" in result.stdout
+    assert "/kassa/ (log in as 'Администратор' with password 'admin')" in result.stdout  # the back office
     assert "/kassa/ws/EnterpriseDataExchange_1_0_1_1?wsdl" in result.stdout
     [(goods,)] = query(db_url, select(func.count()).select_from(Product))
     assert goods >= 50

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import argparse
 
-from kassa_server.admin.demo import DEMO_INFOBASE, DemoSummary, seed_demo
+from kassa_server.admin.demo import DEMO_ADMIN_LOGIN, DEMO_ADMIN_PASSWORD, DEMO_INFOBASE, DemoSummary, seed_demo
 from kassa_server.cli._common import PUBLIC_URL_HINT, SERVICE_NAMES, local_url, public_url, session_for
 from kassa_server.settings import Settings
 
@@ -33,7 +33,8 @@ def print_demo(settings: Settings, summary: DemoSummary) -> None:
     root = local_url(settings, base)
     print(f"demo infobase {base!r}: {summary.goods} goods, {summary.orders} orders")
     print(f"cash register «{summary.register.name}», factory number {summary.register.factory_number}")
-    print(f"log in as {summary.login!r} with password {summary.password!r}")
+    print(f"back office: {root}/ (log in as {DEMO_ADMIN_LOGIN!r} with password {DEMO_ADMIN_PASSWORD!r})")
+    print(f"the app logs in as {summary.login!r} with password {summary.password!r}")
     if summary.infobase.public_url:
         qr = qr_string(summary.infobase.public_url, summary.register.factory_number, summary.login)
         print(f"connection QR string: {qr}")
