@@ -62,8 +62,17 @@ def test_infobase_and_user_commands(db_url: str) -> None:
     assert created.returncode == 0, created.stderr
     listed = kassa(db_url, "infobase", "list")
     assert listed.stdout.splitlines() == [
-        "Shop\tМой магазин\thttps://h/Shop\tСинхронизацияДанныхЧерезУниверсальныйФормат"
+        "Shop\tМой магазин\thttps://h/Shop\tСинхронизацияДанныхЧерезУниверсальныйФормат\tsync on"
     ]
+    off = kassa(db_url, "infobase", "set", "Shop", "--sync", "off")
+    assert off.returncode == 0, off.stderr
+    assert "data synchronization off" in off.stdout
+    assert query(db_url, select(Infobase.sync_enabled)) == [(False,)]
+    assert kassa(db_url, "infobase", "list").stdout.rstrip("\n").endswith("\tsync off")
+    bad = kassa(db_url, "infobase", "set", "Shop", "--sync", "maybe")
+    assert bad.returncode == 2 and "invalid choice" in bad.stderr
+    assert kassa(db_url, "infobase", "set", "Shop", "--sync", "on").returncode == 0
+    assert query(db_url, select(Infobase.sync_enabled)) == [(True,)]
     added = kassa(db_url, "user", "add", "--infobase", "Shop", "Продавец", "--password", "секрет")
     assert added.returncode == 0, added.stderr
     from_stdin = kassa(db_url, "user", "add", "--infobase", "Shop", "second", stdin="pw\n")

@@ -11,6 +11,7 @@ from decimal import Decimal
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from kassa_server.admin.cards import CardInput, add_card
 from kassa_server.admin.catalog import (
     DEFAULT_PRICE_TYPE,
     Catalog,
@@ -33,6 +34,9 @@ from kassa_server.admin.organizations import (
     set_organization,
     set_store,
 )
+from kassa_server.admin.stock import set_stock
+from kassa_server.admin.terminals import TerminalInput, add_terminal
+from kassa_server.admin.variants import add_characteristic, create_kind, set_barcode_characteristic
 from kassa_server.models import CashRegister, Infobase, Organization, PriceType, Product, Store
 from kassa_server.models.enums import LegalForm, OrderStatus, ProductKind, TaxSystem, UserRole, VatRate
 
@@ -283,8 +287,73 @@ def seed_demo(
             ),
         )
         orders += 1
+    products.append(_demo_retail(session, infobase, store, catalog, products, seq + 1))
     session.flush()
     return DemoSummary(infobase, len(products), orders, register, login, password)
+
+
+DEMO_TERMINAL = "10020030"
+DEMO_CARDS = (
+    # number, barcode, owner, kind, discount %, active
+    ("2000000000015", ean13(900001), "Смирнов Алексей", "Скидка 5 %", "5", True),
+    ("2000000000022", ean13(900002), "", "Скидка 3 %", "3", True),
+    ("2000000000039", ean13(900003), "Кузнецова Ольга", "Скидка 5 %", "5", False),
+)
+DEMO_SIZES = ("40", "41", "42", "43")
+DEMO_STOCK = Decimal(100)
+DEMO_SIZE_STOCK = Decimal(10)
+
+
+def _demo_retail(
+    session: Session, infobase: Infobase, store: Store, catalog: Catalog, products: list[Product], seq: int
+) -> Product:
+    """A terminal, discount cards, a product with sizes (a kind and its characteristics) and stock on hand."""
+    add_terminal(
+        session,
+        infobase,
+        TerminalInput(
+            number=DEMO_TERMINAL,
+            name="Терминал на кассе",
+            store=store.name,
+            acquirer="ПАО «Банк»",
+            contract_number="ЭКВ-2024/17",
+            contract_date=dt.date(2024, 1, 15),
+        ),
+    )
+    for number, barcode, owner, kind, percent, active in DEMO_CARDS:
+        add_card(
+            session,
+            infobase,
+            CardInput(
+                number=number, barcode=barcode, owner=owner, kind=kind, discount_percent=Decimal(percent), active=active
+            ),
+        )
+    shoes_kind = create_kind(session, infobase, "Обувь")
+    shoes = catalog.create(
+        ProductInput(
+            name="Кроссовки беговые",
+            code=f"{seq:05d}",
+            article=f"A-{seq:04d}",
+            kind=ProductKind.GOODS,
+            unit_code="796",
+            vat_rate=VatRate.VAT20,
+            group=("Одежда и обувь",),
+            barcodes=tuple(ean13(800000 + n) for n in range(len(DEMO_SIZES))),
+            price=Decimal("3490"),
+        )
+    )
+    session.flush()
+    shoes.item_kind = shoes_kind
+    for n, size in enumerate(DEMO_SIZES):
+        add_characteristic(
+            session, infobase, size, product_ref=shoes.ref, full_name=f"Кроссовки беговые, размер {size}"
+        )
+        set_barcode_characteristic(session, infobase, ean13(800000 + n), size)
+        set_stock(session, infobase, store.name, shoes.ref, DEMO_SIZE_STOCK, characteristic=size)
+    for product in products:
+        if product.kind == ProductKind.GOODS:
+            set_stock(session, infobase, store.name, product.ref, DEMO_STOCK)
+    return shoes
 
 
 def _demo_organization(session: Session, infobase: Infobase) -> Organization:

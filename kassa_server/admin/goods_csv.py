@@ -28,8 +28,9 @@ from kassa_server.admin.catalog import (
     parse_price,
     parse_vat_rate,
 )
+from kassa_server.admin.variants import VariantsOfImport, own_characteristics
 from kassa_server.errors import CatalogImportError, ValidationError
-from kassa_server.models import Infobase, PriceType, ProductGroup
+from kassa_server.models import Infobase, ItemKind, PriceType, ProductGroup
 from kassa_server.models.enums import ProductKind
 
 COLUMNS = [
@@ -47,6 +48,8 @@ COLUMNS = [
     "marked",
     "barcodes",  # separated by spaces or ';'
     "price",  # decimal, '.' or ',' as separator
+    "item_kind",  # the product kind (ВидНоменклатуры) by name, created when missing (empty: unchanged)
+    "characteristics",  # the product's own characteristics (sizes, colours), separated by ';' (added, never removed)
 ]
 REQUIRED = {"name"}
 GROUP_SEPARATOR = " / "
@@ -85,6 +88,8 @@ def export_goods(session: Session, infobase: Infobase, out: TextIO, price_type: 
     writer = csv.writer(out, lineterminator="\n")
     writer.writerow(COLUMNS)
     groups = {g.id: g for g in session.scalars(select(ProductGroup).where(ProductGroup.infobase_id == infobase.id))}
+    own_variants = own_characteristics(session, infobase)
+    kinds = {k.id: k.name for k in session.scalars(select(ItemKind).where(ItemKind.infobase_id == infobase.id))}
     count = 0
     for product in list_products(session, infobase):
         price = next((p.value for p in product.prices if price_type and p.price_type_id == price_type.id), None)
@@ -104,6 +109,8 @@ def export_goods(session: Session, infobase: Infobase, out: TextIO, price_type: 
                 "1" if product.marked else "0",
                 " ".join(b.value for b in product.barcodes),
                 "" if price is None else f"{price:f}",
+                kinds.get(product.item_kind_id, "") if product.item_kind_id is not None else "",
+                "; ".join(own_variants.get(product.id, ())),
             ]
         )
         count += 1
@@ -124,6 +131,8 @@ def import_goods(
     """
     price_type = price_type or default_price_type(session, infobase, create=True)
     catalog = Catalog(session, infobase, price_type=price_type, preload=True)
+    variants = VariantsOfImport(session, infobase)
+    with_variants: list[tuple[int, ProductInput, str, list[str]]] = []
     summary = ImportSummary()
     seen_barcodes: dict[str, int] = {}
     done = 0
@@ -132,6 +141,9 @@ def import_goods(
             try:
                 data = _product_input(row, line, seen_barcodes)
                 created = catalog.save(data)
+                kind, sizes = (row.get("item_kind") or "").strip(), _split(row.get("characteristics") or "")
+                if kind or sizes:  # applied once the products exist (drafts until the batch is written)
+                    with_variants.append((line, data, kind, sizes))
             except ValidationError as exc:
                 raise CatalogImportError(line, exc.reason) from exc
             if created:
@@ -144,6 +156,16 @@ def import_goods(
                 if progress is not None:
                     progress(done)
         catalog.flush()
+        for line, data, kind, sizes in with_variants:
+            product = catalog.find(
+                ref=data.ref, code=data.code or None, article=None if data.ref else data.article or None
+            )
+            try:
+                if product is not None:
+                    variants.apply(product, kind or None, sizes)
+            except ValidationError as exc:
+                raise CatalogImportError(line, exc.reason) from exc
+        session.flush()
     return summary
 
 
@@ -180,6 +202,10 @@ def _rows(source: TextIO) -> Iterator[tuple[int, dict[str, str]]]:
                 line, f"{len(fields)} fields but the header has {len(header)} (a stray '{delimiter}' or quote?)"
             )
         yield line, dict(zip(header, fields, strict=False))
+
+
+def _split(text: str) -> list[str]:
+    return [part.strip() for part in text.split(";") if part.strip()]
 
 
 def _chain(first: str, rest: TextIO) -> Iterator[str]:

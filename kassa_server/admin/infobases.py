@@ -86,6 +86,16 @@ def set_infobase(
     return infobase
 
 
+def set_sync_enabled(session: Session, infobase: Infobase, enabled: bool) -> Infobase:
+    """«Синхронизация данных» (Администрирование): off, the web services refuse to exchange with the fault 1C sends
+    («Синхронизация данных запрещена администратором.») and ``GetFunctionalOption`` answers false; what was recorded
+    for the devices stays and goes to them once it is on again. The SOAP endpoint sees the change within its
+    directory's cache time (2 s)."""
+    infobase.sync_enabled = bool(enabled)
+    session.flush()
+    return infobase
+
+
 def check_infobase_name(name: str) -> None:
     if not _BASE_NAME.match(name):
         raise ValidationError(

@@ -107,9 +107,26 @@ def receipt_rows(session: Session, infobase: Infobase, *, factory_number: str | 
             "card": f"{r.card_amount:f}",
             "cashier": r.cashier,
             "lines": [
-                {"product": line.product_name, "quantity": f"{line.quantity:f}", "amount": f"{line.amount:f}"}
+                {
+                    "product": line.product_name,
+                    "quantity": f"{line.quantity:f}",
+                    "amount": f"{line.amount:f}",
+                    "characteristic": line.characteristic_name or None,
+                    "characteristic_ref": str(line.characteristic_ref) if line.characteristic_ref else None,
+                }
                 for line in r.lines
             ],
+            "payments": [
+                {
+                    "kind": p.kind.value,
+                    "amount": f"{p.amount:f}",
+                    "terminal": p.terminal_number or None,
+                    "terminal_ref": str(p.terminal_ref) if p.terminal_ref else None,
+                }
+                for p in r.payments
+            ],
+            "discount_card": r.discount_card_number or None,
+            "discount_card_ref": str(r.discount_card_ref) if r.discount_card_ref else None,
             "marking_codes": [m.code for m in r.marking_codes],
             "base": str(r.base_receipt_ref) if r.base_receipt_ref else None,
         }

@@ -32,6 +32,7 @@ COMMAND_GROUPS: tuple[str, ...] = (
     "organizations",
     "demo",
     "goods",
+    "retail",
     "devices",
     "reports",
     "simulate",

@@ -28,6 +28,12 @@ def register(commands: argparse._SubParsersAction) -> None:
         "--public-url", default=None, help="«Адрес в интернете», e.g. https://host/<name>; '' clears it"
     )
     change.add_argument("--exchange-plans", default=None, help="comma-separated allowed exchange plan names, or *")
+    change.add_argument(
+        "--sync",
+        choices=("on", "off"),
+        default=None,
+        help="«Синхронизация данных»: off, the web services refuse to exchange (as 1C does)",
+    )
     change.set_defaults(handler=cmd_infobase_set)
 
     user = commands.add_parser("user", help="infobase users").add_subparsers(metavar="COMMAND")
@@ -68,7 +74,8 @@ def cmd_infobase_create(settings: Settings, args: argparse.Namespace) -> int:
 def cmd_infobase_list(settings: Settings, args: argparse.Namespace) -> int:
     with session_for(settings) as session:
         for infobase in infobases.list_infobases(session):
-            print(f"{infobase.name}\t{infobase.title}\t{infobase.public_url or '-'}\t{infobase.exchange_plans}")
+            sync = "sync on" if infobase.sync_enabled else "sync off"
+            print(f"{infobase.name}\t{infobase.title}\t{infobase.public_url or '-'}\t{infobase.exchange_plans}\t{sync}")
     return 0
 
 
@@ -80,7 +87,12 @@ def cmd_infobase_set(settings: Settings, args: argparse.Namespace) -> int:
         infobase = infobases.set_infobase(
             session, args.name, title=args.title, public_url=args.public_url, exchange_plans=plans
         )
-        print(f"changed infobase {infobase.name!r}: public URL {infobase.public_url or '-'}, title {infobase.title!r}")
+        if args.sync is not None:
+            infobases.set_sync_enabled(session, infobase, args.sync == "on")
+        print(
+            f"changed infobase {infobase.name!r}: public URL {infobase.public_url or '-'}, title {infobase.title!r}, "
+            f"data synchronization {'on' if infobase.sync_enabled else 'off'}"
+        )
     return 0
 
 

@@ -264,6 +264,29 @@ class Item(CatalogObject):
     marked: bool | None = wire("Маркируемый")  # ≤ 1.16
     marking_kind: str | None = wire("ВидПродукцииИС")
     tax_system: TaxSystem | None = wire("СистемаНалогообложения")
+    kind: ItemKind | None = wire("ВидНоменклатуры")
+
+
+@dataclass(slots=True, kw_only=True)
+class ItemKind(CatalogObject):
+    """``Справочник.ВидыНоменклатуры``: a product kind; everything but the patent flag (1.17) is in the key."""
+
+    wire_name: ClassVar[str] = "Справочник.ВидыНоменклатуры"
+    name: str | None = wire(KEY + "Наименование")
+    item_type: ItemType | None = wire(KEY + "ТипНоменклатуры")
+    uses_characteristics: bool | None = wire(KEY + "ИспользоватьХарактеристики")  # from 1.10
+
+
+@dataclass(slots=True, kw_only=True)
+class ItemCharacteristic(CatalogObject):
+    """``Справочник.ХарактеристикиНоменклатуры``: a variant (size, colour) of one product or of every product of a
+    kind (``ВладелецХарактеристики`` is either)."""
+
+    wire_name: ClassVar[str] = "Справочник.ХарактеристикиНоменклатуры"
+    owner_item: Item | None = wire(KEY + "ВладелецХарактеристики/Номенклатура")
+    owner_kind: ItemKind | None = wire(KEY + "ВладелецХарактеристики/ВидНоменклатуры")
+    full_name: str | None = wire(KEY + "НаименованиеПолное")
+    name: str | None = wire("Наименование")
 
 
 @dataclass(slots=True)
@@ -273,6 +296,7 @@ class GoodsData(Bound):
     wire_types: ClassVar[tuple[str, ...]] = ("ОбщиеСвойстваДанныеНоменклатуры",)
     item: Item | None = wire("Номенклатура")
     barcode: str | None = wire("Штрихкод")
+    characteristic: ItemCharacteristic | None = wire("Характеристика")
     sku: str | None = wire("SKU")
 
 
@@ -315,20 +339,63 @@ class Person(CatalogObject):
     gender: str | None = wire("Пол")
 
 
+class ContractKind(enum.StrEnum):
+    WITH_CUSTOMER = "СПокупателем"
+    WITH_SUPPLIER = "СПоставщиком"
+    OTHER = "Прочее"
+
+
+@dataclass(slots=True)
+class Contract(Bound):
+    """``КлючевыеСвойстваДоговор``: a contract, e.g. the one with the acquiring bank."""
+
+    wire_types: ClassVar[tuple[str, ...]] = ("КлючевыеСвойстваДоговор",)
+    ref: uuid.UUID | None = wire("Ссылка")
+    kind: ContractKind | None = wire("ВидДоговора")
+    organization: Organization | None = wire("Организация")
+    counterparty: Counterparty | None = wire("Контрагент")
+    currency: Currency | None = wire("ВалютаВзаиморасчетов")
+    name: str | None = wire("Наименование")
+    date: date | None = wire("Дата")
+    number: str | None = wire("Номер")
+
+
 @dataclass(slots=True, kw_only=True)
 class AcquiringTerminal(CatalogObject):
+    """``Справочник.ЭквайринговыеТерминалы``: ``Эквайер`` ≤ 1.10, ``Эквайрер`` + ``ДоговорЭквайрера`` from 1.16."""
+
     wire_name: ClassVar[str] = "Справочник.ЭквайринговыеТерминалы"
     number: str | None = wire(KEY + "Номер")
     name: str | None = wire("Наименование")
     acquirer: Counterparty | None = wire("Эквайрер", "Эквайер")
+    contract: Contract | None = wire("ДоговорЭквайрера")  # from 1.16
+
+
+class DiscountCardStatus(enum.StrEnum):
+    ACTIVE = "Действует"
+    CANCELLED = "Аннулирована"
+
+
+@dataclass(slots=True)
+class LoyaltyProgram(Bound):
+    """``КлючевыеСвойстваПрограммыЛояльности``: the kind of a discount card."""
+
+    wire_types: ClassVar[tuple[str, ...]] = ("КлючевыеСвойстваПрограммыЛояльности",)
+    ref: uuid.UUID | None = wire("Ссылка")
+    name: str | None = wire("Наименование")
+    bonus_currency: Currency | None = wire("ВалютаКонвертацииБонусов")
+    max_bonus_percent: Decimal | None = wire("МаксимальныйПроцентОплатыБонусами")
 
 
 @dataclass(slots=True, kw_only=True)
 class DiscountCard(CatalogObject):
+    """``Справочник.ДисконтныеКарты``: ``ВладелецКарты`` required ≤ 1.8, ``Статус`` from 1.19."""
+
     wire_name: ClassVar[str] = "Справочник.ДисконтныеКарты"
     number: str | None = wire(KEY + "НомерКарты")
     owner_counterparty: Counterparty | None = wire(KEY + "ВладелецКарты/Контрагент")
     owner_person: Person | None = wire(KEY + "ВладелецКарты/ФизическоеЛицо")
+    program: LoyaltyProgram | None = wire("ПрограммаЛояльности")
     opened_at: datetime | None = wire("ДатаОткрытия")
     status: str | None = wire("Статус")
 
@@ -628,7 +695,8 @@ class Deletion:
 
 OBJECT_TYPES: tuple[type[CatalogObject], ...] = (
     Organization, Warehouse, CashRegister, Unit, ItemGroup, Item, Barcode, PriceType, Counterparty, Person,
-    AcquiringTerminal, DiscountCard, StockSnapshot, OrderState, OrderPaymentState, OrderShipmentState,
+    ItemKind, ItemCharacteristic, AcquiringTerminal, DiscountCard, StockSnapshot, OrderState, OrderPaymentState,
+    OrderShipmentState,
     PriceList, CustomerOrder, ShiftOpening, Receipt, ShiftClosing, RetailReport, CashDeposit, CashWithdrawal,
 )  # fmt: skip
 #: Body element name -> class

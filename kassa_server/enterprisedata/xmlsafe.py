@@ -60,6 +60,14 @@ def envelope_parser(encoding: str | None = None) -> etree.XMLPullParser:
     )
 
 
+def own_document_parser() -> etree.XMLParser:
+    """A parser for documents the server itself wrote (its SOAP answers): no entities, no network, large text nodes
+    (base64 parts) allowed."""
+    return etree.XMLParser(
+        resolve_entities=False, no_network=True, load_dtd=False, dtd_validation=False, huge_tree=True
+    )
+
+
 def raw_parser() -> etree.XMLParser:
     """A parser for fragments kept verbatim (``RawXml``): comments and processing instructions stay."""
     return etree.XMLParser(resolve_entities=False, no_network=True, load_dtd=False, huge_tree=False)

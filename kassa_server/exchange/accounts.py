@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
+from kassa_server.exchange.errors import SyncDisabled
 from kassa_server.models.infobases import Infobase, User, hash_password, verify_password
 
 
@@ -28,9 +29,17 @@ class PublishedInfobase:
     public_url: str | None
     node_code: str
     plans: tuple[str, ...]
+    sync_enabled: bool = True
+    """«Синхронизация данных»: off, the exchange operations refuse (``require_sync``); cached like the rest, so a
+    change shows after at most the directory's ``ttl``."""
 
     def allows_plan(self, plan: str) -> bool:
         return "*" in self.plans or plan in self.plans
+
+    def require_sync(self) -> None:
+        """1C's common guard ``ПроверитьИспользованиеОбменаДанными`` (soap-services.md §3.1)."""
+        if not self.sync_enabled:
+            raise SyncDisabled(self.name)
 
 
 @dataclass(frozen=True)
@@ -92,7 +101,15 @@ class InfobaseDirectory:
         # SQL collations may compare case-insensitively (MySQL, some PostgreSQL setups): compare again in Python.
         if row is None or row.name != name:
             return None
-        return PublishedInfobase(row.id, row.name, row.title, row.public_url, row.node_code, tuple(row.allowed_plans))
+        return PublishedInfobase(
+            row.id,
+            row.name,
+            row.title,
+            row.public_url,
+            row.node_code,
+            tuple(row.allowed_plans),
+            sync_enabled=bool(row.sync_enabled),
+        )
 
 
 class DatabaseAuthenticator:

@@ -34,6 +34,7 @@
     │   ├── ForeignOrganization     ... or an organization that is not its register's (``named``)
     │   └── ForeignReceipt          the ``Ссылка`` is a receipt another register already sent (``owner``)
     ├── SyncAlreadyRunning          another exchange of the same node and direction is running
+    ├── SyncDisabled                «Синхронизация данных» is off for the infobase (``infobase``)
     └── OperationNotSupported       the operation exists in the contract but the emulator does not implement it
 
 English names and fields only: the Russian wire texts live in services/faults.py.
@@ -250,6 +251,15 @@ class SyncAlreadyRunning(ExchangeError):
     def __init__(self, node_code: str) -> None:
         super().__init__(f"an exchange with node {node_code!r} is already running")
         self.node_code = node_code
+
+
+class SyncDisabled(ExchangeError):
+    """The administrator switched «Синхронизация данных» off: 1C's functional option ``ИспользоватьСинхронизацию
+    Данных`` is false, and its exchange operations refuse before doing anything (soap-services.md §3.1)."""
+
+    def __init__(self, infobase: str) -> None:
+        super().__init__(f"data synchronization is switched off in infobase {infobase!r}")
+        self.infobase = infobase
 
 
 class OperationNotSupported(ExchangeError):

@@ -22,6 +22,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from kassa_server import enterprisedata as ed
+from kassa_server.exchange import retail
 from kassa_server.exchange.clock import Clock, to_utc
 from kassa_server.exchange.errors import (
     ForeignCashRegister,
@@ -311,6 +312,7 @@ def receipt(ctx: Context, obj: ed.Receipt) -> None:
             row.marking_codes.append(MarkingCode(code=mark.code, product_ref=marked.ref if marked else None))
     if obj.order is not None and obj.order.ref is not None:
         ctx.order_links.append((row, obj.order.ref, is_return))  # linked when the Body ends: the order may follow
+    retail.receipt_extras(ctx.session, ctx.infobase, row, obj)  # card, terminal, characteristics, stock (issue 17)
     ctx.count("receipts")
 
 
@@ -444,6 +446,7 @@ def customer_order(ctx: Context, obj: ed.CustomerOrder) -> None:
         ctx.warnings.append(f"{obj.wire_name} {obj.ref}: lines sum to {total}, the order says {obj.amount}")
     ctx.session.add(order)
     ctx.remember(order)
+    retail.order_extras(ctx.session, ctx.infobase, order, obj)  # the characteristic of each line (issue 17)
     ctx.count("orders")
 
 

@@ -19,7 +19,7 @@ from sqlalchemy import and_, or_, select
 from sqlalchemy.orm import Session, selectinload
 
 from kassa_server import enterprisedata as ed
-from kassa_server.exchange import to_format
+from kassa_server.exchange import retail, to_format
 from kassa_server.exchange.clock import from_utc, utc_now, zone
 from kassa_server.exchange.from_format import RECEIVES
 from kassa_server.models import (
@@ -79,6 +79,7 @@ SENDS: tuple[str, ...] = (
     "Справочник.Контрагенты",
     "Документ.ЗаказКлиента",
     "Справочник.СостояниеЗаказа",
+    *retail.SENDS,
 )
 """What we send (objects.md §2, «Emulator sends»)."""
 
@@ -93,6 +94,7 @@ _DELETION_TARGETS: dict[str, type[ed.CatalogObject]] = {
     "counterparty": ed.Counterparty,
     "order": ed.CustomerOrder,
     "user": ed.Person,
+    **retail.DELETION_TARGETS,
 }
 
 
@@ -208,14 +210,19 @@ class _Body:
         return and_(window, or_(model.origin_node_id.is_(None), model.origin_node_id != self.node.id))
 
     def objects(self) -> Iterator[ed.FormatObject | ed.Deletion]:
+        extra = retail.Sections(self)  # terminals, kinds, characteristics, stock, cards (issue 17)
         yield from self._register_settings()
         yield from self._cashiers()
+        yield from extra.terminals()
         yield from self._units()
         yield from self._groups()
-        yield from self._items()
-        yield from self._barcodes()
+        yield from extra.kinds_and_characteristics()
+        yield from extra.with_kinds(self._items())
+        yield from extra.with_characteristics(self._barcodes())
         yield from self._prices()
-        yield from self._orders()
+        yield from extra.stock()
+        yield from extra.cards()
+        yield from extra.with_order_characteristics(self._orders())
         yield from self._deletions()
 
     def _register_settings(self) -> Iterator[ed.FormatObject]:
@@ -338,9 +345,20 @@ class _Body:
             in_filter = (
                 order.cash_register_id == register_id and order.status in DEVICE_ORDER_STATUSES and not order.deleted
             )
+            if in_filter and order.counterparty is None:
+                # Контрагент is required in Документ.ЗаказКлиента: such an order cannot be written. The admin layer
+                # refuses one; older data or other paths may still hold it. It waits (with its state) until it
+                # has a customer, which changes it and so sends it; the rest of the message goes.
+                log.warning(
+                    "order %s (%s) for node %s has no customer (Контрагент is required): not sent",
+                    order.number,
+                    order.ref,
+                    self.node.code,
+                )
+                continue
             if in_filter:
-                if order.counterparty is not None:
-                    yield to_format.counterparty(order.counterparty)
+                assert order.counterparty is not None
+                yield to_format.counterparty(order.counterparty)
                 yield to_format.customer_order(order, self.groups, self.tz)
                 yield to_format.order_state(order, tz=self.tz)
                 if order.id not in holding:

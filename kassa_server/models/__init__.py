@@ -29,19 +29,31 @@ from kassa_server.models.infobases import Infobase, User
 from kassa_server.models.journal import SoapCall
 from kassa_server.models.orders import CustomerOrder, OrderLine
 from kassa_server.models.registers import CashRegister
+from kassa_server.models.retail import (
+    AcquiringTerminal,
+    Characteristic,
+    DiscountCard,
+    ItemKind,
+    StockBalance,
+    StockMovement,
+)
 from kassa_server.models.transfers import LongOperation, StoredFile, Transfer, TransferPart
 
 __all__ = [
+    "AcquiringTerminal",
     "ApiToken",
     "Barcode",
     "Base",
     "CashOperation",
     "CashRegister",
+    "Characteristic",
     "Counterparty",
     "CustomerOrder",
+    "DiscountCard",
     "ExchangeNode",
     "FaultRule",
     "Infobase",
+    "ItemKind",
     "LongOperation",
     "MarkingCode",
     "NodeMessage",
@@ -59,6 +71,8 @@ __all__ = [
     "Shift",
     "ShiftReport",
     "SoapCall",
+    "StockBalance",
+    "StockMovement",
     "Store",
     "StoredFile",
     "Tombstone",

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
+from typing import TYPE_CHECKING
 
 from sqlalchemy import ForeignKey, Index, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -12,6 +13,9 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from kassa_server.models.base import Base, ChangeTracked, Money, Name, infobase_fk, intpk, new_ref
 from kassa_server.models.base import enum_column_type as _enum
 from kassa_server.models.enums import LegalForm, ProductKind, TaxSystem, VatRate
+
+if TYPE_CHECKING:
+    from kassa_server.models.retail import Characteristic, ItemKind
 
 
 class Organization(ChangeTracked, Base):
@@ -98,10 +102,13 @@ class Product(ChangeTracked, Base):
     weighed: Mapped[bool] = mapped_column(default=False)
     marked: Mapped[bool] = mapped_column(default=False)
     group_id: Mapped[int | None] = mapped_column(ForeignKey("product_groups.id", ondelete="SET NULL"), index=True)
+    item_kind_id: Mapped[int | None] = mapped_column(ForeignKey("item_kinds.id", ondelete="SET NULL"))
+    """``ВидНоменклатуры`` (models/retail.py)."""
     deleted: Mapped[bool] = mapped_column(default=False)
 
     unit: Mapped[Unit | None] = relationship()
     group: Mapped[ProductGroup | None] = relationship()
+    item_kind: Mapped[ItemKind | None] = relationship()
     barcodes: Mapped[list[Barcode]] = relationship(back_populates="product", cascade="all, delete-orphan")
     prices: Mapped[list[Price]] = relationship(back_populates="product", cascade="all, delete-orphan")
 
@@ -116,8 +123,11 @@ class Barcode(ChangeTracked, Base):
     infobase_id: Mapped[int] = infobase_fk()
     product_id: Mapped[int] = mapped_column(ForeignKey("products.id", ondelete="CASCADE"), index=True)
     value: Mapped[str] = mapped_column(String(200))
+    characteristic_id: Mapped[int | None] = mapped_column(ForeignKey("characteristics.id", ondelete="SET NULL"))
+    """The barcode of one variant (``ДанныеНоменклатуры/Характеристика``)."""
 
     product: Mapped[Product] = relationship(back_populates="barcodes")
+    characteristic: Mapped[Characteristic | None] = relationship()
 
 
 class PriceType(ChangeTracked, Base):

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
+from typing import TYPE_CHECKING
 
 from sqlalchemy import ForeignKey, LargeBinary, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -21,6 +22,9 @@ from kassa_server.models.base import (
 )
 from kassa_server.models.enums import CashOperationKind, PaymentKind, ReceiptKind, VatRate
 from kassa_server.models.registers import CashRegister
+
+if TYPE_CHECKING:
+    from kassa_server.models.retail import StockMovement
 
 
 class Shift(Base):
@@ -68,6 +72,10 @@ class Receipt(Base):
     order_id: Mapped[int | None] = mapped_column(ForeignKey("customer_orders.id", ondelete="SET NULL"))
     base_receipt_ref: Mapped[uuid.UUID | None]
     """``Основание``: the sale a return refers to."""
+    discount_card_ref: Mapped[uuid.UUID | None]
+    """``КартаЛояльности`` (1.10+) as sent; ``discount_card_id`` when it is one of ours."""
+    discount_card_number: Mapped[str] = mapped_column(String(100), default="")
+    discount_card_id: Mapped[int | None] = mapped_column(ForeignKey("discount_cards.id", ondelete="SET NULL"))
     extra_attributes: Mapped[str] = mapped_column(Text, default="")
     """The receipt's ``ДополнительныеРеквизиты`` and ``AdditionalInfo`` exactly as the device sent them (XML)."""
     format_version: Mapped[str] = mapped_column(String(10), default="")
@@ -79,6 +87,7 @@ class Receipt(Base):
     )
     payments: Mapped[list[ReceiptPayment]] = relationship(back_populates="receipt", cascade="all, delete-orphan")
     marking_codes: Mapped[list[MarkingCode]] = relationship(back_populates="receipt", cascade="all, delete-orphan")
+    stock_movements: Mapped[list[StockMovement]] = relationship(back_populates="receipt", cascade="all, delete-orphan")
 
 
 class ReceiptLine(Base):
@@ -97,6 +106,10 @@ class ReceiptLine(Base):
     vat_rate: Mapped[VatRate | None] = mapped_column(enum_column_type(VatRate))
     vat_amount: Mapped[Money | None]
     is_service: Mapped[bool] = mapped_column(default=False)
+    characteristic_ref: Mapped[uuid.UUID | None]
+    """``ДанныеНоменклатуры/Характеристика`` as sent; ``characteristic_id`` when it is one of ours."""
+    characteristic_name: Mapped[str] = mapped_column(Text, default="")
+    characteristic_id: Mapped[int | None] = mapped_column(ForeignKey("characteristics.id", ondelete="SET NULL"))
 
     receipt: Mapped[Receipt] = relationship(back_populates="lines")
 
@@ -110,6 +123,10 @@ class ReceiptPayment(Base):
     amount: Mapped[Money]
     rrn: Mapped[str] = mapped_column(String(12), default="")
     card_number: Mapped[str] = mapped_column(String(50), default="")
+    terminal_ref: Mapped[uuid.UUID | None]
+    """``ОплатаПлатежнымиКартами/ЭквайринговыйТерминал`` as sent; ``terminal_id`` when it is one of ours."""
+    terminal_number: Mapped[str] = mapped_column(String(50), default="")
+    terminal_id: Mapped[int | None] = mapped_column(ForeignKey("acquiring_terminals.id", ondelete="SET NULL"))
 
     receipt: Mapped[Receipt] = relationship(back_populates="payments")
 

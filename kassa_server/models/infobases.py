@@ -36,6 +36,9 @@ class Infobase(Base):
     """This infobase's own node code (``КодЭтогоУзла``): ``Confirmation/From`` of our messages."""
     change_seq: Mapped[int] = mapped_column(BigInteger, default=0)
     """The last change sequence handed out in this infobase (models/tracking.py)."""
+    sync_enabled: Mapped[bool] = mapped_column(default=True)
+    """«Синхронизация данных» (Администрирование): when off, the web services refuse to exchange, as 1C does when its
+    functional option ``ИспользоватьСинхронизациюДанных`` is off (soap-services.md §3.1)."""
     created_at: Mapped[timestamp_now]
 
     users: Mapped[list[User]] = relationship(back_populates="infobase", cascade="all, delete-orphan")

@@ -68,6 +68,7 @@ class OrderLine(Base):
     amount: Mapped[Money]
     vat_rate: Mapped[VatRate] = mapped_column(enum_column_type(VatRate), default=VatRate.VAT20)
     vat_amount: Mapped[Money]
+    characteristic_id: Mapped[int | None] = mapped_column(ForeignKey("characteristics.id", ondelete="SET NULL"))
 
     order: Mapped[CustomerOrder] = relationship(back_populates="lines")
     product: Mapped[Product] = relationship()

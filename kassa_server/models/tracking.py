@@ -30,6 +30,7 @@ from kassa_server.models.exchange_state import Tombstone
 from kassa_server.models.infobases import Infobase, User
 from kassa_server.models.orders import CustomerOrder, OrderLine
 from kassa_server.models.registers import CashRegister
+from kassa_server.models.retail import AcquiringTerminal, Characteristic, DiscountCard, ItemKind, StockBalance
 
 ORIGIN_NODE = "kassa_origin_node_id"
 """``session.info`` key: the node whose message the session is applying (exchange/inbound.py sets it). Every row
@@ -48,6 +49,11 @@ TRACKED: dict[type, str] = {
     Counterparty: "counterparty",
     CustomerOrder: "order",
     User: "user",
+    ItemKind: "item_kind",
+    Characteristic: "characteristic",
+    AcquiringTerminal: "terminal",
+    DiscountCard: "discount_card",
+    StockBalance: "stock",
 }
 """Models whose rows travel to devices, with the kind name used in tombstones."""
 

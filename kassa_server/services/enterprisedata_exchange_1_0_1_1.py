@@ -68,6 +68,7 @@ class EnterpriseDataExchange_1_0_1_1(ServiceBase):
     def PrepareDataForGetting(ctx: Any, ExchangePlanName: str, PeerCode: str, PartSize: Decimal | None) -> Any:
         def handle(call: ServiceCall) -> Any:
             peer = _peer(call, PeerCode)
+            call.infobase.require_sync()  # [I] the data operations refuse as Exchange_2_0_1_6's do
             plan = mechanics.require_plan(call, ExchangePlanName)
             try:
                 payload = mechanics.export_zip(call, plan, peer, EDE_ENTRY_NAME, mechanics.DEFAULT_COMPRESSION)
@@ -142,6 +143,7 @@ class EnterpriseDataExchange_1_0_1_1(ServiceBase):
     def PutData(ctx: Any, ExchangePlanName: str, PeerCode: str, FileID: str) -> Any:
         def handle(call: ServiceCall) -> Any:
             peer = _peer(call, PeerCode)
+            call.infobase.require_sync()  # [I]
             plan = mechanics.require_plan(call, ExchangePlanName)
             key = (FileID or "").strip()
             payload = call.deps.transfers.join_incoming(call.infobase.id, key, None, delete_parts=True)

@@ -34,7 +34,13 @@ from kassa_server.services.wire import bytes_of, operation
 SERVICE = EXCHANGE_2_0_1_6.name
 _operation = operation(EXCHANGE_2_0_1_6)
 FUNCTIONAL_OPTION_ON = "ИспользоватьСинхронизациюДанных"
-"""``GetFunctionalOption`` answers true for this one only (soap-services.md §3.1 [I])."""
+"""``GetFunctionalOption`` answers true for this one only, and only while «Синхронизация данных» is on
+(soap-services.md §3.1 [I]).
+
+The common guard (``ПроверитьИспользованиеОбменаДанными``: the fault «Синхронизация данных запрещена
+администратором.» while the option is off) stands where SSL 3.1's ``Exchange_2_0_1_6`` module calls it [V SSL31en
+``CheckDataExchangeUsage``]: ``Upload``, ``Download``, ``UploadData``, ``DownloadData`` and ``CreateExchange``. The file
+transfer operations, ``TestConnection``, ``GetIBParameters``, ``GetFunctionalOption`` and ``Ping`` do not check it."""
 PLAN_SYNONYMS = {"СинхронизацияДанныхЧерезУниверсальныйФормат": "Синхронизация данных через универсальный формат"}
 """Plan presentations for the TestConnection text; other plans show their name."""
 EXCHANGE_SETTINGS_FORMAT_VERSION = "1.2"
@@ -57,6 +63,7 @@ class Exchange_2_0_1_6(ServiceBase):
     def Upload(ctx: Any, ExchangePlanName: str, NodeCode: str) -> Any:
         def handle(call: ServiceCall) -> Any:
             _node(call, NodeCode)
+            call.infobase.require_sync()
             raise OperationNotSupported("Upload")
 
         return soap_call(ctx, "Upload", handle)
@@ -65,6 +72,7 @@ class Exchange_2_0_1_6(ServiceBase):
     def Download(ctx: Any, ExchangePlanName: str, NodeCode: str, Data: Any) -> Any:
         def handle(call: ServiceCall) -> Any:
             _node(call, NodeCode)
+            call.infobase.require_sync()
             raise OperationNotSupported("Download")
 
         return soap_call(ctx, "Download", handle)
@@ -81,6 +89,7 @@ class Exchange_2_0_1_6(ServiceBase):
     ) -> Any:
         def handle(call: ServiceCall) -> Any:
             node = _node(call, NodeCode)
+            call.infobase.require_sync()
             plan = mechanics.require_plan(call, ExchangePlanName)
             if not _long_path(call, ContinuousOperationAllowed):
                 payload = mechanics.export_zip(call, plan, node, exchange_entry_name(), mechanics.MAX_COMPRESSION)
@@ -113,6 +122,7 @@ class Exchange_2_0_1_6(ServiceBase):
     ) -> Any:
         def handle(call: ServiceCall) -> Any:
             node = _node(call, NodeCode)
+            call.infobase.require_sync()
             plan = mechanics.require_plan(call, ExchangePlanName)
             file_id = mechanics.parse_uuid(FileID)
             payload = call.deps.transfers.take_upload(call.infobase.id, file_id)
@@ -198,6 +208,7 @@ class Exchange_2_0_1_6(ServiceBase):
         ctx: Any, ExchangePlanName: str, Parameters: str, FilterSettings: Any, AdditionalSettings: Any
     ) -> Any:
         def handle(call: ServiceCall) -> Any:
+            call.infobase.require_sync()
             plan = mechanics.require_plan(call, ExchangePlanName)
             try:
                 call.deps.gateway.create_exchange(call.infobase.name, plan, Parameters or "")
@@ -243,7 +254,10 @@ class Exchange_2_0_1_6(ServiceBase):
 
     @_operation
     def GetFunctionalOption(ctx: Any, Name: str) -> Any:
-        return soap_call(ctx, "GetFunctionalOption", lambda call: (Name or "") == FUNCTIONAL_OPTION_ON)
+        # the option is «Синхронизация данных» of Администрирование: true while it is on
+        return soap_call(
+            ctx, "GetFunctionalOption", lambda call: (Name or "") == FUNCTIONAL_OPTION_ON and call.infobase.sync_enabled
+        )
 
     @_operation
     def PrepareGetFile(ctx: Any, FileId: str, BlockSize: Decimal | None) -> Any:

@@ -40,6 +40,7 @@ from kassa_server.exchange.errors import (
     OperationNotSupported,
     PartNotFound,
     SyncAlreadyRunning,
+    SyncDisabled,
     TransferNotFound,
     TransferQuotaExceeded,
     UnknownCashRegister,
@@ -56,6 +57,7 @@ T = TypeVar("T")
 
 # -- texts [V SSL31/SSL31en unless marked]
 SYNC_ALREADY_RUNNING = "Синхронизация данных уже выполняется."
+SYNC_DISABLED = "Синхронизация данных запрещена администратором."
 EXPORT_FAILED = "Ошибка при выгрузке данных через веб-сервис."
 ARCHIVE_EMPTY = "Файл архива не содержит данных."
 EDE_NODE_NOT_FOUND = "Заданный узел плана обмена не найден. Обратитесь к администратору приложения."
@@ -230,6 +232,8 @@ def fault_text(exc: ExchangeError) -> str:
             return MISSING_FILE_ID
         case SyncAlreadyRunning():
             return SYNC_ALREADY_RUNNING
+        case SyncDisabled():
+            return SYNC_DISABLED
         case OperationNotSupported():
             return NOT_SUPPORTED
         case InvalidIdentifier():

@@ -66,6 +66,10 @@ class DeviceConfig:
     poll_interval: float = 3.0
     timeout: float = 600.0
     seed: int | None = None
+    variant_share: float = 0.2
+    """How often a sale includes a product with characteristics (sizes), when the catalogue has one."""
+    discount_card_share: float = 0.3
+    """How often a receipt names one of the downloaded discount cards."""
     bom: bool = True
     name: str = ""
     engine: str = "zeep"  # zeep | template (engine.py: envelopes from templates over a pooled client)
@@ -287,6 +291,7 @@ class Device:
                 "vat": _vat_json(item.vat),
                 "price": known.get("price"),
                 "barcodes": known.get("barcodes", []),
+                "characteristics": known.get("characteristics", []),
             }
         for barcode, item_ref in message.barcodes:
             target = state.items.get(item_ref)
@@ -317,7 +322,28 @@ class Device:
         for order_ref, order_state in message.order_states:
             if order_ref in state.orders:
                 state.orders[order_ref]["state"] = order_state
+        for terminal in message.terminals:
+            if isinstance(terminal.get("Ссылка"), str):
+                state.terminals[terminal["Ссылка"]] = terminal
+        for card in message.discount_cards:
+            if isinstance(card.get("Ссылка"), str):
+                state.discount_cards[card["Ссылка"]] = card
+        for item_ref, variant in message.characteristics:
+            target = state.items.get(item_ref)
+            if target is not None and isinstance(variant.get("Ссылка"), str):
+                others = [v for v in target.get("characteristics", []) if v.get("Ссылка") != variant["Ссылка"]]
+                target["characteristics"] = [*others, variant]
+        if message.stock:  # a snapshot is the store's whole stock
+            state.stock = {f"{r.item_ref}/{r.characteristic_ref or ''}": str(r.quantity) for r in message.stock}
         for deletion in message.deletions:
+            if deletion.ref_type == "ЭквайринговыеТерминалыСсылка":
+                state.terminals.pop(deletion.ref, None)
+            elif deletion.ref_type == "ДисконтныеКартыСсылка":
+                state.discount_cards.pop(deletion.ref, None)
+            elif deletion.ref_type == "ХарактеристикиНоменклатурыСсылка":
+                for target in state.items.values():
+                    variants = target.get("characteristics") or []
+                    target["characteristics"] = [v for v in variants if v.get("Ссылка") != deletion.ref]
             if deletion.ref_type == "НоменклатураСсылка":
                 state.items.pop(deletion.ref, None)
             elif deletion.ref_type == "ЗаказКлиентаСсылка":
@@ -421,8 +447,13 @@ class Device:
         if not items:
             return None
         lines = []
-        for _ref, item in self.random.sample(items, k=min(len(items), self.random.randint(1, 3))):
+        chosen = self.random.sample(items, k=min(len(items), self.random.randint(1, 3)))
+        sized = [entry for entry in items if entry[1].get("characteristics")]
+        if sized and _none_chosen(chosen, sized) and self.random.random() < self.config.variant_share:
+            chosen[0] = self.random.choice(sized)  # a product with sizes: the cashier picks one
+        for _ref, item in chosen:
             quantity = Decimal(self.random.randint(1, 3))
+            variants = item.get("characteristics") or []
             price = Decimal(item["price"])
             barcodes = item.get("barcodes") or []
             lines.append(
@@ -431,12 +462,19 @@ class Device:
                     quantity=quantity,
                     price=price,
                     amount=(price * quantity).quantize(Decimal("0.01")),
-                    barcode=barcodes[0] if barcodes else None,
+                    barcode=barcodes[0] if barcodes and not variants else None,
                     vat=Vat(**item["vat"]) if item.get("vat") else None,
+                    characteristic=self.random.choice(variants) if variants else None,
                 )
             )
         paid_by_card = card if card is not None else self.random.random() < self.config.card_share
-        receipt = self._receipt(lines, card=paid_by_card)
+        extra: dict[str, Any] = {}
+        if paid_by_card and self.state.terminals:
+            extra["terminal"] = self.state.terminals[self.random.choice(sorted(self.state.terminals))]
+        cards = sorted(ref for ref, c in self.state.discount_cards.items() if c.get("Статус") != "Аннулирована")
+        if cards and self.random.random() < self.config.discount_card_share:
+            extra["discount_card"] = self.state.discount_cards[self.random.choice(cards)]
+        receipt = self._receipt(lines, card=paid_by_card, **extra)
         self.state.shift_sales.append(document_to_json(receipt))
         return receipt
 
@@ -446,7 +484,14 @@ class Device:
             return None
         sale = document_from_json(self.state.shift_sales.pop(self.random.randrange(len(self.state.shift_sales))))
         assert isinstance(sale, Receipt)
-        return self._receipt(sale.lines, card=sale.card_amount > 0, is_return=True, base=sale.key_block())
+        return self._receipt(
+            sale.lines,
+            card=sale.card_amount > 0,
+            is_return=True,
+            base=sale.key_block(),
+            terminal=sale.terminal,
+            discount_card=sale.discount_card,
+        )
 
     def payable_orders(self) -> list[tuple[str, dict[str, Any]]]:
         return [
@@ -514,6 +559,11 @@ class Device:
             raise SimulatorError("client", "cycle", f"{type(exc).__name__}: {exc}") from exc
         self.recorder.record_latency("cycle", time.perf_counter() - started)
         return result
+
+
+def _none_chosen(chosen: list[tuple[str, dict[str, Any]]], candidates: list[tuple[str, dict[str, Any]]]) -> bool:
+    refs = {ref for ref, _ in chosen}
+    return not any(ref in refs for ref, _ in candidates)
 
 
 def _vat_json(vat: Vat | None) -> dict[str, Any] | None:

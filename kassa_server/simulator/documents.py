@@ -81,6 +81,7 @@ class ReceiptLine:
     amount: Decimal
     barcode: str | None = None
     vat: Vat | None = None
+    characteristic: KeyBlock | None = None  # ХарактеристикиНоменклатуры key block (a size, a colour)
 
     def vat_amount(self) -> Decimal | None:
         if self.vat is None or self.vat.exempt or self.vat.rate is None:
@@ -105,6 +106,8 @@ class Receipt:
     is_return: bool = False
     order: KeyBlock | None = None  # ЗаказКлиента key block (1.10+)
     base: KeyBlock | None = None  # the sale receipt's key block, for a return (1.10+)
+    terminal: KeyBlock | None = None  # the acquiring terminal of the card payment
+    discount_card: KeyBlock | None = None  # КартаЛояльности (1.10+)
     kind: Literal["receipt"] = "receipt"
 
     @property
@@ -186,6 +189,7 @@ def document_from_json(data: dict[str, Any]) -> UploadDocument:
                 amount=Decimal(line["amount"]),
                 barcode=line.get("barcode"),
                 vat=Vat(**line["vat"]) if line.get("vat") else None,
+                characteristic=line.get("characteristic"),
             )
             for line in data["lines"]
         ]

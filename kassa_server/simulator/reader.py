@@ -78,6 +78,15 @@ class Order:
     lines: list[OrderLine]
 
 
+@dataclass
+class StockRecord:
+    """A row of the informative stock snapshot (``Справочник.ИнформативныеОстатки``)."""
+
+    item_ref: str
+    characteristic_ref: str | None
+    quantity: Decimal
+
+
 @dataclass(frozen=True)
 class Deletion:
     ref_type: str  # e.g. НоменклатураСсылка
@@ -96,6 +105,10 @@ class IncomingMessage:
     orders: list[Order] = field(default_factory=list)
     order_states: list[tuple[str, str]] = field(default_factory=list)  # (order ref, СостоянияЗаказа literal)
     deletions: list[Deletion] = field(default_factory=list)
+    terminals: list[KeyBlock] = field(default_factory=list)  # ЭквайринговыеТерминалы key blocks (+ Наименование)
+    discount_cards: list[KeyBlock] = field(default_factory=list)  # ДисконтныеКарты key blocks
+    characteristics: list[tuple[str, KeyBlock]] = field(default_factory=list)  # (owner item ref, key block)
+    stock: list[StockRecord] = field(default_factory=list)
     skipped: Counter[str] = field(default_factory=Counter)
 
     @property
@@ -109,6 +122,10 @@ class IncomingMessage:
             + len(self.orders)
             + len(self.order_states)
             + len(self.deletions)
+            + len(self.terminals)
+            + len(self.discount_cards)
+            + len(self.characteristics)
+            + (1 if self.stock else 0)
             + sum(self.skipped.values())
         )
 
@@ -274,6 +291,29 @@ def _read_object(message: IncomingMessage, element: etree._Element) -> None:
         state = _text(element, "СостояниеЗаказа")
         if order_ref and state:
             message.order_states.append((order_ref, state))
+    elif name == "Справочник.ЭквайринговыеТерминалы" and key_element is not None:
+        terminal = block(key_element)
+        if _text(element, "Наименование"):
+            terminal["Наименование"] = _text(element, "Наименование")
+        message.terminals.append(terminal)
+    elif name == "Справочник.ДисконтныеКарты" and key_element is not None:
+        card = block(key_element)
+        card["Статус"] = _text(element, "Статус") or "Действует"
+        message.discount_cards.append(card)
+    elif name == "Справочник.ХарактеристикиНоменклатуры" and key_element is not None:
+        variant = block(key_element)
+        owner = variant.get("ВладелецХарактеристики")
+        item = owner.get("Номенклатура") if isinstance(owner, dict) else None
+        if isinstance(item, dict) and isinstance(item.get("Ссылка"), str):
+            message.characteristics.append((item["Ссылка"], variant))  # kind-owned ones: not used by the till
+    elif name == "Справочник.ИнформативныеОстатки":
+        for row in _children(_child(element, "Товары"), "Строка"):
+            goods_data = _child(row, "ДанныеНоменклатуры")
+            item = _item_block(goods_data)
+            variant_ref = _text(_child(goods_data, "Характеристика"), "Ссылка")
+            quantity = _decimal(_text(row, "КоличествоНаСкладе"))
+            if item and isinstance(item.get("Ссылка"), str) and quantity is not None:
+                message.stock.append(StockRecord(item["Ссылка"], variant_ref, quantity))
     elif name == "УдалениеОбъекта":
         choice = _child(_child(element, "СсылкаНаОбъект"), "СсылкаНаОбъект")
         for ref_element in choice if choice is not None else []:
@@ -291,6 +331,10 @@ _KNOWN_OBJECTS = (
     "Документ.УстановкаЦенНоменклатуры",
     "Документ.ЗаказКлиента",
     "Справочник.СостояниеЗаказа",
+    "Справочник.ЭквайринговыеТерминалы",
+    "Справочник.ДисконтныеКарты",
+    "Справочник.ХарактеристикиНоменклатуры",
+    "Справочник.ИнформативныеОстатки",
     "УдалениеОбъекта",
 )
 # lxml matches these in C, so the millions of leaf elements of a big catalogue never reach Python.

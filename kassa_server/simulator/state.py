@@ -40,6 +40,9 @@ class DeviceState:
     register: dict[str, Any] | None = None  # our КассыККМ key block
     items: dict[str, dict[str, Any]] = field(default_factory=dict)  # ref → {key, vat, price, barcodes, type}
     orders: dict[str, dict[str, Any]] = field(default_factory=dict)  # ref → {key, amount, lines, state, paid}
+    terminals: dict[str, dict[str, Any]] = field(default_factory=dict)  # ref → ЭквайринговыеТерминалы key block
+    discount_cards: dict[str, dict[str, Any]] = field(default_factory=dict)  # ref → ДисконтныеКарты key + Статус
+    stock: dict[str, str] = field(default_factory=dict)  # "item ref/characteristic ref" → quantity (informative)
     # the till
     shift_open: bool = False
     shift_number: int = 0

@@ -51,6 +51,15 @@ _KEY_FIELDS: dict[str, list[tuple[str, str | None]]] = {
         ("Наименование", None),
     ],
     "order": [("Ссылка", None), ("Дата", None), ("Номер", None), ("Организация", "organisation")],
+    "item_kind": [("Ссылка", None), ("Наименование", None), ("ТипНоменклатуры", None)],
+    "characteristic_owner": [("Номенклатура", "item"), ("ВидНоменклатуры", "item_kind")],
+    "characteristic": [
+        ("Ссылка", None),
+        ("ВладелецХарактеристики", "characteristic_owner"),
+        ("НаименованиеПолное", None),
+    ],
+    "terminal": [("Ссылка", None), ("Номер", None)],
+    "discount_card": [("Ссылка", None), ("НомерКарты", None)],  # ВладелецКарты is optional from 1.10
 }
 
 
@@ -147,6 +156,11 @@ class _Builder:
         goods = self.add(root, "ТоварыВозвратПродажи" if doc.is_return else "ТоварыПродажа")
         for number, line in enumerate(doc.lines, start=1):
             self.receipt_line(goods, number, line)
+        if doc.card_amount > 0 and doc.terminal:  # the card payment's detail: which terminal took it
+            row = self.add(self.add(root, "ОплатаПлатежнымиКартами"), "Строка")
+            self.add(row, "СуммаОплаты", money(doc.card_amount))
+            self.add(row, "НомерКарты", "2200********0001")  # required up to 1.10
+            self.block(row, "ЭквайринговыйТерминал", doc.terminal, "terminal")
         payments = self.add(root, "ОплатыККМ")
         for amount, payment_type in ((doc.cash_amount, "Наличные"), (doc.card_amount, "Электронно")):
             if amount > 0:
@@ -159,12 +173,16 @@ class _Builder:
                 self.block(root, "ЗаказКлиента", doc.order, "order")
             if doc.base:
                 self.receipt_reference(root, "Основание", doc.base)
+            if doc.discount_card:
+                self.block(root, "КартаЛояльности", doc.discount_card, "discount_card")
 
     def receipt_line(self, goods: etree._Element, number: int, line: ReceiptLine) -> None:
         row = self.add(goods, "Строка")
         self.add(row, "НомерСтрокиДокумента", str(number))
         item_data = self.add(row, "ДанныеНоменклатуры")
         self.block(item_data, "Номенклатура", line.item, "item")
+        if line.characteristic:
+            self.block(item_data, "Характеристика", line.characteristic, "characteristic")
         if line.barcode:
             self.add(item_data, "Штрихкод", line.barcode)
         self.add(row, "Количество", decimal_text(line.quantity))

@@ -16,6 +16,7 @@ from lxml import etree
 from starlette.types import Send
 
 from kassa_server.admin.faults import Injection
+from kassa_server.enterprisedata.xmlsafe import own_document_parser
 from kassa_server.services.faults import EXPORT_FAILED, GENERIC_ERROR, fault_envelope
 from kassa_server.transport.auth import REALM_HEADER
 from kassa_server.transport.wsgi_bridge import WsgiResponse
@@ -72,7 +73,7 @@ def rewrite(injection: Injection, response: WsgiResponse) -> WsgiResponse:
     if response.status != 200:
         return response
     try:
-        root = etree.fromstring(response.body)  # our own answer, not client input
+        root = etree.fromstring(response.body, own_document_parser())  # our own answer, not client input
     except etree.XMLSyntaxError:
         return response
     if injection.kind in ("operation_active", "operation_failed"):

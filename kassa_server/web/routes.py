@@ -51,6 +51,7 @@ def build_routes() -> list[BaseRoute]:
         Route("/journal", journal.journal, methods=get, name="journal"),
         Route("/journal/{call_id:int}", journal.journal_entry, methods=get, name="journal_entry"),
         Route("/settings", admin.settings, methods=both, name="settings"),
+        Route("/sync", admin.sync, methods=both, name="sync"),
         Route("/users", admin.users, methods=both, name="users"),
         Route("/users/{user_id:int}", admin.user, methods=post, name="user"),
     ]

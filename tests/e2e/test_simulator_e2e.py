@@ -75,6 +75,8 @@ def test_three_devices_sync_and_every_receipt_lands_once(
             poll_interval=0.05,
             timeout=60,
             seed=n,
+            variant_share=0.6,
+            discount_card_share=0.5,
         )
         for n in range(1, 4)
     ]
@@ -107,6 +109,7 @@ def test_three_devices_sync_and_every_receipt_lands_once(
                 {"r": registers[code], "s": status, "id": order_id},
             )
         connection.execute(text("UPDATE infobases SET change_seq = change_seq + 1000"))
+        stock_before = _stock(connection)
 
     first = Fleet(configs, cycles=2, interval=0).run()
     assert first.ok, first.format()
@@ -163,6 +166,26 @@ def test_three_devices_sync_and_every_receipt_lands_once(
             .all()
         )
         assert unacked == []
+        # issue 17: the receipts used a terminal, a discount card and a size, and moved the stock by what they sold
+        assert connection.execute(text("SELECT count(*) FROM receipt_payments WHERE terminal_id IS NOT NULL")).scalar()
+        assert connection.execute(text("SELECT count(*) FROM receipts WHERE discount_card_id IS NOT NULL")).scalar()
+        assert connection.execute(
+            text("SELECT count(*) FROM receipt_lines WHERE characteristic_id IS NOT NULL")
+        ).scalar()
+        sold = connection.execute(
+            text(
+                "SELECT l.product_id, l.characteristic_id, r.kind, SUM(l.quantity) FROM receipt_lines l"
+                " JOIN receipts r ON r.id = l.receipt_id JOIN products p ON p.id = l.product_id"
+                " WHERE p.kind = 'goods' AND NOT r.cancelled GROUP BY l.product_id, l.characteristic_id, r.kind"
+            )
+        ).all()
+        expected = dict(stock_before)
+        for product_id, characteristic_id, kind, quantity in sold:
+            sign = 1 if kind == "return" else -1
+            key = (product_id, characteristic_id)
+            expected[key] = expected.get(key, Decimal(0)) + sign * _quantity(quantity)
+        assert any(key[1] is not None and expected[key] != stock_before.get(key) for key in expected)
+        assert _stock(connection) == expected
 
     ever = {codes[0]: {free[0], free[1]}, codes[1]: {free[1], free[2]}, codes[2]: set()}
     received_first = {codes[0]: {free[0], free[1]}, codes[1]: {free[2]}, codes[2]: set()}  # in their filter at once
@@ -177,6 +200,18 @@ def test_three_devices_sync_and_every_receipt_lands_once(
         assert item["key"]["Наименование"] == "Хлеб Бородинский нарезка"
         assert item["price"] == "61.00"
     assert states[codes[2]]["orders"] == {}
+    for state in states.values():  # every device got all of mobile-kassa.md §7.1
+        assert state["terminals"] and state["discount_cards"] and state["stock"]
+        assert any(item.get("characteristics") for item in state["items"].values())
+
+
+def _stock(connection: Any) -> dict[tuple[int, int | None], Decimal]:
+    rows = connection.execute(text("SELECT product_id, characteristic_id, quantity FROM stock_balances")).all()
+    return {(product_id, variant): _quantity(quantity) for product_id, variant, quantity in rows}
+
+
+def _quantity(value: Any) -> Decimal:
+    return Decimal(str(value)).quantize(Decimal("0.001"))  # SQLite may hand a float back to a raw query
 
 
 def _uuid_text(value: str) -> str:

@@ -35,7 +35,11 @@ ITEM = o.Item(
     item_type=o.ItemType.GOODS, description="Арабика", unit=UNIT, vat=o.VatRate(Decimal(20)),
     subject_sign="Товар", weighed=False, marked=True, marking_kind="Духи", tax_system=o.TaxSystem.GENERAL,
 )  # fmt: skip
-GOODS = o.GoodsData(item=ITEM, barcode="4600000000024")
+KIND = o.ItemKind(ref=u(27), name="Обувь", item_type=o.ItemType.GOODS, uses_characteristics=True)
+ITEM.kind = KIND
+SIZE = o.ItemCharacteristic(ref=u(28), owner_item=ITEM, full_name="Кофе 250 г, молотый", name="молотый")
+KIND_SIZE = o.ItemCharacteristic(ref=u(29), owner_kind=KIND, full_name="Размер 42", name="42")
+GOODS = o.GoodsData(item=ITEM, barcode="4600000000024", characteristic=SIZE)
 BARCODE = o.Barcode(barcode="4600000000024", records=[o.BarcodeRecord(GOODS)])
 COUNTERPARTY = o.Counterparty(
     ref=u(9), name="Иванов И.И.", full_name="Иванов Иван Иванович", inn="771234567890",
@@ -46,10 +50,14 @@ PERSON = o.Person(
     birth_date=date(1990, 5, 1), code="0001", inn="771234567891", gender="Мужской",
 )  # fmt: skip
 CASHIER = o.User(ref=u(11), name="Петров П.П.", person=PERSON)
-TERMINAL = o.AcquiringTerminal(ref=u(12), number="T-1", name="Терминал", acquirer=COUNTERPARTY)
+TERMINAL = o.AcquiringTerminal(
+    ref=u(12), number="T-1", name="Терминал", acquirer=COUNTERPARTY,
+    contract=o.Contract(ref=u(30), kind=o.ContractKind.OTHER, organization=ORG, counterparty=COUNTERPARTY,
+                        name="Эквайринг", number="Э-1", date=date(2024, 1, 1)),
+)  # fmt: skip
 CARD = o.DiscountCard(
     ref=u(13), number="2000000000015", owner_counterparty=COUNTERPARTY, opened_at=datetime(2024, 1, 2, 3, 4, 5),
-    status="Действует",
+    program=o.LoyaltyProgram(ref=u(31), name="Скидка 5 %", bonus_currency=RUB), status="Действует",
 )  # fmt: skip
 STOCK = o.StockSnapshot(
     ref=u(14), date=date(2025, 3, 1), warehouse=WAREHOUSE, organization=ORG,
@@ -111,9 +119,10 @@ REPORT = o.RetailReport(
 )  # fmt: skip
 
 SAMPLES: dict[type, object] = {type(obj): obj for obj in (
-    ORG, WAREHOUSE, REGISTER, UNIT, GROUP, ITEM, BARCODE, PRICE_TYPE, COUNTERPARTY, PERSON, TERMINAL, CARD, STOCK,
-    ORDER_STATE, PAYMENT_STATE, SHIPMENT_STATE, PRICE_LIST, ORDER, SHIFT_OPENING, SALE, SHIFT_CLOSING, REPORT,
+    ORG, WAREHOUSE, REGISTER, UNIT, GROUP, KIND, SIZE, ITEM, BARCODE, PRICE_TYPE, COUNTERPARTY, PERSON, TERMINAL,
+    CARD, STOCK, ORDER_STATE, PAYMENT_STATE, SHIPMENT_STATE, PRICE_LIST, ORDER, SHIFT_OPENING, SALE, SHIFT_CLOSING,
+    REPORT,
     DEPOSIT, WITHDRAWAL,
 )}  # fmt: skip
 
-ALL_OBJECTS: list[object] = [*SAMPLES.values(), RETURN]
+ALL_OBJECTS: list[object] = [*SAMPLES.values(), RETURN, KIND_SIZE]

@@ -33,6 +33,7 @@ from kassa_server.models import (
     CustomerOrder,
     ExchangeNode,
     Infobase,
+    OrderLine,
     Price,
     Product,
     RawObject,
@@ -104,7 +105,7 @@ def test_first_download_carries_the_whole_shop_in_dependency_order(shop: Shop) -
     assert (head.message_no, head.received_no, head.to_code, head.from_code) == (1, 0, NODE, shop.own_code)
     assert head.exchange_plan == dm.PLAN
     counts = _types(objects)
-    assert counts["Item"] == 54 and counts["Barcode"] == 52 and counts["PriceList"] == 1
+    assert counts["Item"] == 55 and counts["Barcode"] == 56 and counts["PriceList"] == 1
     assert counts["Organization"] == counts["Warehouse"] == counts["CashRegister"] == counts["PriceType"] == 1
     # orders: only those whose ККТ is this device and whose status is Согласован, Собран or В пути
     orders = [o for o in objects if isinstance(o, ed.CustomerOrder)]
@@ -152,7 +153,7 @@ def test_version_is_negotiated_from_the_device_header_and_object_types_are_honou
 def test_acknowledged_changes_are_not_sent_again_and_new_changes_are(shop: Shop) -> None:
     shop.download_objects()
     again, objects = shop.download_objects()  # not acknowledged: cumulative, everything again
-    assert again.message_no == 2 and _types(objects)["Item"] == 54
+    assert again.message_no == 2 and _types(objects)["Item"] == 55
     ack = dm.header("1.8", from_code=NODE, to_code=shop.own_code, message_no=1, received_no=2)
     assert shop.upload(ack).warnings == ()
     head, objects = shop.download_objects()
@@ -181,7 +182,15 @@ def test_acknowledged_changes_are_not_sent_again_and_new_changes_are(shop: Shop)
     head, objects = shop.download_objects()
     counts = _types(objects)
     assert counts == Counter(
-        {"Item": 1, "PriceList": 1, "OrderState": 2, "CustomerOrder": 1, "Counterparty": 1, "Deletion": 1}
+        {
+            "Item": 1,
+            "PriceList": 1,
+            "StockSnapshot": 1,  # the deleted product leaves the store's stock
+            "OrderState": 2,
+            "CustomerOrder": 1,
+            "Counterparty": 1,
+            "Deletion": 1,
+        }
     )
     assert next(o for o in objects if isinstance(o, ed.Item)).name == "Молоко 2,5% 1 л"
     prices = next(o for o in objects if isinstance(o, ed.PriceList))
@@ -521,3 +530,57 @@ def test_a_receipt_with_only_services_is_kept_with_its_service_lines(shop: Shop)
             ("Доставка по городу", Decimal("300.00"), True)
         ]
         assert session.scalars(select(RawObject)).all() == []
+
+
+def test_an_order_without_a_customer_is_left_out_and_the_rest_goes(
+    shop: Shop, caplog: pytest.LogCaptureFixture
+) -> None:
+    # Контрагент is required in Документ.ЗаказКлиента; the admin layer refuses such an order, older data may hold one
+    with shop.sessions.begin() as session:
+        register = session.scalars(select(CashRegister).where(CashRegister.factory_number == NODE)).one()
+        model = session.scalars(select(CustomerOrder).where(CustomerOrder.cash_register_id == register.id)).first()
+        assert model is not None and model.counterparty_id is not None
+        milk = session.scalars(select(Product).where(Product.name == "Молоко 3,2% 1 л")).one()
+        orphan = CustomerOrder(
+            infobase_id=model.infobase_id,
+            number="БЕЗ-КЛИЕНТА-1",
+            date=model.date,
+            organization_id=model.organization_id,
+            counterparty_id=None,
+            store_id=model.store_id,
+            status=OrderStatus.AGREED,
+            cash_register_id=register.id,
+            amount=Decimal("89.90"),
+        )
+        orphan.lines.append(
+            OrderLine(
+                line_no=1,
+                product_id=milk.id,
+                quantity=Decimal(1),
+                price=Decimal("89.90"),
+                amount=Decimal("89.90"),
+                vat_amount=Decimal("14.98"),
+            )
+        )
+        session.add(orphan)
+        session.flush()
+        orphan_ref = orphan.ref
+        customer_id = model.counterparty_id
+
+    with caplog.at_level("WARNING", logger="kassa_server.exchange.outbound"):
+        head, objects = shop.download_objects()
+    assert head.message_no == 1
+    orders = [o for o in objects if isinstance(o, ed.CustomerOrder)]
+    assert len(orders) == 3 and orphan_ref not in {o.ref for o in orders}  # the demo's three still go
+    assert not [o for o in objects if isinstance(o, ed.OrderState) and o.order.ref == orphan_ref]
+    assert _types(objects)["Item"] == 54
+    assert [r.levelname for r in caplog.records if "БЕЗ-КЛИЕНТА-1" in r.getMessage()] == ["WARNING"]
+
+    # once it has a customer, it goes with its state
+    with shop.sessions.begin() as session:
+        session.scalars(
+            select(CustomerOrder).where(CustomerOrder.ref == orphan_ref)
+        ).one().counterparty_id = customer_id
+    _, objects = shop.download_objects()
+    assert orphan_ref in {o.ref for o in objects if isinstance(o, ed.CustomerOrder)}
+    assert [o for o in objects if isinstance(o, ed.OrderState) and o.order.ref == orphan_ref]

@@ -87,3 +87,30 @@ def test_lists_and_administration_pages(shop: Shop, page: Page, screenshots: Pat
     users.screenshot(screenshots, "34-users")
     home.sign_out()
     expect(page.get_by_role("button", name="Войти")).to_be_visible()
+
+
+def test_switch_data_synchronization_in_the_browser(shop: Shop, page: Page, screenshots: Path) -> None:
+    from sqlalchemy import select
+
+    from kassa_server.models import Infobase
+
+    def enabled() -> bool:
+        with shop.sessions()() as session:
+            return bool(session.scalars(select(Infobase.sync_enabled).where(Infobase.name == "kassa")).one())
+
+    LoginPage(page, shop.root).open()
+    LoginPage(page, shop.root).sign_in(ADMIN, PASSWORD)
+    home = HomePage(page, shop.root)
+    home.menu("Синхронизация данных")
+    switch = page.get_by_label("Синхронизация данных")
+    expect(switch).to_be_checked()
+    switch.uncheck()
+    page.get_by_role("button", name="Записать").click()
+    expect(home.flash()).to_contain_text("Синхронизация данных выключена.")
+    expect(page.get_by_label("Синхронизация данных")).not_to_be_checked()
+    assert not enabled()
+    home.screenshot(screenshots, "33b-sync")
+    page.get_by_label("Синхронизация данных").check()
+    page.get_by_role("button", name="Записать").click()
+    expect(home.flash()).to_contain_text("Синхронизация данных включена.")
+    assert enabled()

@@ -250,3 +250,31 @@ def test_edit_the_lines_of_an_order(shop: Shop, client: httpx.Client) -> None:
     assert "Записать товары" not in closed
     refused = client.post(f"{shop.root}orders/{completed.id}/lines", data={"csrf_token": token, **form})
     assert "Товары заказа не изменены" in client.get(shop.url + refused.headers["location"]).text
+
+
+def _sync_enabled(shop: Shop, base: str = "kassa") -> bool:
+    with shop.sessions()() as session:
+        return bool(session.scalars(select(Infobase.sync_enabled).where(Infobase.name == base)).one())
+
+
+def test_switch_data_synchronization_off_and_on(shop: Shop, client: httpx.Client) -> None:
+    page = client.get(f"{shop.root}sync")
+    assert page.status_code == 200
+    assert "Синхронизация данных" in page.text and "Записать" in page.text
+    assert re.search(r'name="sync_enabled" value="1" checked', page.text)  # on by default
+    assert 'href="/kassa/sync"' in client.get(f"{shop.root}settings").text  # the menu item of Администрирование
+    off = _post(client, shop, "sync", {})  # an unchecked box is not sent
+    assert off.status_code == 303 and off.headers["location"] == "/kassa/sync"
+    assert not _sync_enabled(shop) and _sync_enabled(shop, "other")  # only this infobase
+    shown = client.get(shop.url + off.headers["location"]).text
+    assert "Синхронизация данных выключена." in shown and not re.search(r'name="sync_enabled" value="1" checked', shown)
+    on = _post(client, shop, "sync", {"sync_enabled": "1"})
+    assert on.status_code == 303 and _sync_enabled(shop)
+
+
+def test_the_synchronization_switch_needs_csrf_and_a_sign_in(shop: Shop, client: httpx.Client) -> None:
+    forged = client.post(f"{shop.root}sync", data={})
+    assert forged.status_code == 403 and _sync_enabled(shop)
+    with httpx.Client(timeout=30) as anonymous:
+        response = anonymous.post(f"{shop.root}sync", data={})
+        assert response.status_code in (303, 403) and _sync_enabled(shop)

@@ -1,4 +1,4 @@
-"""Администрирование: Общие настройки (the publication and the organization) and the users."""
+"""Администрирование: Общие настройки (the publication and the organization), Синхронизация данных and the users."""
 
 from __future__ import annotations
 
@@ -70,6 +70,18 @@ def settings(page: Page) -> Response:
         legal_forms=[(k.value, v) for k, v in LEGAL_FORMS.items()],
         tax_systems=[(k.value, v) for k, v in TAX_SYSTEMS.items()],
     )
+
+
+@page_handler("sync")
+def sync(page: Page) -> Response:
+    """«Синхронизация данных» on or off, as the vendor instruction's first step (Администрирование)."""
+    if page.request.method == "POST":
+        enabled = page.checked("sync_enabled")
+        with page.act():
+            infobases.set_sync_enabled(page.db, page.infobase, enabled)
+        page.flash("Синхронизация данных включена." if enabled else "Синхронизация данных выключена.")
+        return page.redirect(page.url("sync"))
+    return page.render("sync.html", enabled=page.infobase.sync_enabled)
 
 
 @page_handler("users")

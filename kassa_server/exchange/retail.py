@@ -1,0 +1,463 @@
+"""Terminals, discount cards, stock on hand, product kinds and characteristics on the wire (issue 17).
+
+Out (server → device): the sections of the first download's order (mobile-kassa.md §7.1) that ``outbound._Body``
+calls between its own — terminals after the cashiers (6), kinds and characteristics before the goods (9), the stock
+snapshot after the prices (13), cards after it (14) — each limited to the device's store and organization, plus the
+kind of each product and the characteristic of each barcode. In (device → server): what a receipt names — its
+terminal, its discount card, the characteristic of each line — and the stock it moves (``receipt_extras``, called in
+the receipt's import, so the same transaction).
+
+Per-version differences are the format's (``enterprisedata.objects``): ``Эквайер`` ≤ 1.10 / ``Эквайрер`` +
+``ДоговорЭквайрера`` ≥ 1.16; a card's ``ВладелецКарты`` required ≤ 1.8 (a card without an owner gets a holder named
+after its number), ``Статус`` ≥ 1.19; ``ИспользоватьХарактеристики`` of a kind ≥ 1.10; ``КартаЛояльности`` of a
+receipt ≥ 1.10.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import uuid
+from collections.abc import Iterable, Iterator
+from decimal import Decimal
+from typing import TYPE_CHECKING, Any
+
+from sqlalchemy import and_, or_, select
+from sqlalchemy.orm import Session, selectinload
+
+from kassa_server import enterprisedata as ed
+from kassa_server.exchange import to_format
+from kassa_server.models import (
+    AcquiringTerminal,
+    Barcode,
+    Characteristic,
+    CustomerOrder,
+    DiscountCard,
+    Infobase,
+    ItemKind,
+    OrderLine,
+    Product,
+    ProductGroup,
+    Receipt,
+    StockBalance,
+    StockMovement,
+    Store,
+    Tombstone,
+)
+from kassa_server.models.enums import PaymentKind, ProductKind, ReceiptKind
+
+if TYPE_CHECKING:
+    from kassa_server.models import CashRegister
+
+log = logging.getLogger(__name__)
+
+OWNER_REQUIRED_VERSIONS = frozenset({"1.7", "1.8"})
+"""``ВладелецКарты`` is required in these versions (objects.md §4.12)."""
+
+SENDS: tuple[str, ...] = (
+    "Справочник.ЭквайринговыеТерминалы",
+    "Справочник.ВидыНоменклатуры",
+    "Справочник.ХарактеристикиНоменклатуры",
+    "Справочник.ИнформативныеОстатки",
+    "Справочник.ДисконтныеКарты",
+)
+DELETION_TARGETS: dict[str, type[ed.CatalogObject]] = {
+    "terminal": ed.AcquiringTerminal,
+    "discount_card": ed.DiscountCard,
+    "item_kind": ed.ItemKind,
+    "characteristic": ed.ItemCharacteristic,
+}
+"""Tombstone kinds (models/tracking.py) → the format type their ``УдалениеОбъекта`` names."""
+
+
+# --- rows → format -------------------------------------------------------------------------------------------------
+
+
+def item_kind(kind: ItemKind) -> ed.ItemKind:
+    return ed.ItemKind(
+        ref=kind.ref,
+        name=kind.name,
+        item_type=ed.ItemType.SERVICE if kind.product_kind == ProductKind.SERVICE else ed.ItemType.GOODS,
+        uses_characteristics=kind.uses_characteristics,
+    )
+
+
+def characteristic(
+    row: Characteristic, product: Product | None, kind: ItemKind | None, groups: dict[int, ProductGroup]
+) -> ed.ItemCharacteristic:
+    """The object or its key block (the key holds the owner and ``НаименованиеПолное``; ``Наименование`` is body)."""
+    return ed.ItemCharacteristic(
+        ref=row.ref,
+        owner_item=to_format.item_key(product, groups) if product is not None else None,
+        owner_kind=item_kind(kind) if kind is not None and product is None else None,
+        full_name=row.full_name or row.name,
+        name=row.name,
+    )
+
+
+def terminal(row: AcquiringTerminal, register: CashRegister | None = None) -> ed.AcquiringTerminal:
+    acquirer = to_format.counterparty(row.acquirer) if row.acquirer is not None else None
+    contract = None
+    organization = row.organization or (row.store.organization if row.store else None)
+    if organization is None and register is not None:
+        organization = register.organization
+    if acquirer is not None and row.contract_number and organization is not None:
+        contract = ed.Contract(
+            ref=uuid.uuid5(row.ref, "ДоговорЭквайрера"),
+            kind=ed.ContractKind.OTHER,
+            organization=to_format.organization(organization),
+            counterparty=acquirer,
+            currency=to_format.RUBLE,
+            name=f"Договор эквайринга № {row.contract_number}",
+            date=row.contract_date,
+            number=row.contract_number,
+        )
+    return ed.AcquiringTerminal(ref=row.ref, number=row.number, name=row.name, acquirer=acquirer, contract=contract)
+
+
+def discount_card(card: DiscountCard, version: str) -> ed.DiscountCard:
+    owner = to_format.counterparty(card.owner) if card.owner is not None else None
+    if owner is None and version in OWNER_REQUIRED_VERSIONS:
+        owner = ed.Counterparty(  # ВладелецКарты is required here: the card's anonymous holder
+            ref=uuid.uuid5(card.ref, "ВладелецКарты"),
+            name=f"Держатель карты {card.number}",
+            legal_form=ed.LegalForm.INDIVIDUAL,
+        )
+    program = ed.LoyaltyProgram(ref=uuid.uuid5(uuid.NAMESPACE_OID, f"kassa:{card.infobase_id}:{card.kind}"),
+                                name=card.kind, bonus_currency=to_format.RUBLE) if card.kind else None  # fmt: skip
+    return ed.DiscountCard(
+        ref=card.ref,
+        number=card.number,
+        owner_counterparty=owner,
+        program=program,
+        opened_at=card.opened_at,
+        status=(ed.DiscountCardStatus.ACTIVE if card.active else ed.DiscountCardStatus.CANCELLED).value,
+    )
+
+
+def stock_snapshot(
+    store: Store,
+    register: CashRegister,
+    rows: Iterable[tuple[StockBalance, Product, Characteristic | None]],
+    groups: dict[int, ProductGroup],
+    *,
+    when: dt.date,
+) -> ed.StockSnapshot:
+    """The store's whole snapshot; its Ссылка is derived from the store's, so a re-send replaces it on the device."""
+    return ed.StockSnapshot(
+        ref=uuid.uuid5(store.ref, "ИнформативныеОстатки"),
+        date=when,
+        warehouse=to_format.warehouse(store),
+        organization=to_format.organization(register.organization),
+        rows=[
+            ed.StockRow(
+                goods=ed.GoodsData(
+                    item=to_format.item_key(product, groups),
+                    characteristic=characteristic(variant, product, None, groups) if variant is not None else None,
+                ),
+                quantity=balance.quantity,
+                row_id=str(n),
+            )
+            for n, (balance, product, variant) in enumerate(rows, start=1)
+        ],
+    )
+
+
+# --- the outbound sections -----------------------------------------------------------------------------------------
+
+
+class Sections:
+    """The retail sections of one outbound message; ``body`` is ``outbound._Body`` (session, node, register, window)."""
+
+    def __init__(self, body: Any) -> None:
+        self.body = body
+        self.session: Session = body.session
+        self.infobase: Infobase = body.infobase
+        self.register: CashRegister | None = body.register
+        self.groups: dict[int, ProductGroup] = body.groups
+        self.version: str = body.node.format_version or body.options.initial_format_version
+
+    def window(self, column: Any) -> Any:
+        return and_(column > self.body.since, column <= self.body.until)
+
+    def terminals(self) -> Iterator[ed.FormatObject]:
+        register = self.register
+        if register is None or register.store_id is None:
+            return
+        query = (
+            select(AcquiringTerminal)
+            .where(
+                AcquiringTerminal.infobase_id == self.infobase.id,
+                AcquiringTerminal.store_id == register.store_id,
+                AcquiringTerminal.deleted.is_(False),
+                or_(
+                    AcquiringTerminal.organization_id.is_(None),
+                    AcquiringTerminal.organization_id == register.organization_id,
+                ),
+                self.window(AcquiringTerminal.change_seq),
+            )
+            .order_by(AcquiringTerminal.id)
+        )
+        for row in self.session.scalars(query):
+            yield terminal(row, register)
+
+    def kinds_and_characteristics(self) -> Iterator[ed.FormatObject]:
+        kinds = {
+            k.id: k for k in self.session.scalars(select(ItemKind).where(ItemKind.infobase_id == self.infobase.id))
+        }
+        for kind in sorted(kinds.values(), key=lambda k: k.id):
+            if self.body.since < kind.change_seq <= self.body.until and not kind.deleted:
+                yield item_kind(kind)
+        query = (
+            select(Characteristic)
+            .where(
+                Characteristic.infobase_id == self.infobase.id,
+                Characteristic.deleted.is_(False),
+                self.window(Characteristic.change_seq),
+            )
+            .options(selectinload(Characteristic.product))
+            .order_by(Characteristic.id)
+        )
+        for row in self.session.scalars(query):
+            if row.product is not None and row.product.deleted:
+                continue
+            owner_kind = kinds.get(row.item_kind_id) if row.item_kind_id is not None else None
+            yield characteristic(row, row.product, owner_kind, self.groups)
+
+    def with_kinds(self, items: Iterable[ed.FormatObject]) -> Iterator[ed.FormatObject]:
+        """The goods stream with each product's ``ВидНоменклатуры`` (only products that have one are looked up)."""
+        rows = self.session.execute(
+            select(Product.ref, ItemKind)
+            .join(ItemKind, Product.item_kind_id == ItemKind.id)
+            .where(Product.infobase_id == self.infobase.id)
+        )
+        kinds = {ref: item_kind(kind) for ref, kind in rows}
+        for obj in items:
+            if kinds and isinstance(obj, ed.Item) and obj.ref in kinds:
+                obj.kind = kinds[obj.ref]
+            yield obj
+
+    def with_characteristics(self, barcodes: Iterable[ed.FormatObject]) -> Iterator[ed.FormatObject]:
+        """The barcode stream with the characteristic each barcode points at."""
+        query = (
+            select(Barcode.value, Characteristic, Product)
+            .join(Characteristic, Barcode.characteristic_id == Characteristic.id)
+            .join(Product, Barcode.product_id == Product.id)
+            .where(Barcode.infobase_id == self.infobase.id)
+        )
+        variants = {
+            value: characteristic(row, product, None, self.groups)
+            for value, row, product in self.session.execute(query)
+        }
+        for obj in barcodes:
+            if variants and isinstance(obj, ed.Barcode) and obj.barcode in variants:
+                for record in obj.records:
+                    if record.goods is not None:
+                        record.goods.characteristic = variants[obj.barcode]
+            yield obj
+
+    def with_order_characteristics(self, objects: Iterable[ed.FormatObject]) -> Iterator[ed.FormatObject]:
+        """The orders stream with the characteristic of each goods line that has one."""
+        query = (
+            select(CustomerOrder.ref, OrderLine.line_no, Characteristic, Product)
+            .join(OrderLine, OrderLine.order_id == CustomerOrder.id)
+            .join(Characteristic, OrderLine.characteristic_id == Characteristic.id)
+            .join(Product, OrderLine.product_id == Product.id)
+            .where(CustomerOrder.infobase_id == self.infobase.id)
+        )
+        variants: dict[tuple[uuid.UUID, int], ed.ItemCharacteristic] = {}
+        for order_ref, line_no, row, product in self.session.execute(query):
+            variants[order_ref, line_no] = characteristic(row, product, None, self.groups)
+        for obj in objects:
+            if variants and isinstance(obj, ed.CustomerOrder) and obj.ref is not None:
+                for goods_row in obj.goods:
+                    variant = variants.get((obj.ref, goods_row.line_no or 0))
+                    if variant is not None and goods_row.goods is not None:
+                        goods_row.goods.characteristic = variant
+            yield obj
+
+    def stock(self) -> Iterator[ed.FormatObject]:
+        register = self.register
+        if register is None or register.store is None:
+            return
+        store = register.store
+        changed = self.session.scalar(
+            select(StockBalance.id)
+            .where(StockBalance.store_id == store.id, self.window(StockBalance.change_seq))
+            .limit(1)
+        )
+        if changed is None:  # a product or characteristic gone: its rows leave the snapshot
+            changed = self.session.scalar(
+                select(Tombstone.id)
+                .where(
+                    Tombstone.infobase_id == self.infobase.id,
+                    Tombstone.object_kind.in_(("product", "characteristic")),
+                    self.window(Tombstone.change_seq),
+                )
+                .limit(1)
+            )
+        if changed is None:
+            changed = self.session.scalar(
+                select(StockBalance.id)
+                .join(Product, StockBalance.product_id == Product.id)
+                .where(StockBalance.store_id == store.id, Product.deleted.is_(True), self.window(Product.change_seq))
+                .limit(1)
+            )
+        if changed is None:
+            return
+        query = (
+            select(StockBalance, Product, Characteristic)
+            .join(Product, StockBalance.product_id == Product.id)
+            .outerjoin(Characteristic, StockBalance.characteristic_id == Characteristic.id)
+            .where(StockBalance.store_id == store.id, Product.deleted.is_(False))
+            .order_by(Product.id, StockBalance.characteristic_id, StockBalance.id)
+        )
+        rows = [(balance, product, variant) for balance, product, variant in self.session.execute(query)]
+        yield stock_snapshot(store, register, rows, self.groups, when=dt.date.today())
+
+    def cards(self) -> Iterator[ed.FormatObject]:
+        register = self.register
+        organization_id = register.organization_id if register is not None else None
+        query = (
+            select(DiscountCard)
+            .where(
+                DiscountCard.infobase_id == self.infobase.id,
+                DiscountCard.deleted.is_(False),
+                or_(DiscountCard.organization_id.is_(None), DiscountCard.organization_id == organization_id),
+                self.window(DiscountCard.change_seq),
+            )
+            .options(selectinload(DiscountCard.owner))
+            .order_by(DiscountCard.id)
+        )
+        for card in self.session.scalars(query):
+            yield discount_card(card, self.version)
+
+
+# --- format → rows: what a receipt names, and the stock it moves ---------------------------------------------------
+
+
+def receipt_extras(session: Session, infobase: Infobase, receipt: Receipt, obj: ed.Receipt) -> None:
+    """Keep the receipt's references (card, terminals, characteristics) and move the store's stock by its lines.
+
+    Called by the receipt import once the receipt's lines and payments are built; a receipt sent again first undoes
+    what it moved before, so the stock counts each receipt once. A cancelled receipt moves nothing.
+    """
+    card = obj.loyalty_card
+    receipt.discount_card_ref = card.ref if card is not None else None
+    receipt.discount_card_number = ((card.number or "") if card is not None else "")[:100]
+    found_card = _find(session, DiscountCard, infobase, card.ref if card else None)
+    if found_card is None and card is not None and card.number:
+        found_card = session.scalar(
+            select(DiscountCard).where(DiscountCard.infobase_id == infobase.id, DiscountCard.number == card.number)
+        )
+    receipt.discount_card_id = found_card.id if found_card is not None else None
+
+    card_payments = [p for p in receipt.payments if p.kind == PaymentKind.CARD]
+    for payment, row in zip(card_payments, obj.card_payments, strict=False):
+        if row.terminal is None:
+            continue
+        payment.terminal_ref = row.terminal.ref
+        payment.terminal_number = (row.terminal.number or "")[:50]
+        found = _find(session, AcquiringTerminal, infobase, row.terminal.ref)
+        if found is None and row.terminal.number:
+            found = session.scalar(
+                select(AcquiringTerminal).where(
+                    AcquiringTerminal.infobase_id == infobase.id, AcquiringTerminal.number == row.terminal.number
+                )
+            )
+        payment.terminal_id = found.id if found is not None else None
+
+    rows: list[Any] = [*obj.sales, *obj.returns, *obj.services]  # the order the import built the lines in
+    returned = {id(row) for row in obj.returns}
+    moves: list[tuple[Product, Characteristic | None, Decimal]] = []
+    for line, row in zip(receipt.lines, rows, strict=False):
+        variant_key = row.goods.characteristic if row.goods is not None else None
+        line.characteristic_ref = variant_key.ref if variant_key is not None else None
+        variant = _find(session, Characteristic, infobase, variant_key.ref if variant_key else None)
+        line.characteristic_id = variant.id if variant is not None else None
+        sent_name = (variant_key.name or variant_key.full_name or "") if variant_key else ""  # the key: full name
+        line.characteristic_name = variant.name if variant is not None else sent_name
+        if line.is_service or line.product_ref is None or not line.quantity:
+            continue
+        product = _find(session, Product, infobase, line.product_ref)
+        if product is None or product.id is None or product.kind == ProductKind.SERVICE:
+            continue
+        sign = 1 if id(row) in returned or receipt.kind == ReceiptKind.RETURN else -1
+        moves.append((product, variant, sign * line.quantity))
+    _move_stock(session, infobase, receipt, [] if receipt.cancelled else moves)
+
+
+def order_extras(session: Session, infobase: Infobase, order: CustomerOrder, obj: ed.CustomerOrder) -> None:
+    """Keep the characteristic of each goods line of an order the device made (matched by line number)."""
+    by_line = {line.line_no: line for line in order.lines}
+    for number, row in enumerate(obj.goods, start=1):  # numbered as the order import numbers them
+        variant_key = row.goods.characteristic if row.goods is not None else None
+        line = by_line.get(row.line_no or number)
+        variant = _find(session, Characteristic, infobase, variant_key.ref if variant_key else None)
+        if line is not None and variant is not None:
+            line.characteristic_id = variant.id
+
+
+def _move_stock(
+    session: Session,
+    infobase: Infobase,
+    receipt: Receipt,
+    moves: list[tuple[Product, Characteristic | None, Decimal]],
+) -> None:
+    """Undo the receipt's earlier movements and apply ``moves``. The balances are read ``FOR UPDATE`` (in id order,
+    so two messages never wait for each other crosswise): devices of one store upload at the same time, and on
+    PostgreSQL two receipts must not both decrease the same quantity they read before the other committed."""
+    old = list(receipt.stock_movements)
+    store_id = receipt.cash_register.store_id if receipt.cash_register is not None else None
+    if store_id is None and moves:
+        log.info("receipt %s: its register has no store, stock not moved", receipt.ref)
+        moves = []
+    targets: list[tuple[StockBalance, Decimal]] = []
+    for product, variant, quantity in moves:
+        variant_id = variant.id if variant is not None else None
+        balance_id = session.scalar(
+            select(StockBalance.id).where(
+                StockBalance.store_id == store_id,
+                StockBalance.product_id == product.id,
+                StockBalance.characteristic_id == variant_id
+                if variant_id is not None
+                else StockBalance.characteristic_id.is_(None),
+            )
+        )
+        if balance_id is None:
+            created = StockBalance(
+                infobase_id=infobase.id,
+                store_id=store_id,
+                product_id=product.id,
+                characteristic_id=variant_id,
+                quantity=Decimal("0.000"),
+            )
+            session.add(created)
+            session.flush()  # the next line or receipt of this message finds it by query
+            balance_id = created.id
+        targets.append((session.get_one(StockBalance, balance_id), quantity))
+    ids = sorted({m.balance_id for m in old} | {balance.id for balance, _ in targets})
+    if ids:  # lock (and re-read) every balance this receipt touches
+        session.flush()  # this message's own pending changes first: the re-read must not drop them
+        session.scalars(
+            select(StockBalance)
+            .where(StockBalance.id.in_(ids))
+            .order_by(StockBalance.id)
+            .with_for_update()
+            .execution_options(populate_existing=True)
+        ).all()
+    for movement in old:  # a receipt sent again: undo what it moved before
+        movement.balance.quantity -= movement.quantity
+    receipt.stock_movements.clear()
+    for balance, quantity in targets:
+        balance.quantity += quantity
+        receipt.stock_movements.append(StockMovement(balance=balance, quantity=quantity))
+
+
+def _find(session: Session, model: Any, infobase: Infobase, ref: uuid.UUID | None) -> Any:
+    if ref is None:
+        return None
+    return session.scalar(select(model).where(model.infobase_id == infobase.id, model.ref == ref))
+
+
+__all__ = ["DELETION_TARGETS", "SENDS", "Sections", "order_extras", "receipt_extras"]

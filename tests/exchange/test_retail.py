@@ -1,0 +1,311 @@
+"""Issue 17 on the wire: terminals, product kinds and characteristics, stock on hand and discount cards go down in the
+order of mobile-kassa.md §7.1, valid in every version; receipts keep their terminal, card and characteristics and
+move the stock, once per receipt (SQLite and PostgreSQL)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+import uuid
+from collections.abc import Iterator
+from dataclasses import dataclass
+from decimal import Decimal
+
+import pytest
+from lxml import etree
+from sqlalchemy import select
+from sqlalchemy.orm import Session, sessionmaker
+
+from kassa_server import enterprisedata as ed
+from kassa_server.admin import stock, terminals
+from kassa_server.admin.demo import DEMO_CARDS, DEMO_FACTORY_NUMBER, DEMO_SIZE_STOCK, DEMO_TERMINAL, seed_demo
+from kassa_server.admin.organizations import OrganizationInput, StoreInput, create_organization, create_store
+from kassa_server.admin.reports import receipt_rows
+from kassa_server.enterprisedata.schema import validator
+from kassa_server.exchange.gateway import DatabaseExchangeGateway
+from kassa_server.models import (
+    AcquiringTerminal,
+    CashRegister,
+    Characteristic,
+    CustomerOrder,
+    DiscountCard,
+    ExchangeNode,
+    Infobase,
+    Product,
+    Receipt,
+)
+from kassa_server.models.engine import make_engine, make_sessionmaker
+from kassa_server.models.enums import OrderStatus
+from kassa_server.settings import Settings
+from tests.exchange import device_messages as dm
+
+NODE = DEMO_FACTORY_NUMBER
+SHOES = "Кроссовки беговые"
+
+
+@dataclass
+class Shop:
+    sessions: sessionmaker[Session]
+    gateway: DatabaseExchangeGateway
+    own_code: str
+
+    def raw(self) -> bytes:
+        out = io.BytesIO()
+        self.gateway.export_message("kassa", dm.PLAN, NODE, out)
+        return out.getvalue()
+
+    def download(self) -> list[object]:
+        return list(ed.read_message(io.BytesIO(self.raw())))
+
+    def upload(self, message_no: int, received_no: int, objects: list[object] = ()):  # type: ignore[no-untyped-def,assignment]
+        head = dm.header("1.21", from_code=NODE, to_code=self.own_code, message_no=message_no, received_no=received_no)
+        return self.gateway.import_message("kassa", dm.PLAN, NODE, dm.message(head, objects))
+
+    def use_version(self, version: str) -> None:
+        with self.sessions.begin() as session:
+            node = session.scalars(select(ExchangeNode).where(ExchangeNode.code == NODE)).one()
+            node.format_version = version
+            if version == "1.7":  # СостояниеЗаказа does not exist in 1.7: keep this device's orders out of it
+                for order in session.scalars(select(CustomerOrder)):
+                    order.cash_register_id = None
+
+
+@pytest.fixture
+def shop(db_url: str) -> Iterator[Shop]:
+    engine = make_engine(db_url)
+    sessions = make_sessionmaker(engine)
+    with sessions.begin() as session:
+        seed_demo(session)
+        own = session.scalars(select(Infobase)).one().node_code
+    yield Shop(sessions, DatabaseExchangeGateway(sessions, Settings(database_url=db_url)), own)
+    engine.dispose()
+
+
+def _first(objects: list[object], cls: type) -> int:
+    return next(i for i, o in enumerate(objects) if isinstance(o, cls))
+
+
+def test_first_download_follows_section_7_1_with_only_the_devices_store(shop: Shop) -> None:
+    with shop.sessions.begin() as session:  # a terminal of another store must not reach this device
+        infobase = session.scalars(select(Infobase)).one()
+        create_store(session, infobase, StoreInput(name="Склад на окраине"))
+        terminals.add_terminal(session, infobase, terminals.TerminalInput(number="99999", store="Склад на окраине"))
+    objects = shop.download()
+    order = [
+        _first(objects, cls)
+        for cls in (
+            ed.Organization,
+            ed.Warehouse,
+            ed.CashRegister,
+            ed.PriceType,
+            ed.Person,
+            ed.AcquiringTerminal,
+            ed.Unit,
+            ed.ItemGroup,
+            ed.ItemKind,
+            ed.ItemCharacteristic,
+            ed.Item,
+            ed.Barcode,
+            ed.PriceList,
+            ed.StockSnapshot,
+            ed.DiscountCard,
+            ed.Counterparty,
+            ed.CustomerOrder,
+            ed.OrderState,
+        )
+    ]
+    assert order == sorted(order)
+    terminals_sent = [o for o in objects if isinstance(o, ed.AcquiringTerminal)]
+    assert [t.number for t in terminals_sent] == [DEMO_TERMINAL]
+    assert terminals_sent[0].acquirer is not None and terminals_sent[0].acquirer.name == "ПАО «Банк»"
+    cards = {c.number: c for c in objects if isinstance(c, ed.DiscountCard)}
+    assert set(cards) == {number for number, *_ in DEMO_CARDS}
+    assert cards["2000000000015"].owner_counterparty is not None  # 1.8: an owner is required,
+    assert cards["2000000000022"].owner_counterparty is not None  # so an ownerless card gets its holder
+    shoes = next(o for o in objects if isinstance(o, ed.Item) and o.name == SHOES)
+    assert shoes.kind is not None and shoes.kind.name == "Обувь"
+    sizes = [o for o in objects if isinstance(o, ed.ItemCharacteristic)]
+    assert sorted(s.name or "" for s in sizes) == ["40", "41", "42", "43"]
+    assert all(s.owner_item is not None and s.owner_item.ref == shoes.ref for s in sizes)
+    sized = [
+        b for b in objects if isinstance(b, ed.Barcode) and b.records[0].goods and b.records[0].goods.characteristic
+    ]
+    assert len(sized) == 4
+    (snapshot,) = [o for o in objects if isinstance(o, ed.StockSnapshot)]
+    assert snapshot.warehouse is not None and snapshot.warehouse.name == "Магазин на Садовой"
+    size_names = {s.ref: s.name for s in sizes}  # a key block carries НаименованиеПолное, not Наименование
+    by_size = {
+        size_names[r.goods.characteristic.ref]: r.quantity
+        for r in snapshot.rows
+        if r.goods is not None and r.goods.characteristic is not None
+    }
+    assert by_size == dict.fromkeys(["40", "41", "42", "43"], DEMO_SIZE_STOCK)
+
+
+@pytest.mark.parametrize("version", dm.APP_VERSIONS)
+def test_every_new_object_is_valid_in_every_version(shop: Shop, version: str) -> None:
+    shop.use_version(version)
+    root = etree.fromstring(shop.raw().removeprefix(b"\xef\xbb\xbf"))
+    schema = validator(version)
+    names = set()
+    for element in root[1]:
+        assert schema.validate(element), (version, schema.error_log)
+        names.add(etree.QName(element).localname)
+    expected = {
+        "Справочник.ЭквайринговыеТерминалы",
+        "Справочник.ВидыНоменклатуры",
+        "Справочник.ХарактеристикиНоменклатуры",
+        "Справочник.ИнформативныеОстатки",
+        "Справочник.ДисконтныеКарты",
+    }
+    assert expected <= names
+    text = shop.raw().decode("utf-8-sig")
+    assert ("<Эквайрер>" in text) == (version not in {"1.7", "1.8", "1.10"})
+    assert ("<Эквайер>" in text) == (version in {"1.7", "1.8", "1.10"})
+    assert ("<ДоговорЭквайрера>" in text) == (version not in {"1.7", "1.8", "1.10"})
+    assert ("<Статус>Аннулирована</Статус>" in text) == (version in {"1.19", "1.20", "1.21"})
+
+
+def _keys(shop: Shop) -> tuple[ed.CashRegister, ed.Item, ed.ItemCharacteristic, ed.AcquiringTerminal, ed.DiscountCard]:
+    with shop.sessions() as session:
+        register = session.scalars(select(CashRegister).where(CashRegister.factory_number == NODE)).one()
+        org = ed.Organization(
+            ref=register.organization.ref, name=register.organization.name, legal_form=ed.LegalForm.INDIVIDUAL
+        )
+        shoes = session.scalars(select(Product).where(Product.name == SHOES)).one()
+        size = session.scalars(
+            select(Characteristic).where(Characteristic.product_id == shoes.id, Characteristic.name == "42")
+        ).one()
+        terminal = session.scalars(select(AcquiringTerminal)).one()
+        card = session.scalars(select(DiscountCard).where(DiscountCard.number == "2000000000015")).one()
+        item = ed.Item(ref=shoes.ref, name=shoes.name)
+        return (
+            dm.register_key(register.ref, NODE, org),
+            item,
+            ed.ItemCharacteristic(ref=size.ref, owner_item=item, full_name=size.full_name, name=size.name),
+            ed.AcquiringTerminal(ref=terminal.ref, number=terminal.number),
+            ed.DiscountCard(ref=card.ref, number=card.number),
+        )
+
+
+def _size_stock(shop: Shop, size: str = "42") -> Decimal:
+    with shop.sessions() as session:
+        infobase = session.scalars(select(Infobase)).one()
+        shoes = session.scalars(select(Product).where(Product.name == SHOES)).one()
+        return stock.get_stock(session, infobase, None, shoes.ref, size)
+
+
+def test_receipts_keep_terminal_card_and_characteristic_and_move_stock_once(shop: Shop) -> None:
+    register, item, size, terminal, card = _keys(shop)
+    sale = dm.sale(register, item, amount="6980.00", card=True)
+    sale.sales[0].quantity = Decimal(2)
+    sale.sales[0].goods = ed.GoodsData(item=item, characteristic=size)
+    sale.card_payments[0].terminal = terminal
+    sale.loyalty_card = card
+    shop.download()
+    shop.upload(1, 1, [sale])
+    assert _size_stock(shop) == DEMO_SIZE_STOCK - 2
+    shop.upload(2, 1, [sale])  # the same receipt again (a retry): counted once
+    assert _size_stock(shop) == DEMO_SIZE_STOCK - 2
+    assert _size_stock(shop, "41") == DEMO_SIZE_STOCK
+    refund = dm.refund(register, item, sale, amount="3490.00")
+    refund.returns[0].goods = ed.GoodsData(item=item, characteristic=size)
+    shop.upload(3, 1, [refund])
+    assert _size_stock(shop) == DEMO_SIZE_STOCK - 1
+
+    with shop.sessions() as session:
+        infobase = session.scalars(select(Infobase)).one()
+        stored = session.scalars(select(Receipt).where(Receipt.ref == sale.ref)).one()
+        assert stored.discount_card_id is not None and stored.discount_card_number == "2000000000015"
+        assert stored.lines[0].characteristic_id is not None and stored.lines[0].characteristic_name == "42"
+        assert stored.payments[0].terminal_id is not None and stored.payments[0].terminal_number == DEMO_TERMINAL
+        row = next(r for r in receipt_rows(session, infobase, factory_number=NODE) if r["ref"] == str(sale.ref))
+    assert row["discount_card"] == "2000000000015" and row["discount_card_ref"] == str(card.ref)
+    assert row["lines"][0]["characteristic"] == "42"
+    assert row["payments"][0]["terminal"] == DEMO_TERMINAL
+
+    objects = shop.download()  # the stock the receipts moved goes down again, to the sender too
+    (snapshot,) = [o for o in objects if isinstance(o, ed.StockSnapshot)]
+    moved = next(
+        r for r in snapshot.rows if r.goods and r.goods.characteristic and r.goods.characteristic.ref == size.ref
+    )
+    assert moved.quantity == DEMO_SIZE_STOCK - 1
+
+
+def test_edits_and_deletions_reach_the_device(shop: Shop) -> None:
+    shop.download()
+    shop.upload(1, 1)  # acknowledges the first download
+    assert shop.download() == []
+    with shop.sessions.begin() as session:
+        infobase = session.scalars(select(Infobase)).one()
+        terminal_ref = terminals.get_terminal(session, infobase, DEMO_TERMINAL).ref
+        terminals.delete_terminal(session, infobase, DEMO_TERMINAL)
+        card = session.scalars(select(DiscountCard).where(DiscountCard.number == "2000000000022")).one()
+        card.active = False
+        size = session.scalars(select(Characteristic).where(Characteristic.name == "43")).one()
+        size_ref = size.ref
+        session.delete(size)
+    objects = shop.download()
+    deletions = {(o.target_type, o.ref) for o in objects if isinstance(o, ed.Deletion)}
+    assert deletions == {(ed.AcquiringTerminal, terminal_ref), (ed.ItemCharacteristic, size_ref)}
+    cards = [o for o in objects if isinstance(o, ed.DiscountCard)]
+    assert [c.number for c in cards] == ["2000000000022"]
+    (snapshot,) = [o for o in objects if isinstance(o, ed.StockSnapshot)]  # the size's stock went with it
+    sizes = {r.goods.characteristic.ref for r in snapshot.rows if r.goods and r.goods.characteristic}
+    assert len(sizes) == 3 and size_ref not in sizes
+
+
+def test_a_terminal_of_another_organization_stays_away(shop: Shop) -> None:
+    with shop.sessions.begin() as session:
+        infobase = session.scalars(select(Infobase)).one()
+        create_organization(session, infobase, OrganizationInput(name="ООО Другая"))
+        terminals.add_terminal(session, infobase, terminals.TerminalInput(number="777", organization="ООО Другая"))
+    numbers = [o.number for o in shop.download() if isinstance(o, ed.AcquiringTerminal)]
+    assert numbers == [DEMO_TERMINAL]
+
+
+def test_unknown_references_are_kept_as_sent(shop: Shop) -> None:
+    register, item, _size, _terminal, _card = _keys(shop)
+    sale = dm.sale(register, item, amount="3490.00", card=True)
+    stranger = uuid.uuid4()
+    sale.sales[0].goods = ed.GoodsData(
+        item=item, characteristic=ed.ItemCharacteristic(ref=stranger, owner_item=item, full_name="44", name="44")
+    )
+    sale.card_payments[0].terminal = ed.AcquiringTerminal(ref=uuid.uuid4(), number="T-404")
+    sale.loyalty_card = ed.DiscountCard(ref=uuid.uuid4(), number="0000")
+    shop.upload(1, 0, [sale])
+    with shop.sessions() as session:
+        stored = session.scalars(select(Receipt).where(Receipt.ref == sale.ref)).one()
+        assert (stored.discount_card_id, stored.discount_card_number) == (None, "0000")
+        assert (stored.lines[0].characteristic_id, stored.lines[0].characteristic_ref) == (None, stranger)
+        assert (stored.payments[0].terminal_id, stored.payments[0].terminal_number) == (None, "T-404")
+
+
+def test_orders_keep_and_send_the_characteristic_of_their_lines(shop: Shop) -> None:
+    register, item, size, _terminal, _card = _keys(shop)
+    made_on_device = ed.CustomerOrder(
+        ref=uuid.uuid4(),
+        number="М-1",
+        date=dt.datetime(2026, 11, 30, 12, 0, 0),
+        currency=ed.Currency(code="643", name="руб."),
+        counterparty=ed.Counterparty(ref=uuid.uuid4(), name="Покупатель", legal_form=ed.LegalForm.INDIVIDUAL),
+        organization=register.organization,
+        amount=Decimal("3490"),
+        goods=[
+            ed.OrderGoodsRow(
+                line_no=1,
+                goods=ed.GoodsData(item=item, characteristic=size),
+                quantity=Decimal(1),
+                amount=Decimal("3490"),
+                price=Decimal("3490"),
+            )
+        ],
+    )
+    shop.upload(1, 0, [made_on_device])
+    with shop.sessions.begin() as session:
+        order = session.scalars(select(CustomerOrder).where(CustomerOrder.ref == made_on_device.ref)).one()
+        assert order.lines[0].characteristic_id is not None
+        order.status = OrderStatus.AGREED  # in the device filter: it goes down with its size
+    sent = next(o for o in shop.download() if isinstance(o, ed.CustomerOrder) and o.ref == made_on_device.ref)
+    assert sent.goods[0].goods is not None and sent.goods[0].goods.characteristic is not None
+    assert sent.goods[0].goods.characteristic.ref == size.ref
