@@ -78,11 +78,17 @@ def line_of(data: bytes, text: str) -> int:
 def test_every_error_is_reported_with_line_object_ref_and_path(tmp_path: Path) -> None:
     data = pretty(message_bytes("1.21"))
     item_ref = str(ITEM.ref)
-    broken = replace_once(data, "<ТипНоменклатуры>Товар</ТипНоменклатуры>", "<ТипНоменклатуры>Товаръ</ТипНоменклатуры>")
-    broken = replace_once(broken, "<Артикул>A-100</Артикул>", "")  # optional: still fine
-    broken = replace_once(broken, "<Наименование>Кофе 250 г</Наименование>", "")  # required key property
-    broken = replace_once(broken, "<Описание>Арабика</Описание>", "")  # wrong order: Описание after Весовой
-    broken = replace_once(broken, "<Весовой>false</Весовой>", "<Весовой>false</Весовой><Описание>x</Описание>")
+    # break the product Кофе itself: other objects (its kind, its characteristics) repeat some of its elements
+    start = data.index("<Справочник.Номенклатура ".encode())
+    end = data.index("</Справочник.Номенклатура>".encode(), start)
+    item = data[start:end]
+    assert "Кофе 250 г".encode() in item
+    item = replace_once(item, "<ТипНоменклатуры>Товар</ТипНоменклатуры>", "<ТипНоменклатуры>Товаръ</ТипНоменклатуры>")
+    item = replace_once(item, "<Артикул>A-100</Артикул>", "")  # optional: still fine
+    item = replace_once(item, "<Наименование>Кофе 250 г</Наименование>", "")  # required key property
+    item = replace_once(item, "<Описание>Арабика</Описание>", "")  # wrong order: Описание after Весовой
+    item = replace_once(item, "<Весовой>false</Весовой>", "<Весовой>false</Весовой><Описание>x</Описание>")
+    broken = data[:start] + item + data[end:]
     path = tmp_path / "broken.xml"
     path.write_bytes(broken)
     report = validate(path)
@@ -200,7 +206,8 @@ def test_a_single_object_and_a_bare_body() -> None:
     assert report.valid and report.version == "1.21" and report.objects == 1
     assert_valid_enterprisedata(item.decode())
     assert not validate(item, "1.8").valid  # in the 1.21 namespace
-    broken = item.replace("<ТипНоменклатуры>Товар<".encode(), "<ТипНоменклатуры>Товаръ<".encode())
+    # the product's own (the first); its ВидНоменклатуры reference carries one too
+    broken = item.replace("<ТипНоменклатуры>Товар<".encode(), "<ТипНоменклатуры>Товаръ<".encode(), 1)
     (problem,) = validate(broken).problems
     assert problem.path == "Справочник.Номенклатура/ТипНоменклатуры"
     bare = item[: item.index("</КлючевыеСвойства>".encode())] + "</КлючевыеСвойства></Справочник.Номенклатура>".encode()

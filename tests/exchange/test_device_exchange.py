@@ -573,7 +573,7 @@ def test_an_order_without_a_customer_is_left_out_and_the_rest_goes(
     orders = [o for o in objects if isinstance(o, ed.CustomerOrder)]
     assert len(orders) == 3 and orphan_ref not in {o.ref for o in orders}  # the demo's three still go
     assert not [o for o in objects if isinstance(o, ed.OrderState) and o.order.ref == orphan_ref]
-    assert _types(objects)["Item"] == 54
+    assert _types(objects)["Item"] == 55
     assert [r.levelname for r in caplog.records if "БЕЗ-КЛИЕНТА-1" in r.getMessage()] == ["WARNING"]
 
     # once it has a customer, it goes with its state
