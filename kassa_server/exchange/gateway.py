@@ -10,7 +10,7 @@ from typing import BinaryIO
 
 from lxml import etree
 from sqlalchemy import select
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
 from kassa_server import crashpoints
@@ -30,14 +30,15 @@ from kassa_server.exchange.inbound import acknowledge, apply_inbound
 from kassa_server.exchange.interface import FormatObjectSupport, ImportOutcome, InfobaseParameters
 from kassa_server.exchange.outbound import INFOBASE_PREFIX, SENDS, write_outbound
 from kassa_server.models import ExchangeNode, Infobase
-from kassa_server.models.engine import database_errors
+from kassa_server.models.engine import database_errors, is_conflict
 from kassa_server.settings import Settings
 
 log = logging.getLogger(__name__)
 
 IMPORT_ATTEMPTS = 3
-"""An import that collides with a concurrent one on a unique ``Ссылка`` is applied again (as warehouse's db.py
-retries ``IntegrityError``); each attempt sees more committed rows, so a few attempts always settle."""
+"""An import that collides with a concurrent one on a unique ``Ссылка``, or that PostgreSQL rolls back to break a
+deadlock, is applied again (as warehouse's db.py retries ``IntegrityError``); each attempt sees more committed rows,
+so a few attempts always settle."""
 
 
 class DatabaseExchangeGateway:
@@ -98,11 +99,12 @@ class DatabaseExchangeGateway:
                     _check_number_reuse(node, result.message_no, received_before, digest)
                     crashpoints.reached("import-applied")
                 break
-            except IntegrityError:
+            except (IntegrityError, OperationalError) as exc:
                 # Another device's message inserted the same Ссылка (a receipt, a customer) after we looked for it
-                # and committed first. Our transaction rolled back whole; applied again, the message now sees that
-                # row and is answered by the same rules (a foreign receipt is refused per object), never a 500.
-                if attempt == IMPORT_ATTEMPTS:
+                # and committed first, or PostgreSQL broke a deadlock between two messages (both move the stock of
+                # one store) by rolling ours back. Our transaction rolled back whole; applied again, the message now
+                # sees the other's rows and is answered by the same rules (a foreign receipt is refused per object).
+                if attempt == IMPORT_ATTEMPTS or (isinstance(exc, OperationalError) and not is_conflict(exc)):
                     raise
                 log.warning("node %s: a concurrent message stored the same objects; applying again", node_code)
                 message.seek(0)

@@ -77,7 +77,15 @@ def database_errors() -> Iterator[None]:
     try:
         yield
     except OperationalError as exc:
+        if is_conflict(exc):  # not a lost database: the caller may run its transaction again
+            raise
         raise DatabaseUnavailable(f"database unavailable: {exc.orig}") from exc
+
+
+def is_conflict(exc: OperationalError) -> bool:
+    """A deadlock or a serialization failure (SQLSTATE 40P01, 40001): PostgreSQL rolled this transaction back so that
+    a concurrent one could go on; running it again is the remedy."""
+    return getattr(exc.orig, "sqlstate", None) in {"40001", "40P01"}
 
 
 def migrations_dir() -> Path:
