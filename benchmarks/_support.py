@@ -261,7 +261,8 @@ class ServerProcess:
         self.profiled = profile is not None
         if profile is not None:  # py-spy starts the server itself (attaching to a running one needs ptrace rights)
             spy = str(Path(sys.executable).with_name("py-spy"))
-            command = [spy, "record", "-o", str(profile), "-f", "raw", "-r", "100", "--", *command]
+            gil = ["--gil"] if os.environ.get("KASSA_BENCH_PROFILE_GIL") else []  # only the thread holding the GIL
+            command = [spy, "record", "-o", str(profile), "-f", "raw", "-r", "100", *gil, "--", *command]
         self._log = self.log_path.open("wb")
         self.popen = subprocess.Popen(
             command, stdout=self._log, stderr=subprocess.STDOUT, env={**os.environ, **(env or {})}, cwd=log_dir

@@ -178,8 +178,8 @@ def describe(n: int, result: FleetResult) -> str:
     return (
         f"N={n:4d}  {summary.cycles_per_second:6.1f} cycles/s  {calls:7.1f} calls/s  "
         f"cycle p50 {cycle.p50 * 1000:7.0f} ms  p95 {cycle.p95 * 1000:7.0f} ms  errors {result.errors}  "
-        f"receipts {summary.receipts_sent}  CPU s: server {result.server_cpu:.0f}, client {result.client_cpu:.0f} "
-        f"in {summary.elapsed:.0f} s"
+        f"receipts {summary.receipts_sent}  CPU s: server {result.server_cpu:.1f}, client {result.client_cpu:.1f} "
+        f"in {summary.elapsed:.0f} s ({result.server_cpu / max(summary.cycles, 1) * 1000:.1f} ms server CPU per cycle)"
     )
 
 
@@ -262,6 +262,9 @@ def main() -> int:
                         f"({result.server_cpu / max(result.requests, 1) * 1000:.2f} ms server CPU per request)",
                         flush=True,
                     )
+                per_ping = pings.server_cpu / max(pings.requests, 1)
+                per_floor = floor.server_cpu / max(floor.requests, 1)
+                print(f"kassa-server Ping / floor, server CPU per request: {per_ping / max(per_floor, 1e-9):.1f}x")
                 errors += floor.errors + pings.errors
 
                 def build(n: int) -> list[DeviceConfig]:

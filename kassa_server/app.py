@@ -75,7 +75,7 @@ def create_app(settings: Settings, *, gateway: ExchangeGateway | None = None) ->
         authenticator=DatabaseAuthenticator(sessions),
         services=build_services(settings.limits.max_request_body, settings.limits),
         deps=deps,
-        journal=DatabaseJournal(sessions, body_limit=settings.limits.journal_body_limit),
+        journal=(journal := DatabaseJournal(sessions, body_limit=settings.limits.journal_body_limit)),
         faults=(faults := DatabaseFaults(sessions)),
     )
     control = ApiContext(settings, sessions, on_infobases_changed=endpoints.forget, on_faults_changed=faults.forget)
@@ -116,6 +116,7 @@ def create_app(settings: Settings, *, gateway: ExchangeGateway | None = None) ->
                 task.cancel()
                 with contextlib.suppress(asyncio.CancelledError):
                     await task
+            await anyio.to_thread.run_sync(journal.close)  # what the writer holds is written before the engine goes
             engine.dispose()
 
     async def root(request: Any) -> PlainTextResponse:

@@ -202,6 +202,10 @@ class DatabaseFaults:
     def forget(self) -> None:
         self._none_until = 0.0
 
+    def idle(self) -> bool:
+        """True while it is remembered that there are no rules: ``take`` would answer None without the database."""
+        return self.clock() < self._none_until
+
     def take(self, *, infobase: str, service: str, operation: str, device: str) -> Injection | None:
         now = self.clock()
         if now < self._none_until:

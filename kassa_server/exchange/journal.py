@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+import threading
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import cast
 
@@ -48,12 +50,93 @@ def clip(body: bytes, limit: int) -> str:
 
 
 class DatabaseJournal:
-    def __init__(self, sessions: sessionmaker[Session], *, body_limit: int) -> None:
+    """One row per call, written by a writer thread in batches (group commit).
+
+    A request hands its entry over (``submit``) and is told once the batch holding it is committed: the HTTP edge
+    sends its answer only then, so whoever reads the journal after a call was answered — the control API, the back
+    office, the CLI, another server process, a test reading the table — sees its row (read-your-writes without a
+    flush barrier on any read path). What the batching saves is the per-call transaction: calls answered at the same
+    time share one ``INSERT`` and one commit (on SQLite one wait for the write lock instead of one per call), and
+    no request thread is taken for the write. ``close`` (the app's shutdown) writes what is queued and stops the
+    writer; entries submitted after that are written at once by the caller.
+    """
+
+    def __init__(self, sessions: sessionmaker[Session], *, body_limit: int, max_batch: int = 100) -> None:
         self.sessions = sessions
         self.body_limit = body_limit
+        self.max_batch = max_batch
+        self._queue: list[tuple[JournalEntry, Callable[[], None] | None]] = []
+        self._wake = threading.Condition()
+        self._writer: threading.Thread | None = None
+        self._closed = False
+        self.batches = 0
+        """How many transactions wrote entries (for tests and benchmarks)."""
 
     def record(self, entry: JournalEntry) -> None:
-        row = {
+        """Write ``entry`` and return once it is committed (for callers that are a thread anyway)."""
+        done = threading.Event()
+        self.submit(entry, done.set)
+        done.wait()
+
+    def submit(self, entry: JournalEntry, on_written: Callable[[], None] | None = None) -> None:
+        """Queue ``entry`` for the writer; ``on_written`` is called (in the writer's thread) once it is committed,
+        or once writing it failed (logged: the journal must never break a call)."""
+        with self._wake:
+            if not self._closed:
+                self._queue.append((entry, on_written))
+                if self._writer is None:
+                    self._writer = threading.Thread(target=self._run, name="kassa-journal", daemon=True)
+                    self._writer.start()
+                self._wake.notify()
+                return
+        self._write([(entry, on_written)])
+
+    def close(self) -> None:
+        """Write every queued entry and stop the writer (a clean shutdown loses nothing)."""
+        with self._wake:
+            self._closed = True
+            self._wake.notify()
+            writer = self._writer
+        if writer is not None:
+            writer.join()
+
+    def _run(self) -> None:
+        while True:
+            with self._wake:
+                while not self._queue and not self._closed:
+                    self._wake.wait()
+                if not self._queue:
+                    return
+                batch, self._queue = self._queue[: self.max_batch], self._queue[self.max_batch :]
+            self._write(batch)
+
+    def _write(self, batch: list[tuple[JournalEntry, Callable[[], None] | None]]) -> None:
+        try:
+            self._insert([self._row(entry) for entry, _ in batch])
+        except Exception:  # the journal must never break a call; one bad row must not lose the others
+            if len(batch) == 1:
+                logger.exception("could not journal a SOAP call")
+            else:
+                for entry, _ in batch:
+                    try:
+                        self._insert([self._row(entry)])
+                    except Exception:
+                        logger.exception("could not journal a SOAP call")
+        for _, on_written in batch:
+            if on_written is not None:
+                try:
+                    on_written()
+                except Exception:
+                    logger.exception("a journal callback failed")
+
+    def _insert(self, rows: list[dict[str, object]]) -> None:
+        # a Core insert of the batch: no unit of work, one commit
+        with self.sessions.begin() as session:
+            session.execute(insert(SoapCall), rows)
+        self.batches += 1
+
+    def _row(self, entry: JournalEntry) -> dict[str, object]:
+        return {
             "at": entry.at,
             "infobase": entry.infobase[:100],
             "login": entry.login[:100],
@@ -71,12 +154,6 @@ class DatabaseJournal:
             "response_size": entry.response_size,
             "injected_fault": entry.injected_fault[:30],
         }
-        try:
-            # a Core insert: one row per call, on the hot path of every request, needs no unit of work
-            with self.sessions.begin() as session:
-                session.execute(insert(SoapCall), [row])
-        except Exception:  # the journal must never break a call
-            logger.exception("could not journal a SOAP call")
 
 
 PRUNE_BATCH = 5000

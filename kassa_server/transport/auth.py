@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import base64
 import binascii
-from typing import Protocol
+from typing import Protocol, cast
 
 from kassa_server.exchange.accounts import AuthenticatedUser
 
@@ -13,6 +13,9 @@ REALM_HEADER = 'Basic realm="1C:Enterprise 8.3"'
 
 
 class Authenticator(Protocol):
+    """``authenticate`` runs in a thread. An authenticator may also offer ``cached(infobase, login, password)``: a
+    recent successful check from memory, asked on the event loop (it must not block), or None."""
+
     def authenticate(self, infobase: str, login: str, password: str) -> AuthenticatedUser | None: ...
 
 
@@ -48,3 +51,10 @@ def authenticate(authenticator: Authenticator, infobase: str, header: str | None
         if user is not None:
             return user
     return None
+
+
+def authenticate_cached(authenticator: Authenticator, infobase: str, header: str | None) -> AuthenticatedUser | None:
+    """The user of the header's first credentials if a recent check remembers them; None: run ``authenticate``."""
+    cached = getattr(authenticator, "cached", None)
+    candidates = basic_credentials(header) if cached is not None else []
+    return cast(AuthenticatedUser | None, cached(infobase, *candidates[0])) if candidates else None

@@ -38,6 +38,9 @@ _STATUSES = {"Active", "Completed", "Failed", "Canceled"}
 
 
 class FaultSource(Protocol):
+    """``take`` runs in a thread. A source may also offer ``idle()``: True when ``take`` would surely answer None,
+    asked on the event loop (it must not block)."""
+
     def take(self, *, infobase: str, service: str, operation: str, device: str) -> Injection | None: ...
 
 

@@ -11,7 +11,10 @@ __all__ = ["JournalEntry", "JournalSink", "MemoryJournal", "fault_string"]
 
 
 class JournalSink(Protocol):
-    def record(self, entry: JournalEntry) -> None: ...
+    def record(self, entry: JournalEntry) -> None:
+        """Write ``entry`` (called in a worker thread). A sink may also offer ``submit(entry, on_written)``, which
+        queues it and calls ``on_written`` from its own thread once written: the edge then needs no thread."""
+        ...
 
 
 class MemoryJournal:

@@ -9,6 +9,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 import functools
 import ipaddress
@@ -30,7 +31,13 @@ from kassa_server.services.context import ENVIRON_KEY, ServiceCall, ServiceDepen
 from kassa_server.services.faults import GENERIC_ERROR, fault_envelope, shorten
 from kassa_server.services.wsdl import render_wsdl
 from kassa_server.transport import faults
-from kassa_server.transport.auth import REALM_HEADER, Authenticator, authenticate, basic_credentials
+from kassa_server.transport.auth import (
+    REALM_HEADER,
+    Authenticator,
+    authenticate,
+    authenticate_cached,
+    basic_credentials,
+)
 from kassa_server.transport.faults import FaultSource
 from kassa_server.transport.journal import JournalSink, fault_string
 from kassa_server.transport.limits import BodyTooLarge, ClientDisconnected, read_body
@@ -186,9 +193,11 @@ class SoapEndpoints:
                 retry = [("retry-after", str(max(int(wait) + 1, 1)))]
                 await self._answer(send, entry, started, 401, "throttled", message, [*realm, *retry], THROTTLED)
                 return None
-        user = await anyio.to_thread.run_sync(
-            authenticate, self.authenticator, infobase.name, header, limiter=self.auth_limiter
-        )
+        user = authenticate_cached(self.authenticator, infobase.name, header)
+        if user is None:
+            user = await anyio.to_thread.run_sync(
+                authenticate, self.authenticator, infobase.name, header, limiter=self.auth_limiter
+            )
         if user is not None:
             self.throttle.succeeded(infobase.name, user.login)
             return user
@@ -264,6 +273,9 @@ class SoapEndpoints:
         """The fault rule that fires for this call, if any (control API, kassa_server/transport/faults.py)."""
         if self.faults is None:
             return None
+        idle = getattr(self.faults, "idle", None)
+        if idle is not None and idle():  # no rules: neither a look at the body nor a thread
+            return None
         operation, device = faults.sniff(body)
         return await anyio.to_thread.run_sync(
             functools.partial(self.faults.take, infobase=infobase, service=service, operation=operation, device=device),
@@ -280,8 +292,17 @@ class SoapEndpoints:
         return WsgiResponse(500, [("content-type", content_type)], body)
 
     async def _journal(self, entry: JournalEntry, started: float) -> None:
+        """Journal ``entry`` and return once it is written, so a reader after the answer sees it. A batching sink
+        (``submit``) takes no thread: the loop waits for the writer's word; any other sink is called in a thread."""
         entry.duration_ms = int((time.perf_counter() - started) * 1000)
-        await anyio.to_thread.run_sync(self.journal.record, entry, limiter=self.limiter)
+        submit = getattr(self.journal, "submit", None)
+        if submit is None:
+            await anyio.to_thread.run_sync(self.journal.record, entry, limiter=self.limiter)
+            return
+        loop = asyncio.get_running_loop()
+        written = loop.create_future()
+        submit(entry, functools.partial(loop.call_soon_threadsafe, _settle, written))
+        await written
 
     async def _target(self, path: str) -> Target | None:
         """Split ``/<base>/ws/<rest>``; a base may itself contain ``/ws/``, so every split is a candidate."""
@@ -295,8 +316,9 @@ class SoapEndpoints:
             candidates.append((path[1:-3], ""))
         if not candidates:
             return None
-        infobase = await anyio.to_thread.run_sync(
-            self.directory.find, [base for base, _ in candidates], limiter=self.limiter
+        names = [base for base, _ in candidates]
+        infobase = self.directory.cached(names) or await anyio.to_thread.run_sync(
+            self.directory.find, names, limiter=self.limiter
         )
         if infobase is None:
             return None
@@ -372,6 +394,11 @@ def _server_host(scope: Scope) -> str:
 def _wants_wsdl(scope: Scope) -> bool:
     query = scope.get("query_string", b"").decode("latin-1")
     return any(key.lower() == "wsdl" for key, _ in parse_qsl(query, keep_blank_values=True))
+
+
+def _settle(future: asyncio.Future[None]) -> None:
+    if not future.done():  # the request may have been cancelled meanwhile (shutdown)
+        future.set_result(None)
 
 
 def _utcnow() -> dt.datetime:
