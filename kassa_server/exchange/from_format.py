@@ -119,6 +119,8 @@ class Context:
     # an order, a product) is found again without a flush, and stored once (issue 14 §14).
     rows: dict[tuple[type, uuid.UUID], Any] = field(default_factory=dict)
     registers: dict[tuple[str, object], CashRegister | None] = field(default_factory=dict)
+    balances: dict[tuple[int | None, int, int | None], int] = field(default_factory=dict)
+    """Stock balance ids by (store, product, characteristic) found or made in this message (``retail``)."""
     receipt_refs: set[uuid.UUID] = field(default_factory=set)
     deferred: list[tuple[Handler, Any]] = field(default_factory=list)
     """Objects that refer to an order not seen yet; applied again when the Body ends (``finish``)."""
@@ -312,7 +314,8 @@ def receipt(ctx: Context, obj: ed.Receipt) -> None:
             row.marking_codes.append(MarkingCode(code=mark.code, product_ref=marked.ref if marked else None))
     if obj.order is not None and obj.order.ref is not None:
         ctx.order_links.append((row, obj.order.ref, is_return))  # linked when the Body ends: the order may follow
-    retail.receipt_extras(ctx.session, ctx.infobase, row, obj)  # card, terminal, characteristics, stock (issue 17)
+    # card, terminal, characteristics, stock (issue 17), with the message's memo of rows and balances
+    retail.receipt_extras(ctx.session, ctx.infobase, row, obj, find=ctx.find, balances=ctx.balances)
     ctx.count("receipts")
 
 

@@ -91,14 +91,19 @@ class DatabaseJournal:
                 return
         self._write([(entry, on_written)])
 
-    def close(self) -> None:
-        """Write every queued entry and stop the writer (a clean shutdown loses nothing)."""
+    def close(self, timeout: float = 60.0) -> None:
+        """Write every queued entry and stop the writer (a clean shutdown loses nothing); a writer stuck longer than
+        ``timeout`` seconds (a database that does not answer) is left behind, logged, so a shutdown cannot hang."""
         with self._wake:
             self._closed = True
             self._wake.notify()
             writer = self._writer
         if writer is not None:
-            writer.join()
+            writer.join(timeout)
+            if writer.is_alive():
+                logger.error(
+                    "the journal writer did not finish in %.0f s; %d entries unwritten", timeout, len(self._queue)
+                )
 
     def _run(self) -> None:
         while True:

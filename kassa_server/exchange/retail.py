@@ -18,7 +18,7 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import uuid
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
@@ -336,16 +336,31 @@ class Sections:
 # --- format → rows: what a receipt names, and the stock it moves ---------------------------------------------------
 
 
-def receipt_extras(session: Session, infobase: Infobase, receipt: Receipt, obj: ed.Receipt) -> None:
+def receipt_extras(
+    session: Session,
+    infobase: Infobase,
+    receipt: Receipt,
+    obj: ed.Receipt,
+    *,
+    find: Callable[[Any, uuid.UUID | None], Any] | None = None,
+    balances: dict[tuple[int | None, int, int | None], int] | None = None,
+) -> None:
     """Keep the receipt's references (card, terminals, characteristics) and move the store's stock by its lines.
 
     Called by the receipt import once the receipt's lines and payments are built; a receipt sent again first undoes
-    what it moved before, so the stock counts each receipt once. A cancelled receipt moves nothing.
+    what it moved before, so the stock counts each receipt once. A cancelled receipt moves nothing. ``find`` (the
+    message's memo of rows by ``Ссылка``, ``from_format.Context.find``) and ``balances`` (the message's stock balance
+    ids by store, product and characteristic) spare a query per line and look-up; without them every look-up asks.
     """
+    if find is None:
+
+        def find(model: Any, ref: uuid.UUID | None) -> Any:
+            return _find(session, model, infobase, ref)
+
     card = obj.loyalty_card
     receipt.discount_card_ref = card.ref if card is not None else None
     receipt.discount_card_number = ((card.number or "") if card is not None else "")[:100]
-    found_card = _find(session, DiscountCard, infobase, card.ref if card else None)
+    found_card = find(DiscountCard, card.ref if card else None)
     if found_card is None and card is not None and card.number:
         found_card = session.scalar(
             select(DiscountCard).where(DiscountCard.infobase_id == infobase.id, DiscountCard.number == card.number)
@@ -358,7 +373,7 @@ def receipt_extras(session: Session, infobase: Infobase, receipt: Receipt, obj: 
             continue
         payment.terminal_ref = row.terminal.ref
         payment.terminal_number = (row.terminal.number or "")[:50]
-        found = _find(session, AcquiringTerminal, infobase, row.terminal.ref)
+        found = find(AcquiringTerminal, row.terminal.ref)
         if found is None and row.terminal.number:
             found = session.scalar(
                 select(AcquiringTerminal).where(
@@ -373,18 +388,20 @@ def receipt_extras(session: Session, infobase: Infobase, receipt: Receipt, obj: 
     for line, row in zip(receipt.lines, rows, strict=False):
         variant_key = row.goods.characteristic if row.goods is not None else None
         line.characteristic_ref = variant_key.ref if variant_key is not None else None
-        variant = _find(session, Characteristic, infobase, variant_key.ref if variant_key else None)
+        variant = find(Characteristic, variant_key.ref if variant_key else None)
         line.characteristic_id = variant.id if variant is not None else None
         sent_name = (variant_key.name or variant_key.full_name or "") if variant_key else ""  # the key: full name
         line.characteristic_name = variant.name if variant is not None else sent_name
         if line.is_service or line.product_ref is None or not line.quantity:
             continue
-        product = _find(session, Product, infobase, line.product_ref)
+        product = find(Product, line.product_ref)
+        if product is not None and product.id is None:
+            session.flush()  # a product made earlier in this message: its id
         if product is None or product.id is None or product.kind == ProductKind.SERVICE:
             continue
         sign = 1 if id(row) in returned or receipt.kind == ReceiptKind.RETURN else -1
         moves.append((product, variant, sign * line.quantity))
-    _move_stock(session, infobase, receipt, [] if receipt.cancelled else moves)
+    _move_stock(session, infobase, receipt, [] if receipt.cancelled else moves, {} if balances is None else balances)
 
 
 def order_extras(session: Session, infobase: Infobase, order: CustomerOrder, obj: ed.CustomerOrder) -> None:
@@ -403,10 +420,12 @@ def _move_stock(
     infobase: Infobase,
     receipt: Receipt,
     moves: list[tuple[Product, Characteristic | None, Decimal]],
+    balances: dict[tuple[int | None, int, int | None], int],
 ) -> None:
     """Undo the receipt's earlier movements and apply ``moves``. The balances are read ``FOR UPDATE`` (in id order,
     so two messages never wait for each other crosswise): devices of one store upload at the same time, and on
-    PostgreSQL two receipts must not both decrease the same quantity they read before the other committed."""
+    PostgreSQL two receipts must not both decrease the same quantity they read before the other committed.
+    ``balances`` remembers the balance ids found or made (a balance row is never deleted while a message applies)."""
     old = list(receipt.stock_movements)
     store_id = receipt.cash_register.store_id if receipt.cash_register is not None else None
     if store_id is None and moves:
@@ -415,15 +434,18 @@ def _move_stock(
     targets: list[tuple[StockBalance, Decimal]] = []
     for product, variant, quantity in moves:
         variant_id = variant.id if variant is not None else None
-        balance_id = session.scalar(
-            select(StockBalance.id).where(
-                StockBalance.store_id == store_id,
-                StockBalance.product_id == product.id,
-                StockBalance.characteristic_id == variant_id
-                if variant_id is not None
-                else StockBalance.characteristic_id.is_(None),
+        key = (store_id, product.id, variant_id)
+        balance_id = balances.get(key)
+        if balance_id is None:
+            balance_id = session.scalar(
+                select(StockBalance.id).where(
+                    StockBalance.store_id == store_id,
+                    StockBalance.product_id == product.id,
+                    StockBalance.characteristic_id == variant_id
+                    if variant_id is not None
+                    else StockBalance.characteristic_id.is_(None),
+                )
             )
-        )
         if balance_id is None:
             created = StockBalance(
                 infobase_id=infobase.id,
@@ -433,8 +455,9 @@ def _move_stock(
                 quantity=Decimal("0.000"),
             )
             session.add(created)
-            session.flush()  # the next line or receipt of this message finds it by query
+            session.flush()
             balance_id = created.id
+        balances[key] = balance_id
         targets.append((session.get_one(StockBalance, balance_id), quantity))
     ids = sorted({m.balance_id for m in old} | {balance.id for balance, _ in targets})
     if ids:  # lock (and re-read) every balance this receipt touches
