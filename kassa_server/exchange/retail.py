@@ -20,7 +20,7 @@ import logging
 import uuid
 from collections.abc import Callable, Iterable, Iterator
 from decimal import Decimal
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NamedTuple, cast
 
 from sqlalchemy import and_, or_, select
 from sqlalchemy.orm import Session, selectinload
@@ -165,6 +165,17 @@ def stock_snapshot(
 
 # --- the outbound sections -----------------------------------------------------------------------------------------
 
+_PRODUCT_KEY = (Product.ref, Product.name, Product.full_name, Product.code, Product.article, Product.group_id)
+"""The columns ``to_format.item_key`` reads (as ``outbound._PRODUCT_KEY``)."""
+
+
+class _VariantKey(NamedTuple):
+    """What ``characteristic`` reads of a characteristic, for the stock snapshot's rows."""
+
+    ref: uuid.UUID
+    name: str
+    full_name: str
+
 
 class Sections:
     """The retail sections of one outbound message; ``body`` is ``outbound._Body`` (session, node, register, window)."""
@@ -305,14 +316,31 @@ class Sections:
             )
         if changed is None:
             return
+        # the whole store at every change: plain rows of the columns the snapshot reads, not three ORM objects a row
         query = (
-            select(StockBalance, Product, Characteristic)
+            select(
+                StockBalance.quantity,
+                StockBalance.characteristic_id,
+                *_PRODUCT_KEY,
+                Characteristic.ref.label("variant_ref"),
+                Characteristic.name.label("variant_name"),
+                Characteristic.full_name.label("variant_full_name"),
+            )
             .join(Product, StockBalance.product_id == Product.id)
             .outerjoin(Characteristic, StockBalance.characteristic_id == Characteristic.id)
             .where(StockBalance.store_id == store.id, Product.deleted.is_(False))
             .order_by(Product.id, StockBalance.characteristic_id, StockBalance.id)
         )
-        rows = [(balance, product, variant) for balance, product, variant in self.session.execute(query)]
+        rows = [
+            (
+                cast(StockBalance, row),  # quantity
+                cast(Product, row),  # the product's key columns
+                None
+                if row.characteristic_id is None
+                else cast(Characteristic, _VariantKey(row.variant_ref, row.variant_name, row.variant_full_name)),
+            )
+            for row in self.session.execute(query)
+        ]
         yield stock_snapshot(store, register, rows, self.groups, when=dt.date.today())
 
     def cards(self) -> Iterator[ed.FormatObject]:
