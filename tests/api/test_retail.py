@@ -328,3 +328,83 @@ def test_changes_made_through_the_api_reach_the_device_and_its_receipts_name_the
     for line in sized:
         key = (shoes["ref"], line["characteristic"])
         assert after[key] == before.get(key, Decimal(0)) - Decimal(line["quantity"])
+
+
+RETAIL_FIXTURE = {
+    "stores": [{"name": "Магазин"}, {"name": "Склад"}],
+    "product_kinds": [{"name": "Обувь", "characteristics": ["40", "41"]}],
+    "goods": [
+        {"name": "Кеды", "code": "K1", "price": 2990, "item_kind": "Обувь", "barcodes": ["4600000000309"]},
+        {
+            "name": "Футболка",
+            "code": "F1",
+            "price": 990,
+            "characteristics": ["S", {"name": "M", "full_name": "Футболка, размер M", "barcodes": ["4600000000316"]}],
+        },
+    ],
+    "terminals": [{"number": "T-1", "store": "Склад", "acquirer": "Банк", "contract_number": "Д-7"}],
+    "cards": [
+        {"number": "D-1", "barcode": "2000000000015", "owner": "Смирнов", "kind": "Скидка 5 %", "discount_percent": 5},
+        {"number": "D-2", "active": False},
+    ],
+    "stock": [
+        {"product": "K1", "characteristic": "41", "quantity": 3},
+        {"product": "Футболка", "characteristic": "M", "quantity": "1.5", "store": "Склад"},
+        {"product": "F1", "quantity": 7},
+    ],
+}
+
+
+def test_a_fixture_seeds_terminals_cards_stock_kinds_and_characteristics(api_any_db: Api) -> None:
+    client = api_any_db.client
+    created = client.post("/infobases", json={"name": "shop", "fixture": RETAIL_FIXTURE})
+    assert created.status_code == 201, created.text
+    for _ in range(2):  # a reset to the same fixture builds the same
+        goods = {g["code"]: g for g in client.get("/infobases/shop/goods").json()}
+        assert goods["K1"]["item_kind"] == "Обувь" and goods["F1"]["item_kind"] is None
+        assert {
+            c["name"] for c in client.get(f"/infobases/shop/goods/{goods['K1']['ref']}/characteristics").json()
+        } == {
+            "40",
+            "41",
+        }
+        shirt = {c["name"]: c for c in client.get(f"/infobases/shop/goods/{goods['F1']['ref']}/characteristics").json()}
+        assert set(shirt) == {"S", "M"} and shirt["M"]["full_name"] == "Футболка, размер M"
+        assert sorted(goods["F1"]["barcodes"]) == ["4600000000316"]
+        [terminal] = client.get("/infobases/shop/terminals").json()
+        assert (terminal["store"], terminal["acquirer"], terminal["contract_number"]) == ("Склад", "Банк", "Д-7")
+        cards = {c["number"]: c for c in client.get("/infobases/shop/cards").json()["items"]}
+        assert (cards["D-1"]["owner"], cards["D-1"]["discount_percent"], cards["D-2"]["active"]) == (
+            "Смирнов",
+            "5.00",
+            False,
+        )
+        first = {(r["code"], r["characteristic"]): r["quantity"] for r in client.get("/infobases/shop/stock").json()}
+        assert first == {("K1", "41"): "3.000", ("F1", None): "7.000"}
+        other = client.get("/infobases/shop/stock", params={"store": "Склад"}).json()
+        assert [(r["code"], r["characteristic"], r["quantity"]) for r in other] == [("F1", "M", "1.500")]
+        client.delete("/infobases/shop/cards/D-1")
+        assert client.post("/infobases/shop/reset", json={"fixture": RETAIL_FIXTURE}).status_code == 200
+
+
+@pytest.mark.parametrize(
+    ("change", "field"),
+    [
+        ({"stock": [{"product": "nope", "quantity": 1}]}, "stock.0"),
+        ({"stock": [{"product": "K1", "characteristic": "99", "quantity": 1}]}, "stock.0"),
+        ({"stock": [{"product": "K1", "quantity": "x"}]}, "stock.0.quantity"),
+        ({"terminals": [{"number": "T-1", "store": "Нет"}]}, "terminals.0"),
+        ({"cards": [{"number": " "}]}, "cards.0"),
+        ({"cards": [{"number": "D-1", "colour": "red"}]}, "cards.0.colour"),
+        ({"goods": [{"name": "Кеды", "item_kind": "Нет"}]}, "goods.0"),
+        ({"product_kinds": [{"name": ""}]}, "product_kinds.0"),
+    ],
+)
+def test_a_bad_retail_fixture_entry_is_named_and_loads_nothing(api: Api, change: dict[str, Any], field: str) -> None:
+    client = api.client
+    client.post("/infobases", json={"name": "shop"})
+    base = {"goods": [{"name": "Кеды", "code": "K1"}], "cards": [{"number": "OK"}]}
+    response = client.post("/infobases/shop/fixture", json=base | change)
+    assert _error(response, 422)["field"] == field
+    assert client.get("/infobases/shop/goods").json() == []
+    assert client.get("/infobases/shop/cards").json()["total"] == 0
