@@ -11,8 +11,11 @@ import httpx
 import pytest
 
 from kassa_server.admin.demo import DEMO_ADMIN_LOGIN, DEMO_ADMIN_PASSWORD, DEMO_FACTORY_NUMBER, DEMO_TERMINAL
+from kassa_server.app import create_app
+from kassa_server.settings import Limits, Settings
 from kassa_server.simulator import Device, DeviceConfig, parse_qr
 from tests.api.conftest import Api
+from tests.live_server import live_server
 
 SHOP = {"base": "demo", "stores": [{"name": "Склад"}]}
 NO_REF = "00000000-0000-0000-0000-000000000000"
@@ -408,3 +411,16 @@ def test_a_bad_retail_fixture_entry_is_named_and_loads_nothing(api: Api, change:
     assert _error(response, 422)["field"] == field
     assert client.get("/infobases/shop/goods").json() == []
     assert client.get("/infobases/shop/cards").json()["total"] == 0
+
+
+def test_a_csv_body_over_the_upload_limit_is_refused_and_loads_nothing(sqlite_url: str) -> None:
+    settings = Settings(database_url=sqlite_url, admin_token="t", limits=Limits(max_upload=64))
+    with live_server(create_app(settings)) as base:
+        headers = {"Authorization": "Bearer t"}
+        assert httpx.post(f"{base}/api/v1/infobases", json={"name": "shop"}, headers=headers).status_code == 201
+        text = "number\n" + "".join(f"CARD-{n}\n" for n in range(20))
+        response = httpx.post(
+            f"{base}/api/v1/infobases/shop/cards.csv", content=text, headers=headers | {"Content-Type": "text/csv"}
+        )
+        assert _error(response, 413)["code"] == "too_large"
+        assert httpx.get(f"{base}/api/v1/infobases/shop/cards", headers=headers).json()["total"] == 0
