@@ -225,12 +225,15 @@ def test_product_kinds_characteristics_and_barcodes(api_any_db: Api) -> None:
     renamed = client.patch(f"/infobases/shop/characteristics/{ref}", json={"name": "L"})
     assert renamed.json()["name"] == "L" and client.get(f"/infobases/shop/characteristics/{ref}").json()["name"] == "L"
     assert _error(client.patch(f"/infobases/shop/characteristics/{NO_REF}", json={"name": "L"}), 404)
+    client.post(f"/infobases/shop/goods/{shirt['ref']}/characteristics", json={"name": "S"})
+    assert _error(client.patch(f"/infobases/shop/characteristics/{ref}", json={"name": "S"}), 409)["code"] == "conflict"
+    assert _error(client.patch(f"/infobases/shop/characteristics/{ref}", json={"name": ""}), 422)["field"] == "name"
     assert client.delete(f"/infobases/shop/characteristics/{ref}").status_code == 204
     assert _error(client.get(f"/infobases/shop/characteristics/{ref}"), 404)
     assert client.delete("/infobases/shop/product-kinds/Одежда").status_code == 204
     assert client.get(f"/infobases/shop/goods/{shirt['ref']}").json()["item_kind"] is None
-    pointed_again = client.get(f"/infobases/shop/goods/{shirt['ref']}/characteristics").json()
-    assert pointed_again == []
+    left = client.get(f"/infobases/shop/goods/{shirt['ref']}/characteristics").json()
+    assert [c["name"] for c in left] == ["S"]  # the kind's XL went with the kind
     assert _error(client.delete("/infobases/shop/product-kinds/Одежда"), 404)
 
 
