@@ -373,8 +373,11 @@ class _Body:
         query = select(Tombstone).where(Tombstone.infobase_id == self.infobase.id, self.changed(Tombstone.change_seq))
         for tombstone in self.session.scalars(query.order_by(Tombstone.id)):
             target = _DELETION_TARGETS.get(tombstone.object_kind)
-            if target is not None:
-                yield ed.Deletion(target, tombstone.ref)
+            if target is None:
+                continue
+            if tombstone.scoped and not retail.left_devices_scope(self.session, tombstone, self.register):
+                continue
+            yield ed.Deletion(target, tombstone.ref)
         soft = select(Product.ref).where(
             Product.infobase_id == self.infobase.id,
             Product.deleted.is_(True),

@@ -27,6 +27,7 @@ from sqlalchemy.orm import Session, selectinload
 
 from kassa_server import enterprisedata as ed
 from kassa_server.exchange import to_format
+from kassa_server.exchange.clock import from_utc, utc_now
 from kassa_server.models import (
     AcquiringTerminal,
     Barcode,
@@ -277,10 +278,29 @@ class Sections:
             yield obj
 
     def stock(self) -> Iterator[ed.FormatObject]:
+        """The store's whole snapshot, when a balance of it changed (or a product or characteristic in it went) since
+        the node's watermark, or when the node's last snapshot is older than ``stock_refresh_minutes``."""
         register = self.register
         if register is None or register.store is None:
             return
         store = register.store
+        now = utc_now()
+        if not self._stock_changed(store) and not self._stock_due(now):
+            return
+        query = (
+            select(StockBalance, Product, Characteristic)
+            .join(Product, StockBalance.product_id == Product.id)
+            .outerjoin(Characteristic, StockBalance.characteristic_id == Characteristic.id)
+            .where(StockBalance.store_id == store.id, Product.deleted.is_(False))
+            .order_by(Product.id, StockBalance.characteristic_id, StockBalance.id)
+        )
+        rows = [(balance, product, variant) for balance, product, variant in self.session.execute(query)]
+        if not rows and self.body.node.stock_sent_at is None:
+            return  # a store that never had stock: nothing to show, nothing to replace
+        self.body.node.stock_sent_at = now
+        yield stock_snapshot(store, register, rows, self.groups, when=from_utc(now, self.body.tz).date())
+
+    def _stock_changed(self, store: Store) -> bool:
         changed = self.session.scalar(
             select(StockBalance.id)
             .where(StockBalance.store_id == store.id, self.window(StockBalance.change_seq))
@@ -303,17 +323,14 @@ class Sections:
                 .where(StockBalance.store_id == store.id, Product.deleted.is_(True), self.window(Product.change_seq))
                 .limit(1)
             )
-        if changed is None:
-            return
-        query = (
-            select(StockBalance, Product, Characteristic)
-            .join(Product, StockBalance.product_id == Product.id)
-            .outerjoin(Characteristic, StockBalance.characteristic_id == Characteristic.id)
-            .where(StockBalance.store_id == store.id, Product.deleted.is_(False))
-            .order_by(Product.id, StockBalance.characteristic_id, StockBalance.id)
-        )
-        rows = [(balance, product, variant) for balance, product, variant in self.session.execute(query)]
-        yield stock_snapshot(store, register, rows, self.groups, when=dt.date.today())
+        return changed is not None
+
+    def _stock_due(self, now: dt.datetime) -> bool:
+        """The scheduled refresh: the node's last snapshot is older than the setting (never sent: not due, the first
+        snapshot goes with the first change, as every balance is new to a first download)."""
+        minutes = self.body.options.stock_refresh_minutes
+        sent = self.body.node.stock_sent_at
+        return bool(minutes) and sent is not None and now - sent >= dt.timedelta(minutes=minutes)
 
     def cards(self) -> Iterator[ed.FormatObject]:
         register = self.register
@@ -331,6 +348,27 @@ class Sections:
         )
         for card in self.session.scalars(query):
             yield discount_card(card, self.version)
+
+
+def left_devices_scope(session: Session, tombstone: Tombstone, register: CashRegister | None) -> bool:
+    """Whether a scoped tombstone (models/tracking.py ``SCOPES``: a terminal moved to another store, a card given to
+    another organization) is a deletion for the device of ``register``: the register was in the scope the object
+    left, and the object is not among what this device gets now (``Sections.terminals``/``cards`` filter alike)."""
+    if register is None:
+        return False
+    if tombstone.scope_store_id is not None and tombstone.scope_store_id != register.store_id:
+        return False
+    if tombstone.scope_organization_id is not None and tombstone.scope_organization_id != register.organization_id:
+        return False
+    model = {"terminal": AcquiringTerminal, "discount_card": DiscountCard}.get(tombstone.object_kind)
+    if model is None:
+        return False
+    row = session.scalar(select(model).where(model.infobase_id == tombstone.infobase_id, model.ref == tombstone.ref))
+    if row is None or row.deleted:
+        return True
+    if row.organization_id is not None and row.organization_id != register.organization_id:
+        return True
+    return isinstance(row, AcquiringTerminal) and row.store_id != register.store_id
 
 
 # --- format → rows: what a receipt names, and the stock it moves ---------------------------------------------------
@@ -460,4 +498,4 @@ def _find(session: Session, model: Any, infobase: Infobase, ref: uuid.UUID | Non
     return session.scalar(select(model).where(model.infobase_id == infobase.id, model.ref == ref))
 
 
-__all__ = ["DELETION_TARGETS", "SENDS", "Sections", "order_extras", "receipt_extras"]
+__all__ = ["DELETION_TARGETS", "SENDS", "Sections", "left_devices_scope", "order_extras", "receipt_extras"]
