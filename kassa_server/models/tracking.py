@@ -62,9 +62,11 @@ TRACKED: dict[type, str] = {
 SCOPES: dict[type, tuple[str, ...]] = {
     AcquiringTerminal: ("store", "organization"),
     DiscountCard: ("organization",),
+    CashRegister: ("store", "organization"),
 }
 """Models that reach only the devices of a store and/or an organization (exchange/retail.py filters them so), with the
-relationships that say which. Changing one leaves a scoped tombstone: the devices of the old scope get a deletion."""
+relationships that say which. Changing one leaves a scoped tombstone: the devices of the old scope get a deletion. A
+register's own scoped tombstone says its device moved: it gets what its new scope has and loses what the old had."""
 
 
 @event.listens_for(Session, "before_flush")

@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from kassa_server import enterprisedata as ed
 from kassa_server.admin import cards, stock, terminals
 from kassa_server.admin.demo import DEMO_CARDS, DEMO_FACTORY_NUMBER, DEMO_SIZE_STOCK, DEMO_TERMINAL, seed_demo
+from kassa_server.admin.devices import set_device
 from kassa_server.admin.organizations import OrganizationInput, StoreInput, create_organization, create_store
 from kassa_server.admin.reports import receipt_rows
 from kassa_server.enterprisedata.schema import validator
@@ -415,3 +416,39 @@ def test_with_the_refresh_off_the_stock_goes_only_after_a_change(shop: Shop, db_
         stock.set_stock(session, infobase, None, shoes.ref, Decimal(7), characteristic="41")
     (snapshot,) = shop.download()
     assert isinstance(snapshot, ed.StockSnapshot)
+
+
+@pytest.mark.parametrize("version", ["1.8", "1.21"])
+def test_a_device_moved_to_another_store_gets_its_terminals_and_stock_and_loses_the_old_ones(
+    shop: Shop, version: str
+) -> None:
+    message_no = _acknowledged(shop)
+    with shop.sessions.begin() as session:
+        infobase = session.scalars(select(Infobase)).one()
+        old_ref = terminals.get_terminal(session, infobase, DEMO_TERMINAL).ref
+        create_store(session, infobase, StoreInput(name="Склад на окраине"))
+        new_ref = terminals.add_terminal(
+            session, infobase, terminals.TerminalInput(number="99999", store="Склад на окраине")
+        ).ref
+        shoes = session.scalars(select(Product).where(Product.name == SHOES)).one()
+        stock.set_stock(session, infobase, "Склад на окраине", shoes.ref, Decimal(3), characteristic="40")
+    assert shop.download() == []  # another store's terminal and stock: not this device's
+    shop.upload(message_no, _sent_no(shop))
+
+    with shop.sessions.begin() as session:
+        infobase = session.scalars(select(Infobase)).one()
+        set_device(session, infobase, NODE, store="Склад на окраине")
+    shop.use_version(version)
+    raw = shop.raw()
+    schema = validator(version)
+    for element in etree.fromstring(raw.removeprefix(b"\xef\xbb\xbf"))[1]:  # the emptied snapshot too
+        assert schema.validate(element), (version, schema.error_log)
+    objects = list(ed.read_message(io.BytesIO(raw)))
+    assert [o.ref for o in objects if isinstance(o, ed.AcquiringTerminal)] == [new_ref]
+    emptied, snapshot = [o for o in objects if isinstance(o, ed.StockSnapshot)]
+    assert emptied.warehouse is not None and emptied.warehouse.name == DEMO_STORE and emptied.rows == []
+    assert [r.quantity for r in snapshot.rows] == [Decimal(3)]
+    assert snapshot.warehouse is not None and snapshot.warehouse.name == "Склад на окраине"
+    assert [(o.target_type, o.ref) for o in objects if isinstance(o, ed.Deletion)] == [(ed.AcquiringTerminal, old_ref)]
+    shop.upload(message_no + 1, _sent_no(shop))
+    assert shop.download() == []  # acknowledged: the move is not sent again
