@@ -415,10 +415,21 @@ def left_devices_scope(session: Session, tombstone: Tombstone, register: CashReg
         return False
     if tombstone.scope_organization_id is not None and tombstone.scope_organization_id != register.organization_id:
         return False
-    model = {"terminal": AcquiringTerminal, "discount_card": DiscountCard}.get(tombstone.object_kind)
-    if model is None:
+    row: AcquiringTerminal | DiscountCard | None
+    if tombstone.object_kind == "terminal":
+        row = session.scalar(
+            select(AcquiringTerminal).where(
+                AcquiringTerminal.infobase_id == tombstone.infobase_id, AcquiringTerminal.ref == tombstone.ref
+            )
+        )
+    elif tombstone.object_kind == "discount_card":
+        row = session.scalar(
+            select(DiscountCard).where(
+                DiscountCard.infobase_id == tombstone.infobase_id, DiscountCard.ref == tombstone.ref
+            )
+        )
+    else:
         return False
-    row = session.scalar(select(model).where(model.infobase_id == tombstone.infobase_id, model.ref == tombstone.ref))
     return row is None or not _sees(register, row)
 
 
