@@ -106,8 +106,8 @@ def get_one(number: str, infobase: str = Depends(manages), context: ApiContext =
 def change(
     number: str, body: TerminalIn, infobase: str = Depends(manages), context: ApiContext = Depends(api_context)
 ) -> TerminalOut:
-    """Change the fields given (``number`` renumbers it, ``store`` moves it); the devices of its store get it again at
-    their next exchange."""
+    """Change the fields given (``number`` renumbers it, ``store`` moves it): at their next exchange the devices of
+    its store get it again, and those of a store it left get its deletion."""
     with context.transaction() as session:
         return terminal_out(terminals.set_terminal(session, get_infobase(session, infobase), number, _input(body)))
 
