@@ -18,6 +18,7 @@ from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
 from kassa_server.admin.organizations import get_organization
+from kassa_server.admin.paging import ListPage, contains_text, paged
 from kassa_server.admin.table_csv import read_rows
 from kassa_server.admin.terminals import find_counterparty
 from kassa_server.errors import AlreadyExistsError, CatalogImportError, NotFoundError, ValidationError
@@ -127,6 +128,23 @@ def card_by_ref(session: Session, infobase: Infobase, ref: uuid.UUID) -> Discoun
 def list_cards(session: Session, infobase: Infobase) -> list[DiscountCard]:
     query = select(DiscountCard).where(DiscountCard.infobase_id == infobase.id, DiscountCard.deleted.is_(False))
     return list(session.scalars(query.order_by(DiscountCard.id)))
+
+
+def search_cards(
+    session: Session, infobase: Infobase, text: str = "", *, page: int = 1, page_size: int = 50
+) -> ListPage:
+    """A page of the cards whose number, barcode or magnetic code contains ``text`` (all cards when it is empty)."""
+    query = select(DiscountCard).where(DiscountCard.infobase_id == infobase.id, DiscountCard.deleted.is_(False))
+    if text.strip():
+        query = query.where(
+            or_(
+                *(
+                    contains_text(session, column, text.strip())
+                    for column in (DiscountCard.number, DiscountCard.barcode, DiscountCard.magnetic_code)
+                )
+            )
+        )
+    return paged(session, query.order_by(DiscountCard.number, DiscountCard.id), page, page_size)
 
 
 def delete_card(session: Session, infobase: Infobase, code: str) -> DiscountCard:

@@ -1,0 +1,67 @@
+"""The lists the back office pages through: discount cards found by any of their codes, a store's stock found by the
+product's name, code or article (letter case ignored, Cyrillic too), a page at a time (SQLite and PostgreSQL)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from decimal import Decimal
+
+import pytest
+from sqlalchemy.orm import Session, sessionmaker
+
+from kassa_server.admin import cards, catalog, infobases, organizations, stock, variants
+from kassa_server.admin.transaction import transaction
+from kassa_server.models.engine import make_engine, make_sessionmaker
+
+
+@pytest.fixture
+def sessions(db_url: str) -> Iterator[sessionmaker[Session]]:
+    engine = make_engine(db_url)
+    yield make_sessionmaker(engine)
+    engine.dispose()
+
+
+def test_search_cards_by_number_barcode_or_magnetic_code_a_page_at_a_time(sessions: sessionmaker[Session]) -> None:
+    with transaction(sessions) as session:
+        infobase = infobases.create_infobase(session, "Shop")
+        for n in range(1, 8):
+            cards.add_card(
+                session, infobase, cards.CardInput(number=f"C-{n:03d}", barcode=f"46{n:011d}", magnetic_code=f";M{n}?")
+            )
+        deleted = cards.add_card(session, infobase, cards.CardInput(number="C-999"))
+        cards.delete_card(session, infobase, deleted.number)
+
+        first = cards.search_cards(session, infobase, page=1, page_size=3)
+        assert (first.total, first.pages, [c.number for c in first.rows]) == (7, 3, ["C-001", "C-002", "C-003"])
+        last = cards.search_cards(session, infobase, page=99, page_size=3)
+        assert (last.page, [c.number for c in last.rows]) == (3, ["C-007"])
+        assert [c.number for c in cards.search_cards(session, infobase, "c-00").rows][:2] == ["C-001", "C-002"]
+        assert [c.number for c in cards.search_cards(session, infobase, "00000000005").rows] == ["C-005"]
+        assert [c.number for c in cards.search_cards(session, infobase, "m6").rows] == ["C-006"]
+        assert cards.search_cards(session, infobase, "нет такой").total == 0
+
+
+def test_search_a_stores_stock_by_product(sessions: sessionmaker[Session]) -> None:
+    with transaction(sessions) as session:
+        infobase = infobases.create_infobase(session, "Shop")
+        organization = organizations.get_organization(session, infobase)
+        for name in ("Точка", "Склад"):
+            organizations.create_store(
+                session, infobase, organizations.StoreInput(name=name, organization=organization.name)
+            )
+        boots = catalog.create_product(session, infobase, catalog.ProductInput(name="Ботинки", code="B1"))
+        milk = catalog.create_product(session, infobase, catalog.ProductInput(name="Молоко", article="MLK"))
+        variants.add_characteristic(session, infobase, "42", product_ref=boots.ref)
+        stock.set_stock(session, infobase, "Точка", boots.ref, Decimal(2), characteristic="42")
+        stock.set_stock(session, infobase, "Точка", milk.ref, Decimal("1.5"))
+        stock.set_stock(session, infobase, "Склад", milk.ref, Decimal(7))
+
+        shop = stock.search_stock(session, infobase, "Точка")
+        assert [(b.product.name, b.characteristic.name if b.characteristic else "", b.quantity) for b in shop.rows] == [
+            ("Ботинки", "42", Decimal("2.000")),
+            ("Молоко", "", Decimal("1.500")),
+        ]
+        assert [b.product.name for b in stock.search_stock(session, infobase, "Точка", "БОТИН").rows] == ["Ботинки"]
+        assert [b.product.name for b in stock.search_stock(session, infobase, "Точка", "mlk").rows] == ["Молоко"]
+        warehouse = stock.search_stock(session, infobase, "Склад", page_size=1)
+        assert (warehouse.total, [b.quantity for b in warehouse.rows]) == (1, [Decimal("7.000")])
