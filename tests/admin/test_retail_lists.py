@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from kassa_server.admin import cards, catalog, infobases, organizations, stock, variants
 from kassa_server.admin.transaction import transaction
+from kassa_server.errors import NotFoundError
 from kassa_server.models.engine import make_engine, make_sessionmaker
 
 
@@ -65,3 +66,18 @@ def test_search_a_stores_stock_by_product(sessions: sessionmaker[Session]) -> No
         assert [b.product.name for b in stock.search_stock(session, infobase, "Точка", "mlk").rows] == ["Молоко"]
         warehouse = stock.search_stock(session, infobase, "Склад", page_size=1)
         assert (warehouse.total, [b.quantity for b in warehouse.rows]) == (1, [Decimal("7.000")])
+
+
+def test_the_characteristics_of_a_kind_are_its_own(sessions: sessionmaker[Session]) -> None:
+    with transaction(sessions) as session:
+        infobase = infobases.create_infobase(session, "Shop")
+        variants.create_kind(session, infobase, "Обувь")
+        variants.create_kind(session, infobase, "Одежда")
+        boots = catalog.create_product(session, infobase, catalog.ProductInput(name="Ботинки"))
+        variants.add_characteristic(session, infobase, "42", kind="Обувь")
+        variants.add_characteristic(session, infobase, "M", kind="Одежда")
+        variants.add_characteristic(session, infobase, "43", product_ref=boots.ref)
+        assert [c.name for c in variants.characteristics_of_kind(session, infobase, "Обувь")] == ["42"]
+        assert variants.characteristics_of_kind(session, infobase, "Одежда")[0].name == "M"
+        with pytest.raises(NotFoundError):
+            variants.characteristics_of_kind(session, infobase, "Нет такого")
