@@ -3,16 +3,20 @@ product's name, code or article (letter case ignored, Cyrillic too), a page at a
 
 from __future__ import annotations
 
+import datetime as dt
+import uuid
 from collections.abc import Iterator
 from decimal import Decimal
 
 import pytest
 from sqlalchemy.orm import Session, sessionmaker
 
-from kassa_server.admin import cards, catalog, infobases, organizations, stock, variants
+from kassa_server.admin import cards, catalog, devices, infobases, organizations, sales, stock, terminals, variants
 from kassa_server.admin.transaction import transaction
 from kassa_server.errors import NotFoundError
+from kassa_server.models import Receipt, ReceiptPayment
 from kassa_server.models.engine import make_engine, make_sessionmaker
+from kassa_server.models.enums import PaymentKind, ReceiptKind
 
 
 @pytest.fixture
@@ -81,3 +85,46 @@ def test_the_characteristics_of_a_kind_are_its_own(sessions: sessionmaker[Sessio
         assert variants.characteristics_of_kind(session, infobase, "Одежда")[0].name == "M"
         with pytest.raises(NotFoundError):
             variants.characteristics_of_kind(session, infobase, "Нет такого")
+
+
+def test_a_receipt_names_its_discount_card_and_the_terminals_of_its_payments(sessions: sessionmaker[Session]) -> None:
+    with transaction(sessions) as session:
+        infobase = infobases.create_infobase(session, "Shop")
+        register = devices.register_device(session, infobase, devices.DeviceInput(factory_number="0001")).register
+        card = cards.add_card(session, infobase, cards.CardInput(number="C-1"))
+        terminal = terminals.add_terminal(session, infobase, terminals.TerminalInput(number="T-1"))
+        receipt = Receipt(
+            infobase_id=infobase.id,
+            ref=uuid.uuid4(),
+            kind=ReceiptKind.SALE,
+            date=dt.datetime(2026, 1, 2, 10, 0),
+            cash_register_id=register.id,
+            shift_number="1",
+            amount=Decimal(300),
+            cash_amount=Decimal(100),
+            card_amount=Decimal(200),
+            discount_card_id=card.id,
+            payments=[
+                ReceiptPayment(kind=PaymentKind.CASH, amount=Decimal(100)),
+                ReceiptPayment(kind=PaymentKind.CARD, amount=Decimal(200), terminal_id=terminal.id),
+            ],
+        )
+        session.add(receipt)
+        session.flush()
+        assert sales.receipt_card(session, receipt) is card
+        assert sales.receipt_terminals(session, receipt) == {terminal.id: terminal}
+        plain = Receipt(
+            infobase_id=infobase.id,
+            ref=uuid.uuid4(),
+            kind=ReceiptKind.SALE,
+            date=dt.datetime(2026, 1, 2, 11, 0),
+            cash_register_id=register.id,
+            shift_number="1",
+            amount=Decimal(1),
+            cash_amount=Decimal(1),
+            card_amount=Decimal(0),
+            discount_card_number="not ours",
+        )
+        session.add(plain)
+        session.flush()
+        assert sales.receipt_card(session, plain) is None and sales.receipt_terminals(session, plain) == {}
