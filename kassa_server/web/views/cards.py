@@ -30,7 +30,7 @@ def cards_list(page: Page) -> Response:
 def card_new(page: Page) -> Response:
     if page.request.method == "POST":
         return _save(page, None)
-    values = dict.fromkeys(FIELDS, "")
+    values: dict[str, object] = dict.fromkeys(FIELDS, "")
     values["discount_percent"] = "0"
     values["active"] = True
     return _render(page, None, values, {})

@@ -19,7 +19,7 @@ PRODUCT_KINDS = {ProductKind.GOODS: "Товар", ProductKind.SERVICE: "Услу
 
 @page_handler("kinds")
 def kinds(page: Page) -> Response:
-    values = {"name": "", "product_kind": ProductKind.GOODS.value, "uses_characteristics": True}
+    values: dict[str, object] = {"name": "", "product_kind": ProductKind.GOODS.value, "uses_characteristics": True}
     errors: dict[str, str] = {}
     if page.request.method == "POST":
         values = {
@@ -28,7 +28,7 @@ def kinds(page: Page) -> Response:
             "uses_characteristics": page.checked("uses_characteristics"),
         }
         try:
-            product_kind = ProductKind(values["product_kind"])
+            product_kind = ProductKind(str(values["product_kind"]))
         except ValueError:
             product_kind = ProductKind.GOODS
         try:
