@@ -125,6 +125,17 @@ def characteristics_of(session: Session, infobase: Infobase, product: Product) -
     return list(session.scalars(query.order_by(Characteristic.id)))
 
 
+def characteristics_of_kind(session: Session, infobase: Infobase, kind: str) -> list[Characteristic]:
+    """The characteristics every product of the kind ``kind`` has."""
+    item_kind = get_kind(session, infobase, kind)
+    query = select(Characteristic).where(
+        Characteristic.infobase_id == infobase.id,
+        Characteristic.deleted.is_(False),
+        Characteristic.item_kind_id == item_kind.id,
+    )
+    return list(session.scalars(query.order_by(Characteristic.id)))
+
+
 def find_characteristic(session: Session, infobase: Infobase, product: Product, name: str) -> Characteristic | None:
     return next((c for c in characteristics_of(session, infobase, product) if c.name == name.strip()), None)
 
