@@ -599,6 +599,10 @@ def _move_stock(
     ids = sorted({m.balance_id for m in old} | {balance.id for balance, _ in targets})
     if ids:  # lock (and re-read) every balance this receipt touches
         session.flush()  # this message's own pending changes first: the re-read must not drop them
+        # The infobase's row before the balances: changing a balance stamps the infobase's change sequence (an UPDATE
+        # of that row, held to the commit), so every writer takes the row first and then balances. Locking balances
+        # first, two messages of one store deadlocked on PostgreSQL (each held a balance and waited for the row).
+        session.execute(select(Infobase.id).where(Infobase.id == infobase.id).with_for_update())
         session.scalars(
             select(StockBalance)
             .where(StockBalance.id.in_(ids))
