@@ -602,7 +602,9 @@ def _move_stock(
         # The infobase's row before the balances: changing a balance stamps the infobase's change sequence (an UPDATE
         # of that row, held to the commit), so every writer takes the row first and then balances. Locking balances
         # first, two messages of one store deadlocked on PostgreSQL (each held a balance and waited for the row).
-        session.execute(select(Infobase.id).where(Infobase.id == infobase.id).with_for_update())
+        # FOR NO KEY UPDATE is the lock that UPDATE takes; FOR UPDATE would also block every insert referencing the
+        # infobase (their foreign-key checks take FOR KEY SHARE).
+        session.execute(select(Infobase.id).where(Infobase.id == infobase.id).with_for_update(key_share=True))
         session.scalars(
             select(StockBalance)
             .where(StockBalance.id.in_(ids))
