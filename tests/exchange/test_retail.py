@@ -122,7 +122,7 @@ def test_first_download_follows_section_7_1_with_only_the_devices_store(shop: Sh
     assert [t.number for t in terminals_sent] == [DEMO_TERMINAL]
     assert terminals_sent[0].acquirer is not None and terminals_sent[0].acquirer.name == "ПАО «Банк»"
     cards = {c.number: c for c in objects if isinstance(c, ed.DiscountCard)}
-    assert set(cards) == {number for number, *_ in DEMO_CARDS}
+    assert set(cards) == {number for number, *_, active in DEMO_CARDS if active}  # 1.8 has no Статус: no cancelled
     assert cards["2000000000015"].owner_counterparty is not None  # 1.8: an owner is required,
     assert cards["2000000000022"].owner_counterparty is not None  # so an ownerless card gets its holder
     shoes = next(o for o in objects if isinstance(o, ed.Item) and o.name == SHOES)
