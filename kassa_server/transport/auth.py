@@ -56,5 +56,7 @@ def authenticate(authenticator: Authenticator, infobase: str, header: str | None
 def authenticate_cached(authenticator: Authenticator, infobase: str, header: str | None) -> AuthenticatedUser | None:
     """The user of the header's first credentials if a recent check remembers them; None: run ``authenticate``."""
     cached = getattr(authenticator, "cached", None)
-    candidates = basic_credentials(header) if cached is not None else []
+    if cached is None:
+        return None
+    candidates = basic_credentials(header)
     return cast(AuthenticatedUser | None, cached(infobase, *candidates[0])) if candidates else None
