@@ -64,6 +64,16 @@ _PRODUCT_COLUMNS = (
     Product.marked,
 )
 """The columns ``to_format.item`` reads."""
+_GROUP_COLUMNS = (
+    ProductGroup.id,
+    ProductGroup.ref,
+    ProductGroup.name,
+    ProductGroup.code,
+    ProductGroup.parent_id,
+    ProductGroup.deleted,
+    ProductGroup.change_seq,
+)
+"""The columns of a group that ``to_format.item_group`` and ``_Body._groups`` read."""
 
 SENDS: tuple[str, ...] = (
     "Справочник.Организации",
@@ -197,8 +207,10 @@ class _Body:
             session.get(CashRegister, node.cash_register_id) if node.cash_register_id else None
         )
         self.units = {u.id: u for u in session.scalars(select(Unit).where(Unit.infobase_id == infobase.id))}
-        self.groups = {
-            g.id: g for g in session.scalars(select(ProductGroup).where(ProductGroup.infobase_id == infobase.id))
+        # every message reads every group (the key blocks): plain rows of the columns read, not ORM objects
+        self.groups: dict[int, ProductGroup] = {
+            g.id: cast(ProductGroup, g)
+            for g in session.execute(select(*_GROUP_COLUMNS).where(ProductGroup.infobase_id == infobase.id))
         }
 
     def changed(self, column, model: Any = None):
