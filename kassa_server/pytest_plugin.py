@@ -122,6 +122,55 @@ class KassaServer:
         result: list[dict[str, Any]] = self.request("GET", self._ib("/devices"))
         return result
 
+    # --- what the app's retail screens read: terminals, discount cards, stock, characteristics ---------------------
+
+    def add_terminal(self, number: str, store: str | None = None, **fields: Any) -> dict[str, Any]:
+        """An acquiring terminal of ``store`` (default: the first); ``fields``: name, acquirer, contract_number, …"""
+        result: dict[str, Any] = self.request(
+            "POST", self._ib("/terminals"), json={"number": number, "store": store, **fields}
+        )
+        return result
+
+    def terminals(self, store: str | None = None) -> list[dict[str, Any]]:
+        result: list[dict[str, Any]] = self.request("GET", self._ib("/terminals"), params=_only(store=store))
+        return result
+
+    def add_card(self, number: str, **fields: Any) -> dict[str, Any]:
+        """A discount card; ``fields``: barcode, magnetic_code, owner, kind, discount_percent, active, …"""
+        result: dict[str, Any] = self.request("POST", self._ib("/cards"), json={"number": number, **fields})
+        return result
+
+    def cards(self, search: str | None = None) -> list[dict[str, Any]]:
+        """Every discount card (all pages), or those matching ``search``."""
+        found: list[dict[str, Any]] = []
+        page = 1
+        while True:
+            params = {"page": str(page), "page_size": "1000", **_only(search=search)}
+            answer = self.request("GET", self._ib("/cards"), params=params)
+            found.extend(answer["items"])
+            if page >= answer["pages"]:
+                return found
+            page += 1
+
+    def set_stock(
+        self, product: str, quantity: Any, *, characteristic: str | None = None, store: str | None = None
+    ) -> dict[str, Any]:
+        """Set the quantity on hand of a product (its ref), or of one of its characteristics (by name)."""
+        body = {"product": product, "quantity": str(quantity), "characteristic": characteristic, "store": store}
+        result: dict[str, Any] = self.request("PUT", self._ib("/stock"), json=body)
+        return result
+
+    def stock(self, store: str | None = None) -> list[dict[str, Any]]:
+        result: list[dict[str, Any]] = self.request("GET", self._ib("/stock"), params=_only(store=store))
+        return result
+
+    def add_characteristic(self, product: str, name: str, **fields: Any) -> dict[str, Any]:
+        """A characteristic (size, colour) of the product whose ref is ``product``."""
+        result: dict[str, Any] = self.request(
+            "POST", self._ib(f"/goods/{product}/characteristics"), json={"name": name, **fields}
+        )
+        return result
+
     def add_fault(
         self,
         kind: str,

@@ -112,6 +112,9 @@ class ProtocolOptions:
     """Reject a whole incoming message on the first invalid object instead of skipping that object."""
     format_timezone: str = "UTC"
     """Zone of the format's zone-less dates (the infobase's local time); stored times are UTC (exchange/clock.py)."""
+    stock_refresh_minutes: int = 1440
+    """A device gets its store's stock snapshot (``ИнформативныеОстатки``) after any balance changed, and again once
+    its last one is older than this, so the snapshot's date stays current; 0: only after a change."""
 
     def __post_init__(self) -> None:
         choices = {
@@ -128,6 +131,8 @@ class ProtocolOptions:
             raise ConfigError(f"{ENV_PREFIX}PROTOCOL_FORMAT_TIMEZONE: not a known time zone") from None
         if self.initial_format_version not in self.supported_format_versions:
             raise ConfigError(f"{ENV_PREFIX}PROTOCOL_INITIAL_FORMAT_VERSION: not among the supported versions")
+        if self.stock_refresh_minutes < 0:
+            raise ConfigError(f"{ENV_PREFIX}PROTOCOL_STOCK_REFRESH_MINUTES: 0 (only after a change) or more")
 
 
 @dataclass(frozen=True)

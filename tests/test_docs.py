@@ -90,3 +90,8 @@ def test_the_fixture_example_of_the_client_developers_page_loads(tmp_path: Path)
         server.reset(fixture)
         assert "C-04" in {item.get("code") for item in server.request("GET", "/infobases/kassa/goods")}
         assert "0000000001099999" in {device["factory_number"] for device in server.devices()}
+        assert "10020099" in {terminal["number"] for terminal in server.terminals()}
+        assert [card["discount_percent"] for card in server.cards(search="C-100")] == ["7.00"]
+        assert ("C-04", "40.000") in {(row["code"], row["quantity"]) for row in server.stock()}
+        kinds = server.request("GET", "/infobases/kassa/product-kinds")
+        assert {"Обувь", "Одежда"} <= {kind["name"] for kind in kinds}

@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 pytest_plugins = ["pytester"]
 
 CLIENT_TESTS = """
 import httpx
+from pathlib import Path
+
 from pathlib import Path
 
 import pytest
@@ -48,6 +52,8 @@ def test_each_xdist_worker_gets_its_own_server(pytester: pytest.Pytester, monkey
     pytester.makepyfile(
         test_workers="""
 import os
+from pathlib import Path
+
 from pathlib import Path
 
 import pytest
@@ -91,6 +97,8 @@ users:
     )
     pytester.makepyfile(
         test_yaml="""
+from pathlib import Path
+
 import pytest
 
 @pytest.mark.kassa_fixture("shop.yaml")
@@ -101,3 +109,24 @@ def test_shop(kassa_server):
     )
     result = pytester.runpytest_subprocess("-p", "no:cacheprovider", "-W", "ignore::DeprecationWarning")
     result.assert_outcomes(passed=1)
+
+
+def test_the_retail_helpers_seed_what_the_apps_screens_read(tmp_path: Path) -> None:
+    from kassa_server.pytest_plugin import KassaApiError, start_server
+
+    with start_server(tmp_path, fixture="empty") as server:
+        product = server.request("POST", "/infobases/kassa/goods", json={"name": "Кеды", "price": "10"})["ref"]
+        assert server.add_characteristic(product, "42")["product"] == product
+        assert server.add_terminal("T-1", acquirer="Банк")["acquirer"] == "Банк"
+        assert [t["number"] for t in server.terminals()] == ["T-1"]
+        many = "number\n" + "".join(f"C{n:04}\n" for n in range(1003))  # more than one page of the API
+        headers = {"Content-Type": "text/csv"}
+        assert server.request("POST", "/infobases/kassa/cards.csv", content=many, headers=headers)["created"] == 1003
+        server.add_card("X-1", owner="Смирнов", discount_percent=5)
+        assert len(server.cards()) == 1004
+        assert [c["number"] for c in server.cards(search="смирн")] == ["X-1"]
+        assert server.set_stock(product, 3, characteristic="42")["quantity"] == "3.000"
+        assert [(r["characteristic"], r["quantity"]) for r in server.stock()] == [("42", "3.000")]
+        with pytest.raises(KassaApiError) as refused:
+            server.add_card("X-1")
+        assert refused.value.status == 409

@@ -18,10 +18,11 @@ from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
 from kassa_server.admin.organizations import get_organization
+from kassa_server.admin.paging import ListPage, contains_text, paged
 from kassa_server.admin.table_csv import read_rows
 from kassa_server.admin.terminals import find_counterparty
 from kassa_server.errors import AlreadyExistsError, CatalogImportError, NotFoundError, ValidationError
-from kassa_server.models import DiscountCard, Infobase
+from kassa_server.models import Counterparty, DiscountCard, Infobase
 from kassa_server.models.enums import LegalForm
 
 COLUMNS = [
@@ -127,6 +128,23 @@ def card_by_ref(session: Session, infobase: Infobase, ref: uuid.UUID) -> Discoun
 def list_cards(session: Session, infobase: Infobase) -> list[DiscountCard]:
     query = select(DiscountCard).where(DiscountCard.infobase_id == infobase.id, DiscountCard.deleted.is_(False))
     return list(session.scalars(query.order_by(DiscountCard.id)))
+
+
+def cards_page(
+    session: Session, infobase: Infobase, *, page: int = 1, page_size: int = 50, search: str = ""
+) -> ListPage:
+    """One page of the cards (by number), those whose number, barcode, magnetic code, kind or owner contain
+    ``search`` (any letter case) when it is given."""
+    query = (
+        select(DiscountCard)
+        .outerjoin(Counterparty, DiscountCard.owner_id == Counterparty.id)
+        .where(DiscountCard.infobase_id == infobase.id, DiscountCard.deleted.is_(False))
+    )
+    if search.strip():
+        columns = (DiscountCard.number, DiscountCard.barcode, DiscountCard.magnetic_code, DiscountCard.kind)
+        text = search.strip()
+        query = query.where(or_(*(contains_text(session, c, text) for c in (*columns, Counterparty.name))))
+    return paged(session, query.order_by(DiscountCard.number, DiscountCard.id), page, page_size)
 
 
 def delete_card(session: Session, infobase: Infobase, code: str) -> DiscountCard:

@@ -12,6 +12,12 @@
     orders: [{number: ЗК-1, status: agreed, device: "0000000001012345", counterparty: Смирнов Алексей,
               lines: [{product: "00001", quantity: 2}]}]
     faults: [{kind: delay, operation: GetDataPart, params: {delay_ms: 200}}]
+    product_kinds: [{name: Обувь, characteristics: ["40", "41"]}]
+    goods: [{name: Кеды, code: K1, price: 2990, item_kind: Обувь,
+             characteristics: [{name: "42", barcodes: ["2000000000022"]}]}]
+    terminals: [{number: "10020030", store: Магазин на Садовой, acquirer: ПАО Банк}]
+    cards: [{number: "2000000000015", owner: Смирнов Алексей, kind: Скидка 5 %, discount_percent: 5}]
+    stock: [{product: K1, characteristic: "42", quantity: 3}]
 
 Every list is optional. Goods are matched by ``code`` in order lines (or by ``ref``, or by ``name``). An infobase made
 from a fixture without organizations gets the default organization, store and price type every new infobase has.
@@ -55,6 +61,50 @@ class UserFixture(_Strict):
     role: UserRole = UserRole.CASHIER
 
 
+class CharacteristicFixture(_Strict):
+    name: str
+    full_name: str = ""
+    barcodes: list[str] = Field(
+        default_factory=list, description="Barcodes of this variant: added to the product, pointing at it"
+    )
+
+
+class ProductKindFixture(_Strict):
+    name: str
+    product_kind: ProductKind = ProductKind.GOODS
+    uses_characteristics: bool = True
+    characteristics: list[str] = Field(default_factory=list, description="Every product of the kind has these")
+
+
+class TerminalFixture(_Strict):
+    number: str
+    name: str | None = None
+    store: str | None = Field(None, description="Store name; default: the first")
+    organization: str | None = None
+    acquirer: str | None = Field(None, description="The acquiring bank's name (created when missing)")
+    contract_number: str | None = None
+    contract_date: dt.date | None = None
+
+
+class CardFixture(_Strict):
+    number: str
+    barcode: str | None = None
+    magnetic_code: str | None = None
+    owner: str | None = Field(None, description="The owner's name (a counterparty, created when missing)")
+    kind: str | None = Field(None, description="e.g. «Скидка 5 %»")
+    discount_percent: Decimal | None = None
+    active: bool = True
+    opened_at: dt.datetime | None = None
+    organization: str | None = None
+
+
+class StockFixture(_Strict):
+    product: str = Field(description="The product's code, ref or name")
+    characteristic: str | None = Field(None, description="One of the product's characteristics, by name")
+    quantity: Decimal
+    store: str | None = Field(None, description="Store name; default: the first")
+
+
 class ProductFixture(_Strict):
     name: str
     code: str | None = None
@@ -72,6 +122,10 @@ class ProductFixture(_Strict):
     barcodes: list[str] = Field(default_factory=list)
     price: Decimal | None = None
     ref: uuid.UUID | None = None
+    item_kind: str | None = Field(None, description="A product kind of `product_kinds` (or already there), by name")
+    characteristics: list[str | CharacteristicFixture] = Field(
+        default_factory=list, description="The product's own characteristics (sizes, colours): names or objects"
+    )
 
 
 class RegisterFixture(_Strict):
@@ -134,3 +188,7 @@ class Fixture(_Strict):
     counterparties: list[CounterpartyFixture] = Field(default_factory=list)
     orders: list[OrderFixture] = Field(default_factory=list)
     faults: list[FaultFixture] = Field(default_factory=list)
+    product_kinds: list[ProductKindFixture] = Field(default_factory=list)
+    terminals: list[TerminalFixture] = Field(default_factory=list)
+    cards: list[CardFixture] = Field(default_factory=list)
+    stock: list[StockFixture] = Field(default_factory=list)

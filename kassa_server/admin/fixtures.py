@@ -6,7 +6,9 @@ shop of ``admin/demo.py``), or a ``Fixture`` body (``admin/fixture_schema.py``),
 
 from __future__ import annotations
 
+import contextlib
 import uuid
+from collections.abc import Iterator
 from dataclasses import dataclass
 
 import yaml
@@ -14,11 +16,12 @@ from pydantic import ValidationError as PydanticValidationError
 from sqlalchemy import delete, or_, select
 from sqlalchemy.orm import Session
 
+from kassa_server.admin.cards import CardInput, add_card
 from kassa_server.admin.catalog import Catalog, ProductInput, create_price_type, list_products
 from kassa_server.admin.demo import seed_demo
 from kassa_server.admin.devices import DeviceInput, register_device
 from kassa_server.admin.faults import FaultInput, add_fault
-from kassa_server.admin.fixture_schema import Fixture
+from kassa_server.admin.fixture_schema import CharacteristicFixture, Fixture, ProductFixture
 from kassa_server.admin.goods_csv import GROUP_SEPARATOR
 from kassa_server.admin.infobases import UserInput, create_infobase, create_user, get_infobase
 from kassa_server.admin.orders import (
@@ -30,8 +33,11 @@ from kassa_server.admin.orders import (
     list_counterparties,
 )
 from kassa_server.admin.organizations import OrganizationInput, StoreInput, create_organization, create_store
-from kassa_server.errors import ValidationError
-from kassa_server.models import Base, FaultRule, Infobase, SoapCall
+from kassa_server.admin.stock import set_stock
+from kassa_server.admin.terminals import TerminalInput, add_terminal
+from kassa_server.admin.variants import add_characteristic, create_kind, set_barcode_characteristic, set_product_kind
+from kassa_server.errors import NotFoundError, ValidationError
+from kassa_server.models import Base, FaultRule, Infobase, Product, SoapCall
 from kassa_server.models.infobases import reusing_password_hashes
 
 BUILTIN_FIXTURES = ("empty", "demo")
@@ -112,10 +118,22 @@ def load_fixture(session: Session, infobase: Infobase, fixture: Fixture) -> None
         create_price_type(session, infobase, price_type)
     for user in fixture.users:
         create_user(session, infobase, UserInput(user.login, user.password, full_name=user.full_name, role=user.role))
+    for index, kind in enumerate(fixture.product_kinds):
+        with _at(f"product_kinds.{index}"):
+            create_kind(
+                session,
+                infobase,
+                kind.name,
+                product_kind=kind.product_kind,
+                uses_characteristics=kind.uses_characteristics,
+            )
+            for name in kind.characteristics:
+                add_characteristic(session, infobase, name, kind=kind.name)
     catalog = Catalog(session, infobase)
-    for item in fixture.goods:
+    with_variants: list[tuple[int, Product, ProductFixture]] = []
+    for index, item in enumerate(fixture.goods):
         group = item.group.split(GROUP_SEPARATOR.strip()) if isinstance(item.group, str) else item.group
-        catalog.create(
+        product = catalog.create(
             ProductInput(
                 name=item.name,
                 full_name=item.full_name,
@@ -128,12 +146,16 @@ def load_fixture(session: Session, infobase: Infobase, fixture: Fixture) -> None
                 weighed=item.weighed,
                 marked=item.marked,
                 group=tuple(part.strip() for part in group if part.strip()) if group else None,
-                barcodes=tuple(item.barcodes),
+                barcodes=tuple(item.barcodes) + tuple(_variant_barcodes(item)),
                 price=item.price,
                 ref=item.ref,
             )
         )
+        if item.item_kind is not None or item.characteristics:
+            with_variants.append((index, product, item))
     session.flush()
+    for index, product, item in with_variants:
+        _variants(session, infobase, index, product, item)
     for register in fixture.registers:
         device = DeviceInput(
             register.factory_number, name=register.name, organization=register.organization, store=register.store
@@ -170,6 +192,7 @@ def load_fixture(session: Session, infobase: Infobase, fixture: Fixture) -> None
             comment=order.comment,
         )
         create_order(session, infobase, data)
+    _retail(session, catalog, infobase, fixture)
     for fault in fixture.faults:
         add_fault(
             session,
@@ -187,6 +210,76 @@ def load_fixture(session: Session, infobase: Infobase, fixture: Fixture) -> None
     session.flush()
 
 
+@contextlib.contextmanager
+def _at(where: str) -> Iterator[None]:
+    """Name the fixture entry at fault: a use case's ``ValidationError`` or ``NotFoundError`` (a store, a kind, a
+    characteristic the entry names) becomes a ``ValidationError`` of the field ``where``."""
+    try:
+        yield
+    except ValidationError as exc:
+        if exc.field == where:
+            raise
+        raise ValidationError(where, f"{exc.field}: {exc.reason}") from exc
+    except NotFoundError as exc:
+        raise ValidationError(where, str(exc)) from exc
+
+
+def _variant_barcodes(item: ProductFixture) -> list[str]:
+    return [code for entry in item.characteristics if not isinstance(entry, str) for code in entry.barcodes]
+
+
+def _variants(session: Session, infobase: Infobase, index: int, product: Product, item: ProductFixture) -> None:
+    """A product's kind, its own characteristics and the barcodes that point at them."""
+    with _at(f"goods.{index}"):
+        if item.item_kind is not None:
+            set_product_kind(session, infobase, product.ref, item.item_kind)
+        for entry in item.characteristics:
+            variant = CharacteristicFixture(name=entry) if isinstance(entry, str) else entry
+            add_characteristic(session, infobase, variant.name, product_ref=product.ref, full_name=variant.full_name)
+            for barcode in variant.barcodes:
+                set_barcode_characteristic(session, infobase, barcode, variant.name)
+
+
+def _retail(session: Session, catalog: Catalog, infobase: Infobase, fixture: Fixture) -> None:
+    """Terminals, discount cards and stock on hand, through the same use cases as every face."""
+    for index, terminal in enumerate(fixture.terminals):
+        with _at(f"terminals.{index}"):
+            add_terminal(
+                session,
+                infobase,
+                TerminalInput(
+                    number=terminal.number,
+                    name=terminal.name,
+                    store=terminal.store,
+                    organization=terminal.organization,
+                    acquirer=terminal.acquirer,
+                    contract_number=terminal.contract_number,
+                    contract_date=terminal.contract_date,
+                ),
+            )
+    for index, card in enumerate(fixture.cards):
+        with _at(f"cards.{index}"):
+            data = CardInput(
+                number=card.number,
+                barcode=card.barcode,
+                magnetic_code=card.magnetic_code,
+                owner=card.owner,
+                kind=card.kind,
+                discount_percent=card.discount_percent,
+                active=card.active,
+                opened_at=card.opened_at,
+                organization=card.organization,
+            )
+            add_card(session, infobase, data)
+    for index, row in enumerate(fixture.stock):
+        where = f"stock.{index}"
+        with _at(where):
+            product = _find_product(session, catalog, infobase, row.product)
+            if product is None:
+                raise ValidationError(where, f"no product with code, ref or name {row.product!r}")
+            set_stock(session, infobase, row.store, product.ref, row.quantity, characteristic=row.characteristic)
+
+
 def _counterparty(session: Session, infobase: Infobase, text: str | None, order_index: int) -> uuid.UUID | None:
     if text is None:
         return None
@@ -196,7 +289,8 @@ def _counterparty(session: Session, infobase: Infobase, text: str | None, order_
     raise ValidationError(f"orders.{order_index}.counterparty", f"no counterparty with name or ref {text!r}")
 
 
-def _product(session: Session, catalog: Catalog, infobase: Infobase, text: str, order_index: int) -> uuid.UUID:
+def _find_product(session: Session, catalog: Catalog, infobase: Infobase, text: str) -> Product | None:
+    """The product whose ref, code or name is ``text``."""
     ref: uuid.UUID | None
     try:
         ref = uuid.UUID(text)
@@ -205,6 +299,11 @@ def _product(session: Session, catalog: Catalog, infobase: Infobase, text: str, 
     product = catalog.find(ref=ref, code=text)
     if product is None:
         product = next((p for p in list_products(session, infobase) if p.name == text), None)
+    return product
+
+
+def _product(session: Session, catalog: Catalog, infobase: Infobase, text: str, order_index: int) -> uuid.UUID:
+    product = _find_product(session, catalog, infobase, text)
     if product is None:
         raise ValidationError(f"orders.{order_index}.lines", f"no product with code, ref or name {text!r}")
     return product.ref

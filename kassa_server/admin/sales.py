@@ -15,9 +15,11 @@ from sqlalchemy.orm import Session, selectinload
 from kassa_server.admin.paging import ListPage, paged
 from kassa_server.errors import NotFoundError
 from kassa_server.models import (
+    AcquiringTerminal,
     CashOperation,
     CashRegister,
     CustomerOrder,
+    DiscountCard,
     ExchangeNode,
     Infobase,
     Receipt,
@@ -83,6 +85,19 @@ def get_receipt(session: Session, infobase: Infobase, receipt_id: int) -> Receip
 
 def receipt_order(session: Session, receipt: Receipt) -> CustomerOrder | None:
     return session.get(CustomerOrder, receipt.order_id) if receipt.order_id is not None else None
+
+
+def receipt_card(session: Session, receipt: Receipt) -> DiscountCard | None:
+    """The discount card the receipt was sold with, when it is one of ours."""
+    return session.get(DiscountCard, receipt.discount_card_id) if receipt.discount_card_id is not None else None
+
+
+def receipt_terminals(session: Session, receipt: Receipt) -> dict[int, AcquiringTerminal]:
+    """Terminal id → the terminal of each card payment that names one of ours."""
+    ids = {p.terminal_id for p in receipt.payments if p.terminal_id is not None}
+    if not ids:
+        return {}
+    return {t.id: t for t in session.scalars(select(AcquiringTerminal).where(AcquiringTerminal.id.in_(ids)))}
 
 
 def base_receipt(session: Session, receipt: Receipt) -> Receipt | None:

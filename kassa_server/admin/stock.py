@@ -13,11 +13,12 @@ from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from typing import TextIO
 
-from sqlalchemy import select
+from sqlalchemy import or_, select
 from sqlalchemy.orm import Session, selectinload
 
 from kassa_server.admin.catalog import Catalog
 from kassa_server.admin.organizations import get_store
+from kassa_server.admin.paging import ListPage, contains_text, paged
 from kassa_server.admin.table_csv import read_rows
 from kassa_server.admin.variants import get_characteristic
 from kassa_server.errors import CatalogImportError, NotFoundError, ValidationError
@@ -98,6 +99,31 @@ def list_stock(session: Session, infobase: Infobase, store: str | None = None) -
         .order_by(StockBalance.product_id, StockBalance.characteristic_id, StockBalance.id)
     )
     return list(session.scalars(query))
+
+
+def search_stock(
+    session: Session, infobase: Infobase, store: str | None, text: str = "", *, page: int = 1, page_size: int = 50
+) -> ListPage:
+    """A page of a store's balances, by product name, whose product's name, code or article contains ``text``."""
+    target = get_store(session, infobase, store)
+    query = (
+        select(StockBalance)
+        .join(Product, StockBalance.product_id == Product.id)
+        .where(StockBalance.infobase_id == infobase.id, StockBalance.store_id == target.id)
+        .options(selectinload(StockBalance.product), selectinload(StockBalance.characteristic))
+    )
+    if text.strip():
+        query = query.where(
+            or_(
+                *(
+                    contains_text(session, column, text.strip())
+                    for column in (Product.name, Product.code, Product.article)
+                )
+            )
+        )
+    return paged(
+        session, query.order_by(Product.name, StockBalance.characteristic_id, StockBalance.id), page, page_size
+    )
 
 
 def export_stock(session: Session, infobase: Infobase, store: str | None, out: TextIO) -> int:

@@ -125,6 +125,17 @@ def characteristics_of(session: Session, infobase: Infobase, product: Product) -
     return list(session.scalars(query.order_by(Characteristic.id)))
 
 
+def characteristics_of_kind(session: Session, infobase: Infobase, kind: str) -> list[Characteristic]:
+    """The characteristics every product of the kind ``kind`` has."""
+    item_kind = get_kind(session, infobase, kind)
+    query = select(Characteristic).where(
+        Characteristic.infobase_id == infobase.id,
+        Characteristic.deleted.is_(False),
+        Characteristic.item_kind_id == item_kind.id,
+    )
+    return list(session.scalars(query.order_by(Characteristic.id)))
+
+
 def find_characteristic(session: Session, infobase: Infobase, product: Product, name: str) -> Characteristic | None:
     return next((c for c in characteristics_of(session, infobase, product) if c.name == name.strip()), None)
 
@@ -141,12 +152,48 @@ def list_characteristics(session: Session, infobase: Infobase) -> list[Character
     return list(session.scalars(query.order_by(Characteristic.id)))
 
 
-def delete_characteristic(session: Session, infobase: Infobase, ref: uuid.UUID) -> Characteristic:
+def characteristic_by_ref(session: Session, infobase: Infobase, ref: uuid.UUID) -> Characteristic:
     found = session.scalar(
         select(Characteristic).where(Characteristic.infobase_id == infobase.id, Characteristic.ref == ref)
     )
-    if found is None:
+    if found is None or found.deleted:
         raise NotFoundError(f"no characteristic with ref {ref} in infobase {infobase.name!r}")
+    return found
+
+
+def set_characteristic(
+    session: Session, infobase: Infobase, ref: uuid.UUID, *, name: str | None = None, full_name: str | None = None
+) -> Characteristic:
+    """Rename a characteristic (its owner's other characteristics keep their names unique); the devices get it
+    again at their next exchange."""
+    found = characteristic_by_ref(session, infobase, ref)
+    if name is not None and _name(name, "name") != found.name:
+        new_name = _name(name, "name")
+        duplicate = session.scalar(
+            select(Characteristic.id).where(
+                Characteristic.infobase_id == infobase.id,
+                Characteristic.name == new_name,
+                Characteristic.deleted.is_(False),
+                Characteristic.id != found.id,
+                Characteristic.product_id == found.product_id
+                if found.product_id is not None
+                else Characteristic.product_id.is_(None),
+                Characteristic.item_kind_id == found.item_kind_id
+                if found.item_kind_id is not None
+                else Characteristic.item_kind_id.is_(None),
+            )
+        )
+        if duplicate is not None:
+            raise AlreadyExistsError(f"the owner of {found.name!r} has a characteristic {new_name!r} already")
+        found.name = new_name
+    if full_name is not None:
+        found.full_name = full_name.strip()
+    session.flush()
+    return found
+
+
+def delete_characteristic(session: Session, infobase: Infobase, ref: uuid.UUID) -> Characteristic:
+    found = characteristic_by_ref(session, infobase, ref)
     session.delete(found)
     session.flush()
     return found

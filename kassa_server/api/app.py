@@ -6,7 +6,20 @@ from fastapi import FastAPI
 from starlette.types import ASGIApp
 
 from kassa_server import __version__
-from kassa_server.api import catalog, devices, docs, documents, faults, infobases, journal, orders
+from kassa_server.api import (
+    cards,
+    catalog,
+    devices,
+    docs,
+    documents,
+    faults,
+    infobases,
+    journal,
+    orders,
+    stock,
+    terminals,
+    variants,
+)
 from kassa_server.api.auth import ApiSwitch
 from kassa_server.api.context import ApiContext
 from kassa_server.api.errors import ERROR_RESPONSES, install_error_handlers
@@ -15,7 +28,8 @@ PREFIX = "/api/v1"
 
 DESCRIPTION = (
     "Seed, steer, break and verify kassa-server from a test or CI: infobases and fixtures, goods, orders, devices, "
-    "receipts, the call journal, waiting for what a device did, and fault injection. Authenticate with "
+    "acquiring terminals, discount cards, stock, product kinds and characteristics, receipts, the call journal, "
+    "waiting for what a device did, and fault injection. Authenticate with "
     "`Authorization: Bearer <KASSA_ADMIN_TOKEN or a token from kassa-server token create>`, or as an administrator "
     'of the infobase in the path (HTTP Basic). Errors are `{"error": {"code", "message", "field"}}`.'
 )
@@ -35,6 +49,6 @@ def create_api(context: ApiContext) -> ASGIApp:
     api.state.api = context
     install_error_handlers(api)
     api.include_router(docs.router)
-    for module in (infobases, catalog, orders, devices, documents, journal, faults):
+    for module in (infobases, catalog, variants, orders, devices, terminals, cards, stock, documents, journal, faults):
         api.include_router(module.router)
     return ApiSwitch(api, context)

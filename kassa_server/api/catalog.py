@@ -47,6 +47,7 @@ class ProductOut(BaseModel):
     code: str
     article: str
     kind: ProductKind
+    item_kind: str | None = Field(None, description="The product kind (ВидНоменклатуры) by name: PUT …/kind sets it")
     vat_rate: VatRate
     unit_code: str | None
     weighed: bool
@@ -66,6 +67,7 @@ def product_out(session: Session, infobase: Infobase, product: Product) -> Produ
         code=product.code,
         article=product.article,
         kind=product.kind,
+        item_kind=product.item_kind.name if product.item_kind else None,
         vat_rate=product.vat_rate,
         unit_code=product.unit.code if product.unit else None,
         weighed=product.weighed,

@@ -21,6 +21,15 @@ class ReceiptLineOut(BaseModel):
     product: str
     quantity: str
     amount: str
+    characteristic: str | None = Field(None, description="The characteristic sold (size, colour), by name")
+    characteristic_ref: str | None = None
+
+
+class PaymentOut(BaseModel):
+    kind: str
+    amount: str
+    terminal: str | None = Field(None, description="The acquiring terminal's number a card payment went through")
+    terminal_ref: str | None = None
 
 
 class ReceiptOut(BaseModel):
@@ -35,6 +44,9 @@ class ReceiptOut(BaseModel):
     card: str
     cashier: str
     lines: list[ReceiptLineOut]
+    payments: list[PaymentOut]
+    discount_card: str | None = Field(None, description="The number of the discount card the receipt was sold with")
+    discount_card_ref: str | None = None
     marking_codes: list[str]
     base: str | None
 

@@ -18,7 +18,8 @@ from kassa_server.errors import AlreadyExistsError, CatalogImportError, ConfigEr
 
 class ErrorDetail(BaseModel):
     code: str
-    """A stable machine-readable word: unauthorized, forbidden, not_found, conflict, invalid, api_off, timeout."""
+    """A stable machine-readable word: unauthorized, forbidden, not_found, conflict, invalid, api_off, timeout,
+    too_large."""
     message: str
     field: str | None = None
     """The request field at fault, when one is."""

@@ -223,7 +223,7 @@ class _Body:
         yield from extra.stock()
         yield from extra.cards()
         yield from extra.with_order_characteristics(self._orders())
-        yield from self._deletions()
+        yield from self._deletions(extra)
 
     def _register_settings(self) -> Iterator[ed.FormatObject]:
         register = self.register
@@ -367,14 +367,18 @@ class _Body:
             elif order.id in holding:
                 yield to_format.order_state(order, tz=self.tz)
 
-    def _deletions(self) -> Iterator[ed.Deletion]:
+    def _deletions(self, extra: retail.Sections) -> Iterator[ed.Deletion]:
         if not self.options.send_deletions or self.node.sent_no == 0:
             return
+        yield from extra.left_behind()
         query = select(Tombstone).where(Tombstone.infobase_id == self.infobase.id, self.changed(Tombstone.change_seq))
         for tombstone in self.session.scalars(query.order_by(Tombstone.id)):
             target = _DELETION_TARGETS.get(tombstone.object_kind)
-            if target is not None:
-                yield ed.Deletion(target, tombstone.ref)
+            if target is None:
+                continue
+            if tombstone.scoped and not retail.left_devices_scope(self.session, tombstone, self.register):
+                continue
+            yield ed.Deletion(target, tombstone.ref)
         soft = select(Product.ref).where(
             Product.infobase_id == self.infobase.id,
             Product.deleted.is_(True),

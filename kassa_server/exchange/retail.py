@@ -20,13 +20,15 @@ import logging
 import uuid
 from collections.abc import Iterable, Iterator
 from decimal import Decimal
+from functools import cached_property
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import and_, or_, select
+from sqlalchemy import and_, or_, select, true
 from sqlalchemy.orm import Session, selectinload
 
 from kassa_server import enterprisedata as ed
 from kassa_server.exchange import to_format
+from kassa_server.exchange.clock import from_utc, utc_now
 from kassa_server.models import (
     AcquiringTerminal,
     Barcode,
@@ -180,6 +182,54 @@ class Sections:
     def window(self, column: Any) -> Any:
         return and_(column > self.body.since, column <= self.body.until)
 
+    def scoped(self, column: Any) -> Any:
+        """``window``, or everything when the device's register moved (its store's terminals, its organization's
+        cards are all new to it then)."""
+        return true() if self.moved_from else self.window(column)
+
+    @cached_property
+    def moved_from(self) -> list[Tombstone]:
+        """The scopes the device's register left since the node's watermark (models/tracking.py ``SCOPES``)."""
+        if self.register is None or self.body.since == 0:
+            return []
+        query = select(Tombstone).where(
+            Tombstone.infobase_id == self.infobase.id,
+            Tombstone.object_kind == "cash_register",
+            Tombstone.scoped.is_(True),
+            Tombstone.ref == self.register.ref,
+            self.window(Tombstone.change_seq),
+        )
+        return list(self.session.scalars(query.order_by(Tombstone.id)))
+
+    def left_behind(self) -> Iterator[ed.Deletion]:
+        """Deletions of the terminals and cards of the scopes the register left that it does not see now."""
+        register = self.register
+        if register is None:
+            return
+        seen: set[uuid.UUID] = set()
+        for scope in self.moved_from:
+            old_store = scope.scope_store_id
+            old_organization = scope.scope_organization_id
+            query = select(AcquiringTerminal).where(
+                AcquiringTerminal.infobase_id == self.infobase.id,
+                AcquiringTerminal.deleted.is_(False),
+                AcquiringTerminal.store_id == old_store,
+                or_(AcquiringTerminal.organization_id.is_(None), AcquiringTerminal.organization_id == old_organization),
+            )
+            for row in self.session.scalars(query.order_by(AcquiringTerminal.id)):
+                if row.ref not in seen and not _sees(register, row):
+                    seen.add(row.ref)
+                    yield ed.Deletion(ed.AcquiringTerminal, row.ref)
+            cards = select(DiscountCard).where(
+                DiscountCard.infobase_id == self.infobase.id,
+                DiscountCard.deleted.is_(False),
+                DiscountCard.organization_id == old_organization,
+            )
+            for card in self.session.scalars(cards.order_by(DiscountCard.id)):
+                if card.ref not in seen and not _sees(register, card):
+                    seen.add(card.ref)
+                    yield ed.Deletion(ed.DiscountCard, card.ref)
+
     def terminals(self) -> Iterator[ed.FormatObject]:
         register = self.register
         if register is None or register.store_id is None:
@@ -194,7 +244,7 @@ class Sections:
                     AcquiringTerminal.organization_id.is_(None),
                     AcquiringTerminal.organization_id == register.organization_id,
                 ),
-                self.window(AcquiringTerminal.change_seq),
+                self.scoped(AcquiringTerminal.change_seq),
             )
             .order_by(AcquiringTerminal.id)
         )
@@ -277,10 +327,34 @@ class Sections:
             yield obj
 
     def stock(self) -> Iterator[ed.FormatObject]:
+        """The store's whole snapshot, when a balance of it changed (or a product or characteristic in it went) since
+        the node's watermark, or when the node's last snapshot is older than ``stock_refresh_minutes``."""
         register = self.register
         if register is None or register.store is None:
             return
         store = register.store
+        now = utc_now()
+        today = from_utc(now, self.body.tz).date()
+        for scope in self.moved_from:  # the format has no deletion for it: the old store's snapshot is emptied
+            left = self.session.get(Store, scope.scope_store_id) if scope.scope_store_id is not None else None
+            if left is not None and left.id != store.id:
+                yield stock_snapshot(left, register, [], self.groups, when=today)
+        if not self.moved_from and not self._stock_changed(store) and not self._stock_due(now):
+            return
+        query = (
+            select(StockBalance, Product, Characteristic)
+            .join(Product, StockBalance.product_id == Product.id)
+            .outerjoin(Characteristic, StockBalance.characteristic_id == Characteristic.id)
+            .where(StockBalance.store_id == store.id, Product.deleted.is_(False))
+            .order_by(Product.id, StockBalance.characteristic_id, StockBalance.id)
+        )
+        rows = [(balance, product, variant) for balance, product, variant in self.session.execute(query)]
+        if not rows and self.body.node.stock_sent_at is None:
+            return  # a store that never had stock: nothing to show, nothing to replace
+        self.body.node.stock_sent_at = now
+        yield stock_snapshot(store, register, rows, self.groups, when=today)
+
+    def _stock_changed(self, store: Store) -> bool:
         changed = self.session.scalar(
             select(StockBalance.id)
             .where(StockBalance.store_id == store.id, self.window(StockBalance.change_seq))
@@ -303,17 +377,14 @@ class Sections:
                 .where(StockBalance.store_id == store.id, Product.deleted.is_(True), self.window(Product.change_seq))
                 .limit(1)
             )
-        if changed is None:
-            return
-        query = (
-            select(StockBalance, Product, Characteristic)
-            .join(Product, StockBalance.product_id == Product.id)
-            .outerjoin(Characteristic, StockBalance.characteristic_id == Characteristic.id)
-            .where(StockBalance.store_id == store.id, Product.deleted.is_(False))
-            .order_by(Product.id, StockBalance.characteristic_id, StockBalance.id)
-        )
-        rows = [(balance, product, variant) for balance, product, variant in self.session.execute(query)]
-        yield stock_snapshot(store, register, rows, self.groups, when=dt.date.today())
+        return changed is not None
+
+    def _stock_due(self, now: dt.datetime) -> bool:
+        """The scheduled refresh: the node's last snapshot is older than the setting (never sent: not due, the first
+        snapshot goes with the first change, as every balance is new to a first download)."""
+        minutes = self.body.options.stock_refresh_minutes
+        sent = self.body.node.stock_sent_at
+        return bool(minutes) and sent is not None and now - sent >= dt.timedelta(minutes=minutes)
 
     def cards(self) -> Iterator[ed.FormatObject]:
         register = self.register
@@ -324,13 +395,51 @@ class Sections:
                 DiscountCard.infobase_id == self.infobase.id,
                 DiscountCard.deleted.is_(False),
                 or_(DiscountCard.organization_id.is_(None), DiscountCard.organization_id == organization_id),
-                self.window(DiscountCard.change_seq),
+                self.scoped(DiscountCard.change_seq),
             )
             .options(selectinload(DiscountCard.owner))
             .order_by(DiscountCard.id)
         )
         for card in self.session.scalars(query):
             yield discount_card(card, self.version)
+
+
+def left_devices_scope(session: Session, tombstone: Tombstone, register: CashRegister | None) -> bool:
+    """Whether a scoped tombstone (models/tracking.py ``SCOPES``: a terminal moved to another store, a card given to
+    another organization) is a deletion for the device of ``register``: the register was in the scope the object
+    left, and the object is not among what this device gets now (``Sections.terminals``/``cards`` filter alike).
+    A register's own (it moved) is ``Sections.left_behind``'s."""
+    if register is None:
+        return False
+    if tombstone.scope_store_id is not None and tombstone.scope_store_id != register.store_id:
+        return False
+    if tombstone.scope_organization_id is not None and tombstone.scope_organization_id != register.organization_id:
+        return False
+    row: AcquiringTerminal | DiscountCard | None
+    if tombstone.object_kind == "terminal":
+        row = session.scalar(
+            select(AcquiringTerminal).where(
+                AcquiringTerminal.infobase_id == tombstone.infobase_id, AcquiringTerminal.ref == tombstone.ref
+            )
+        )
+    elif tombstone.object_kind == "discount_card":
+        row = session.scalar(
+            select(DiscountCard).where(
+                DiscountCard.infobase_id == tombstone.infobase_id, DiscountCard.ref == tombstone.ref
+            )
+        )
+    else:
+        return False
+    return row is None or not _sees(register, row)
+
+
+def _sees(register: CashRegister, row: AcquiringTerminal | DiscountCard) -> bool:
+    """Whether the device of ``register`` gets ``row`` (the filters of ``Sections.terminals`` and ``cards``)."""
+    if row.deleted:
+        return False
+    if row.organization_id is not None and row.organization_id != register.organization_id:
+        return False
+    return not isinstance(row, AcquiringTerminal) or row.store_id == register.store_id
 
 
 # --- format → rows: what a receipt names, and the stock it moves ---------------------------------------------------
@@ -460,4 +569,4 @@ def _find(session: Session, model: Any, infobase: Infobase, ref: uuid.UUID | Non
     return session.scalar(select(model).where(model.infobase_id == infobase.id, model.ref == ref))
 
 
-__all__ = ["DELETION_TARGETS", "SENDS", "Sections", "order_extras", "receipt_extras"]
+__all__ = ["DELETION_TARGETS", "SENDS", "Sections", "left_devices_scope", "order_extras", "receipt_extras"]

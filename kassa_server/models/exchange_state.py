@@ -48,6 +48,9 @@ class ExchangeNode(Base):
     deleted: Mapped[bool] = mapped_column(default=False)
     settings_xml: Mapped[str] = mapped_column(Text, default="")
     last_exchange_at: Mapped[dt.datetime | None]
+    stock_sent_at: Mapped[dt.datetime | None]
+    """When the last message to the device carrying its store's stock snapshot was built (naive UTC); the snapshot
+    is sent again after ``ProtocolOptions.stock_refresh_minutes`` even if no balance changed."""
     created_at: Mapped[timestamp_now]
 
     cash_register: Mapped[CashRegister | None] = relationship()
@@ -80,7 +83,9 @@ class NodeOrder(Base):
 
 
 class Tombstone(Base):
-    """A tracked object that was deleted for good; devices get ``УдалениеОбъекта`` for it."""
+    """A tracked object that was deleted for good, or that left a scope (a terminal moved to another store, a card
+    given to another organization); devices get ``УдалениеОбъекта`` for it, a scoped one only the devices in the scope
+    it left that no longer see the object (models/tracking.py writes both)."""
 
     __tablename__ = "tombstones"
 
@@ -90,3 +95,9 @@ class Tombstone(Base):
     ref: Mapped[uuid.UUID]
     change_seq: Mapped[int] = mapped_column(BigInteger, index=True)
     deleted_at: Mapped[timestamp_now]
+    scoped: Mapped[bool] = mapped_column(default=False)
+    """The object still exists: it left the scope below (a register's store and organization)."""
+    scope_store_id: Mapped[int | None]
+    """The store it left (an id, no foreign key: the scope outlives the store); None = any store."""
+    scope_organization_id: Mapped[int | None]
+    """The organization it left; None = any organization."""

@@ -4,15 +4,17 @@ Before each flush, every new, changed or deleted row of a tracked model gets the
 (one ``UPDATE infobases SET change_seq = change_seq + 1 … RETURNING`` per infobase per flush). That update locks the
 infobase row until the transaction ends, so sequences are handed out in commit order: a reader never sees sequence
 N+1 committed while N is still to come, which is what makes the per-node watermark of exchange_state.py safe.
-Deleted rows leave a ``Tombstone``. Order lines stamp their order. Bulk ``update()``/``delete()`` statements bypass the
-ORM unit of work and are not tracked: change tracked tables through objects.
+Deleted rows leave a ``Tombstone``; so does a row that leaves a scope of devices (``SCOPES``: a terminal moved to
+another store, a card given to another organization), marked ``scoped`` with the scope it left. Order lines stamp
+their order. Bulk ``update()``/``delete()`` statements bypass the ORM unit of work and are not tracked: change tracked
+tables through objects.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import event, update
+from sqlalchemy import event, inspect, update
 from sqlalchemy.orm import Session, UOWTransaction
 
 from kassa_server.models.catalog import (
@@ -57,6 +59,15 @@ TRACKED: dict[type, str] = {
 }
 """Models whose rows travel to devices, with the kind name used in tombstones."""
 
+SCOPES: dict[type, tuple[str, ...]] = {
+    AcquiringTerminal: ("store", "organization"),
+    DiscountCard: ("organization",),
+    CashRegister: ("store", "organization"),
+}
+"""Models that reach only the devices of a store and/or an organization (exchange/retail.py filters them so), with the
+relationships that say which. Changing one leaves a scoped tombstone: the devices of the old scope get a deletion. A
+register's own scoped tombstone says its device moved: it gets what its new scope has and loses what the old had."""
+
 
 @event.listens_for(Session, "before_flush")
 def _stamp_changes(session: Session, _flush: UOWTransaction, _instances: Any) -> None:
@@ -67,11 +78,15 @@ def _stamp_changes(session: Session, _flush: UOWTransaction, _instances: Any) ->
             stamped.append(obj)
         elif isinstance(obj, OrderLine) and obj.order is not None:
             stamped.append(obj.order)
+    moved: list[tuple[Any, dict[str, int | None]]] = []
     for obj in session.dirty:
         if not session.is_modified(obj, include_collections=False):
             continue
         if type(obj) in TRACKED:
             stamped.append(obj)
+            scope = _old_scope(obj)
+            if scope is not None:
+                moved.append((obj, scope))
         elif isinstance(obj, OrderLine) and obj.order is not None:
             stamped.append(obj.order)
     for obj in session.deleted:
@@ -102,6 +117,50 @@ def _stamp_changes(session: Session, _flush: UOWTransaction, _instances: Any) ->
                     infobase_id=infobase_id, object_kind=TRACKED[type(obj)], ref=ref, change_seq=sequences[infobase_id]
                 )
             )
+    for obj, scope in moved:
+        infobase_id = _infobase_id(obj)
+        if infobase_id is not None and obj.ref is not None:
+            session.add(
+                Tombstone(
+                    infobase_id=infobase_id,
+                    object_kind=TRACKED[type(obj)],
+                    ref=obj.ref,
+                    change_seq=sequences[infobase_id],
+                    scoped=True,
+                    scope_store_id=scope.get("store"),
+                    scope_organization_id=scope.get("organization"),
+                )
+            )
+
+
+def _old_scope(obj: Any) -> dict[str, int | None] | None:
+    """The scope (``SCOPES``) ``obj`` had before this flush, when a part of it changed; None when it did not.
+
+    A relationship assigned since the last flush has not touched its foreign-key column yet, so the column still holds
+    the old value (unless the old object was loaded, then the history has it); a column set directly has its own
+    history. A part that did not change keeps its present value."""
+    names = SCOPES.get(type(obj))
+    if not names:
+        return None
+    state = inspect(obj)
+    scope: dict[str, int | None] = {}
+    changed = False
+    for name in names:
+        related, column = state.attrs[name].history, state.attrs[f"{name}_id"].history
+        old: int | None = getattr(obj, f"{name}_id")
+        if column.has_changes():
+            old = column.deleted[0] if column.deleted else None
+            new = getattr(obj, f"{name}_id")
+        elif related.has_changes():
+            if related.deleted and related.deleted[0] is not None:
+                old = related.deleted[0].id
+            new = related.added[0].id if related.added and related.added[0] is not None else None
+        else:
+            scope[name] = old
+            continue
+        changed = changed or old != new
+        scope[name] = old
+    return scope if changed else None
 
 
 def _infobase_id(obj: Any) -> int | None:

@@ -42,6 +42,12 @@ def error_text(exc: KassaError) -> str:
         return "Значение вне допустимого диапазона."
     if "longer than" in lowered:
         return f"Слишком длинное значение ({reason})."
+    if "is not a date" in lowered:
+        return "Должно быть датой."
+    if "between 0 and 100" in lowered:
+        return "Должно быть от 0 до 100."
+    if "needs the acquirer" in lowered:
+        return "Для договора укажите эквайрера (банк)."
     if "needs a customer" in lowered:
         return "Для отправки заказа на кассу укажите клиента."
     if "belongs to another product" in lowered:

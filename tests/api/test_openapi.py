@@ -18,6 +18,17 @@ def test_the_openapi_document_validates_and_names_every_route(api: Api) -> None:
     schemes = spec["components"]["securitySchemes"]
     assert schemes["HTTPBearer"]["scheme"] == "bearer" and schemes["HTTPBasic"]["scheme"] == "basic"
     assert "ErrorBody" in spec["components"]["schemas"]
+    for path in ("/infobases/{infobase}/terminals/{number}", "/infobases/{infobase}/cards/{code}"):
+        assert path in spec["paths"]
+    assert "/infobases/{infobase}/characteristics/{ref}" in spec["paths"]
+    upload = spec["paths"]["/infobases/{infobase}/cards.csv"]["post"]["requestBody"]["content"]
+    assert list(upload) == ["text/csv"]
+    download = spec["paths"]["/infobases/{infobase}/stock.csv"]["get"]["responses"]["200"]["content"]
+    assert "text/csv" in download
+    tags = {tag for item in spec["paths"].values() for operation in item.values() for tag in operation["tags"]}
+    assert {"terminals", "discount cards", "stock", "product kinds and characteristics"} <= tags
+    fixture = spec["components"]["schemas"]["Fixture"]["properties"]
+    assert {"product_kinds", "terminals", "cards", "stock"} <= set(fixture)
 
 
 def test_the_docs_page_renders_the_document_offline(api: Api) -> None:

@@ -17,8 +17,9 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
 from kassa_server import enterprisedata as ed
-from kassa_server.admin import stock, terminals
+from kassa_server.admin import cards, stock, terminals
 from kassa_server.admin.demo import DEMO_CARDS, DEMO_FACTORY_NUMBER, DEMO_SIZE_STOCK, DEMO_TERMINAL, seed_demo
+from kassa_server.admin.devices import set_device
 from kassa_server.admin.organizations import OrganizationInput, StoreInput, create_organization, create_store
 from kassa_server.admin.reports import receipt_rows
 from kassa_server.enterprisedata.schema import validator
@@ -33,13 +34,15 @@ from kassa_server.models import (
     Infobase,
     Product,
     Receipt,
+    Tombstone,
 )
 from kassa_server.models.engine import make_engine, make_sessionmaker
 from kassa_server.models.enums import OrderStatus
-from kassa_server.settings import Settings
+from kassa_server.settings import ProtocolOptions, Settings
 from tests.exchange import device_messages as dm
 
 NODE = DEMO_FACTORY_NUMBER
+DEMO_STORE = "Магазин на Садовой"
 SHOES = "Кроссовки беговые"
 
 
@@ -309,3 +312,143 @@ def test_orders_keep_and_send_the_characteristic_of_their_lines(shop: Shop) -> N
     sent = next(o for o in shop.download() if isinstance(o, ed.CustomerOrder) and o.ref == made_on_device.ref)
     assert sent.goods[0].goods is not None and sent.goods[0].goods.characteristic is not None
     assert sent.goods[0].goods.characteristic.ref == size.ref
+
+
+def _acknowledged(shop: Shop) -> int:
+    """Download everything and acknowledge it; returns the next upload's message number."""
+    shop.download()
+    shop.upload(1, 1)
+    assert shop.download() == []
+    return 2
+
+
+def _sent_no(shop: Shop) -> int:
+    with shop.sessions() as session:
+        return session.scalars(select(ExchangeNode).where(ExchangeNode.code == NODE)).one().sent_no
+
+
+def test_a_terminal_that_leaves_the_devices_store_or_organization_is_deleted_there(shop: Shop) -> None:
+    message_no = _acknowledged(shop)
+    with shop.sessions.begin() as session:
+        infobase = session.scalars(select(Infobase)).one()
+        create_store(session, infobase, StoreInput(name="Склад на окраине"))
+        terminal_ref = terminals.set_terminal(
+            session, infobase, DEMO_TERMINAL, terminals.TerminalInput(store="Склад на окраине")
+        ).ref
+    objects = shop.download()
+    assert [(type(o), o.ref) for o in objects] == [(ed.Deletion, terminal_ref)]
+    assert objects[0].target_type is ed.AcquiringTerminal
+    shop.upload(message_no, _sent_no(shop))
+
+    with shop.sessions.begin() as session:  # back in the device's store: the terminal again, no deletion
+        infobase = session.scalars(select(Infobase)).one()
+        terminals.set_terminal(session, infobase, DEMO_TERMINAL, terminals.TerminalInput(store=DEMO_STORE))
+    objects = shop.download()
+    assert [type(o) for o in objects] == [ed.AcquiringTerminal] and objects[0].ref == terminal_ref
+    shop.upload(message_no + 1, _sent_no(shop))
+
+    with shop.sessions.begin() as session:  # given to another organization of the same store
+        infobase = session.scalars(select(Infobase)).one()
+        create_organization(session, infobase, OrganizationInput(name="ООО Другая"))
+        terminals.set_terminal(session, infobase, DEMO_TERMINAL, terminals.TerminalInput(organization="ООО Другая"))
+    assert [(type(o), o.ref) for o in shop.download()] == [(ed.Deletion, terminal_ref)]
+
+
+def test_a_terminal_moved_twice_in_one_window_is_not_deleted_where_it_ends(shop: Shop) -> None:
+    _acknowledged(shop)
+    with shop.sessions.begin() as session:
+        infobase = session.scalars(select(Infobase)).one()
+        create_store(session, infobase, StoreInput(name="Склад на окраине"))
+        terminals.set_terminal(session, infobase, DEMO_TERMINAL, terminals.TerminalInput(store="Склад на окраине"))
+    with shop.sessions.begin() as session:
+        infobase = session.scalars(select(Infobase)).one()
+        terminals.set_terminal(session, infobase, DEMO_TERMINAL, terminals.TerminalInput(store=DEMO_STORE))
+    assert [type(o) for o in shop.download()] == [ed.AcquiringTerminal]
+
+
+def test_a_card_given_to_another_organization_is_deleted_on_the_devices_of_this_one(shop: Shop) -> None:
+    message_no = _acknowledged(shop)
+    with shop.sessions.begin() as session:
+        infobase = session.scalars(select(Infobase)).one()
+        create_organization(session, infobase, OrganizationInput(name="ООО Другая"))
+        card_ref = cards.set_card(
+            session, infobase, cards.CardInput(number="2000000000022", organization="ООО Другая")
+        ).ref
+        with_scope = session.scalars(select(Tombstone).where(Tombstone.ref == card_ref)).one()
+        assert with_scope.scoped and with_scope.scope_organization_id is None  # it was valid in every organization
+    assert [(type(o), o.ref) for o in shop.download()] == [(ed.Deletion, card_ref)]
+    shop.upload(message_no, _sent_no(shop))
+    with shop.sessions.begin() as session:
+        infobase = session.scalars(select(Infobase)).one()
+        cards.set_card(session, infobase, cards.CardInput(number="2000000000022", organization=""))
+    assert [(type(o), o.ref) for o in shop.download()] == [(ed.DiscountCard, card_ref)]
+
+
+def _age_stock_snapshot(shop: Shop, hours: int) -> None:
+    with shop.sessions.begin() as session:
+        node = session.scalars(select(ExchangeNode).where(ExchangeNode.code == NODE)).one()
+        assert node.stock_sent_at is not None  # the first download carried the snapshot
+        node.stock_sent_at -= dt.timedelta(hours=hours)
+
+
+def test_the_stock_snapshot_goes_again_once_the_last_one_is_older_than_the_setting(shop: Shop) -> None:
+    _acknowledged(shop)
+    _age_stock_snapshot(shop, 23)
+    assert shop.download() == []  # under a day (the default): nothing due
+    _age_stock_snapshot(shop, 2)
+    (snapshot,) = shop.download()
+    assert isinstance(snapshot, ed.StockSnapshot) and snapshot.date == dt.datetime.now(dt.UTC).date()
+    assert any(r.quantity == DEMO_SIZE_STOCK for r in snapshot.rows)
+    assert shop.download() == []  # sent just now
+
+
+def test_with_the_refresh_off_the_stock_goes_only_after_a_change(shop: Shop, db_url: str) -> None:
+    off = DatabaseExchangeGateway(
+        shop.sessions, Settings(database_url=db_url, protocol=ProtocolOptions(stock_refresh_minutes=0))
+    )
+    shop.gateway = off
+    _acknowledged(shop)
+    _age_stock_snapshot(shop, 24 * 30)
+    assert shop.download() == []
+    with shop.sessions.begin() as session:
+        infobase = session.scalars(select(Infobase)).one()
+        shoes = session.scalars(select(Product).where(Product.name == SHOES)).one()
+        stock.set_stock(session, infobase, None, shoes.ref, Decimal(7), characteristic="41")
+    (snapshot,) = shop.download()
+    assert isinstance(snapshot, ed.StockSnapshot)
+
+
+@pytest.mark.parametrize("version", ["1.8", "1.21"])
+def test_a_device_moved_to_another_store_gets_its_terminals_and_stock_and_loses_the_old_ones(
+    shop: Shop, version: str
+) -> None:
+    message_no = _acknowledged(shop)
+    with shop.sessions.begin() as session:
+        infobase = session.scalars(select(Infobase)).one()
+        old_ref = terminals.get_terminal(session, infobase, DEMO_TERMINAL).ref
+        create_store(session, infobase, StoreInput(name="Склад на окраине"))
+        new_ref = terminals.add_terminal(
+            session, infobase, terminals.TerminalInput(number="99999", store="Склад на окраине")
+        ).ref
+        shoes = session.scalars(select(Product).where(Product.name == SHOES)).one()
+        stock.set_stock(session, infobase, "Склад на окраине", shoes.ref, Decimal(3), characteristic="40")
+    assert shop.download() == []  # another store's terminal and stock: not this device's
+    shop.upload(message_no, _sent_no(shop))
+
+    with shop.sessions.begin() as session:
+        infobase = session.scalars(select(Infobase)).one()
+        set_device(session, infobase, NODE, store="Склад на окраине")
+    shop.use_version(version)
+    raw = shop.raw()
+    schema = validator(version)
+    for element in etree.fromstring(raw.removeprefix(b"\xef\xbb\xbf"))[1]:  # the emptied snapshot too
+        assert schema.validate(element), (version, schema.error_log)
+    objects = list(ed.read_message(io.BytesIO(raw)))
+    assert [o.ref for o in objects if isinstance(o, ed.AcquiringTerminal)] == [new_ref]
+    emptied, snapshot = [o for o in objects if isinstance(o, ed.StockSnapshot)]
+    assert emptied.warehouse is not None and emptied.warehouse.name == DEMO_STORE and emptied.rows == []
+    assert [r.quantity for r in snapshot.rows] == [Decimal(3)]
+    assert snapshot.warehouse is not None and snapshot.warehouse.name == "Склад на окраине"
+    assert [(o.target_type, o.ref) for o in objects if isinstance(o, ed.Deletion)] == [(ed.AcquiringTerminal, old_ref)]
+    shop.upload(message_no + 1, _sent_no(shop))
+    assert shop.download() == []  # acknowledged: the move is not sent again

@@ -7,7 +7,7 @@ from typing import Any
 
 from starlette.responses import Response
 
-from kassa_server.admin import catalog
+from kassa_server.admin import catalog, variants
 from kassa_server.admin.catalog_search import get_goods_card, group_paths
 from kassa_server.errors import KassaError, ValidationError
 from kassa_server.models import Product
@@ -187,4 +187,6 @@ def _render(
         vat_rates=[(rate.value, name) for rate, name in VAT_NAMES.items()],
         kinds=[(kind.value, name) for kind, name in KIND_NAMES.items()],
         price_types=catalog.list_price_types(page.db, page.infobase),
+        item_kinds=variants.list_kinds(page.db, page.infobase),
+        characteristics=variants.characteristics_of(page.db, page.infobase, product) if product else [],
     )

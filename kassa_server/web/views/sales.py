@@ -16,7 +16,9 @@ from kassa_server.admin.sales import (
     list_receipts,
     list_registers,
     list_shifts,
+    receipt_card,
     receipt_order,
+    receipt_terminals,
     sales_by_day,
     sales_by_goods,
 )
@@ -58,6 +60,8 @@ def receipt(page: Page) -> Response:
         receipt=found,
         order=receipt_order(page.db, found),
         base=base_receipt(page.db, found),
+        card=receipt_card(page.db, found),
+        terminals=receipt_terminals(page.db, found),
         kinds=RECEIPT_KINDS,
         statuses=ORDER_STATUS_NAMES,
     )
