@@ -36,6 +36,8 @@ SERVICE_CLASSES: dict[str, type] = {
     INTERFACE_VERSION.name: InterfaceVersion,
 }
 CONTRACTS = (EXCHANGE_2_0_1_6, ENTERPRISE_DATA_EXCHANGE_1_0_1_1, INTERFACE_VERSION)
+HEAVY_OPERATIONS = frozenset({"UploadData", "DownloadData", "PrepareDataForGetting", "PutData"})
+"""Operations that build or import a whole exchange message: their number at once is ``Limits.heavy_calls``."""
 
 # spyne logs every Fault with a traceback at ERROR; our faults are expected protocol answers, logged by faults.py.
 # Its XML-syntax logger prints whole request bodies; the call journal keeps them already (up to a limit).
