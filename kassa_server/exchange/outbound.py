@@ -371,6 +371,7 @@ class _Body:
         if not self.options.send_deletions or self.node.sent_no == 0:
             return
         yield from extra.left_behind()
+        yield from extra.cancelled_cards()
         query = select(Tombstone).where(Tombstone.infobase_id == self.infobase.id, self.changed(Tombstone.change_seq))
         for tombstone in self.session.scalars(query.order_by(Tombstone.id)):
             target = _DELETION_TARGETS.get(tombstone.object_kind)

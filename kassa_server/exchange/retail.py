@@ -55,6 +55,8 @@ log = logging.getLogger(__name__)
 
 OWNER_REQUIRED_VERSIONS = frozenset({"1.7", "1.8"})
 """``ВладелецКарты`` is required in these versions (objects.md §4.12)."""
+CARD_STATUS_VERSIONS = frozenset({"1.19", "1.20", "1.21"})
+"""A card's ``Статус`` exists from 1.19; before, a cancelled card is not sent, and a card cancelled later is deleted."""
 
 SENDS: tuple[str, ...] = (
     "Справочник.ЭквайринговыеТерминалы",
@@ -401,7 +403,21 @@ class Sections:
             .order_by(DiscountCard.id)
         )
         for card in self.session.scalars(query):
-            yield discount_card(card, self.version)
+            if card.active or self.version in CARD_STATUS_VERSIONS:
+                yield discount_card(card, self.version)
+
+    def cancelled_cards(self) -> Iterator[ed.Deletion]:
+        """In a version without a card's ``Статус``, deletions of the cards cancelled since the watermark."""
+        if self.version in CARD_STATUS_VERSIONS:
+            return
+        query = select(DiscountCard.ref).where(
+            DiscountCard.infobase_id == self.infobase.id,
+            DiscountCard.deleted.is_(False),
+            DiscountCard.active.is_(False),
+            self.window(DiscountCard.change_seq),
+        )
+        for ref in self.session.scalars(query.order_by(DiscountCard.id)):
+            yield ed.Deletion(ed.DiscountCard, ref)
 
 
 def left_devices_scope(session: Session, tombstone: Tombstone, register: CashRegister | None) -> bool:

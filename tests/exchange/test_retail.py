@@ -122,7 +122,7 @@ def test_first_download_follows_section_7_1_with_only_the_devices_store(shop: Sh
     assert [t.number for t in terminals_sent] == [DEMO_TERMINAL]
     assert terminals_sent[0].acquirer is not None and terminals_sent[0].acquirer.name == "ПАО «Банк»"
     cards = {c.number: c for c in objects if isinstance(c, ed.DiscountCard)}
-    assert set(cards) == {number for number, *_ in DEMO_CARDS}
+    assert set(cards) == {number for number, *_, active in DEMO_CARDS if active}  # 1.8 has no Статус: no cancelled
     assert cards["2000000000015"].owner_counterparty is not None  # 1.8: an owner is required,
     assert cards["2000000000022"].owner_counterparty is not None  # so an ownerless card gets its holder
     shoes = next(o for o in objects if isinstance(o, ed.Item) and o.name == SHOES)
@@ -452,3 +452,22 @@ def test_a_device_moved_to_another_store_gets_its_terminals_and_stock_and_loses_
     assert [(o.target_type, o.ref) for o in objects if isinstance(o, ed.Deletion)] == [(ed.AcquiringTerminal, old_ref)]
     shop.upload(message_no + 1, _sent_no(shop))
     assert shop.download() == []  # acknowledged: the move is not sent again
+
+
+def test_before_1_19_a_cancelled_card_is_not_sent_and_one_cancelled_later_is_deleted(shop: Shop) -> None:
+    shop.use_version("1.10")
+    first = shop.download()
+    numbers = {o.number for o in first if isinstance(o, ed.DiscountCard)}
+    assert numbers == {"2000000000015", "2000000000022"}  # 2000000000039 is cancelled in the demo
+    shop.upload(1, 1)
+    shop.use_version("1.10")  # the upload's header declared 1.21
+    with shop.sessions.begin() as session:
+        infobase = session.scalars(select(Infobase)).one()
+        ref = cards.set_card(session, infobase, cards.CardInput(number="2000000000022", active=False)).ref
+    assert [(type(o), o.ref) for o in shop.download()] == [(ed.Deletion, ref)]
+    shop.upload(2, _sent_no(shop))
+    shop.use_version("1.10")
+    with shop.sessions.begin() as session:
+        infobase = session.scalars(select(Infobase)).one()
+        cards.set_card(session, infobase, cards.CardInput(number="2000000000022", active=True))
+    assert [(type(o), o.ref) for o in shop.download()] == [(ed.DiscountCard, ref)]
