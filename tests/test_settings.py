@@ -40,6 +40,9 @@ def test_overrides_win_over_environment_when_given() -> None:
         ("KASSA_PROTOCOL_ACKNOWLEDGEMENT_MODE", "sometimes"),
         ("KASSA_PROTOCOL_QR_NODE_FIELD", "uuid"),
         ("KASSA_PROTOCOL_INITIAL_FORMAT_VERSION", "1.9"),
+        ("KASSA_ZIP_DEFLATER", "gzip"),
+        ("KASSA_LIMITS_HEAVY_CALLS", "-1"),
+        ("KASSA_LIMITS_HEAVY_CALL_WAIT_SECONDS", "-5"),
     ],
 )
 def test_a_bad_value_names_the_variable(name: str, value: str) -> None:

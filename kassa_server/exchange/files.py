@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from typing import IO, BinaryIO
 
-from sqlalchemy import delete, func, select
+from sqlalchemy import delete, func, insert, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
 from kassa_server import crashpoints
@@ -72,19 +72,50 @@ def split(data: bytes, part_size: int | None) -> list[bytes]:
     return [data[i * part_size : (i + 1) * part_size] for i in range(count)]
 
 
-def zip_message(write: Callable[[BinaryIO], None], entry_name: str, *, compresslevel: int) -> bytes:
-    """ZIP what ``write`` produces as a single Deflate entry; the message is streamed, never held twice.
+def _compressor(deflater: str, compresslevel: int) -> object | None:
+    """A raw-Deflate compressor of ``deflater`` at ``compresslevel``; None: keep the zipfile module's own (zlib)."""
+    if deflater != "zlib-ng":
+        return None
+    try:
+        from zlib_ng import zlib_ng
+    except ImportError:  # pragma: no cover - a dependency; without its wheel the server still works on zlib
+        logger.warning("zlib-ng is not installed: archives are deflated with zlib")
+        return None
+    return zlib_ng.compressobj(compresslevel, zlib_ng.DEFLATED, -zlib_ng.MAX_WBITS)
 
-    The archive grows in a temporary file, not a ``BytesIO``: a growing buffer is copied on every reallocation and
-    peaks at twice the archive, and the result is read back once at its exact size.
+
+def spool_zip(
+    write: Callable[[BinaryIO], None], entry_name: str, *, compresslevel: int, deflater: str = "zlib"
+) -> IO[bytes]:
+    """ZIP what ``write`` produces as a single Deflate entry into a temporary file, rewound; the caller closes it.
+
+    The message is streamed and never held, the archive never in memory. With ``deflater="zlib-ng"`` the entry's
+    Deflate stream comes from zlib-ng at the same level (a standard raw Deflate stream; zipfile still writes the
+    headers and the CRC): zipfile has no hook for another compressor, so the entry's one is replaced before the first
+    byte, and if a later Python renames that attribute the stdlib's zlib simply stays in place.
     """
-    with tempfile.TemporaryFile() as spool:
+    spool = tempfile.TemporaryFile()  # noqa: SIM115 - returned open to the caller
+    try:
         with (
             zipfile.ZipFile(spool, "w", compression=zipfile.ZIP_DEFLATED, compresslevel=compresslevel) as archive,
             archive.open(entry_name, "w") as entry,
         ):
+            compressor = _compressor(deflater, compresslevel)
+            if compressor is not None and hasattr(entry, "_compressor"):
+                entry._compressor = compressor
             write(entry)  # type: ignore[arg-type]
         spool.seek(0)
+    except BaseException:
+        spool.close()
+        raise
+    return spool
+
+
+def zip_message(
+    write: Callable[[BinaryIO], None], entry_name: str, *, compresslevel: int, deflater: str = "zlib"
+) -> bytes:
+    """``spool_zip``'s archive as bytes (tests and small messages; the services store the spooled file)."""
+    with spool_zip(write, entry_name, compresslevel=compresslevel, deflater=deflater) as spool:
         return spool.read()
 
 
@@ -92,6 +123,19 @@ def exchange_entry_name() -> str:
     """``Message{<uuid>}.xml``, braces included: SSL31 ``ОбменДаннымиСервер.УникальноеИмяФайлаСообщенияОбмена``
     replaces ``GUID`` in the template ``Message{GUID}.xml`` with a new UUID."""
     return f"{EXCHANGE_ENTRY_PREFIX}{{{uuid.uuid4()}}}.xml"
+
+
+STORE_CHUNK = 1 << 20
+"""Bytes per stored row of an outgoing file: the SSL client's 1024 KB parts are then one row each."""
+MIN_STORE_CHUNK = 64 * 1024
+
+
+def chunk_size(part_size: int | None) -> int:
+    """The storage chunk of an outgoing file with ``part_size``-byte parts: the part itself when it is between 64 KiB
+    and ``STORE_CHUNK`` (each part one row, read without slicing), otherwise ``STORE_CHUNK``."""
+    if part_size is not None and MIN_STORE_CHUNK <= part_size <= STORE_CHUNK:
+        return part_size
+    return STORE_CHUNK
 
 
 SPOOL_IN_MEMORY = 1 << 20
@@ -182,6 +226,10 @@ def first_entry(data: bytes, limits: ArchiveLimits) -> bytes:
         return message.read()
 
 
+CLIENT_DIRECTIONS = (TransferDirection.INCOMING, TransferDirection.STORED)
+"""Transfers whose bytes a client sent: the infobase quota counts these, never the server's own exports."""
+
+
 @dataclass(frozen=True)
 class OutgoingFile:
     """A slice-on-read outgoing transfer."""
@@ -208,58 +256,124 @@ class TransferStore:
         self.max_transfer_bytes = max_transfer_bytes
         self.max_infobase_bytes = max_infobase_bytes
 
-    # -- 1C file storage (Exchange_2_0_1_6 UploadData → PrepareGetFile, SaveFileFromParts → DownloadData)
+    # -- 1C file storage of exports (Exchange_2_0_1_6 UploadData → PrepareGetFile)
 
-    def store_file(self, infobase_id: int, content: bytes, *, plan: str = "", node_code: str = "") -> uuid.UUID:
+    def store_file(
+        self, infobase_id: int, content: IO[bytes] | bytes, *, plan: str = "", node_code: str = ""
+    ) -> uuid.UUID:
+        """``UploadData``: put an export ZIP into the file storage under a new file id, read from ``content`` one
+        storage chunk at a time (never whole in memory)."""
         file_id = uuid.uuid4()
         with self.sessions.begin() as session:
-            session.add(
-                StoredFile(id=file_id, infobase_id=infobase_id, content=content, plan=plan, node_code=node_code)
+            self._store_chunks(
+                session, infobase_id, TransferDirection.EXPORTED, str(file_id), content, None, plan, node_code
             )
         return file_id
 
-    def take_file(self, infobase_id: int, file_id: uuid.UUID) -> StoredFile:
-        """Take a file out of storage: the record is deleted, as 1C does (soap-services.md §3.1 PrepareGetFile)."""
+    def take_file(self, infobase_id: int, file_id: uuid.UUID, key: str, part_size: int | None) -> OutgoingFile:
+        """``PrepareGetFile``: take file ``file_id`` out of storage (it is gone from there, as in 1C: soap-services.md
+        §3.1) as the outgoing transfer ``key`` cut into ``part_size`` parts. The stored row only changes its direction
+        and key; its bytes stay where they are."""
         with self.sessions.begin() as session:
-            stored = session.get(StoredFile, file_id)
-            if stored is None or stored.infobase_id != infobase_id:
+            row = session.execute(
+                select(Transfer.id, Transfer.plan, Transfer.node_code).where(
+                    Transfer.infobase_id == infobase_id,
+                    Transfer.direction == TransferDirection.EXPORTED,
+                    Transfer.key == str(file_id),
+                )
+            ).one_or_none()
+            if row is None:
                 raise FileNotFound(str(file_id))
-            session.delete(stored)
-            return stored
+            total = session.scalar(
+                select(func.coalesce(func.sum(TransferPart.size), 0)).where(TransferPart.transfer_id == row.id)
+            )
+            count = part_count(int(total or 0), part_size)
+            self._delete_outgoing(session, infobase_id, key)
+            taken = session.execute(
+                update(Transfer)
+                .where(Transfer.id == row.id, Transfer.direction == TransferDirection.EXPORTED)
+                .values(direction=TransferDirection.OUTGOING, key=key, part_size=part_size, part_count=count)
+            )
+            if affected_rows(taken) != 1:  # another call took it first
+                raise FileNotFound(str(file_id))
+        return OutgoingFile(key=key, part_count=count, plan=row.plan, node_code=row.node_code)
 
     # -- outgoing transfers (server → client)
 
     def put_outgoing(
-        self, infobase_id: int, key: str, content: bytes, part_size: int | None, *, plan: str = "", node_code: str = ""
+        self,
+        infobase_id: int,
+        key: str,
+        content: IO[bytes] | bytes,
+        part_size: int | None,
+        *,
+        plan: str = "",
+        node_code: str = "",
     ) -> OutgoingFile:
-        count = part_count(len(content), part_size)
+        """Store ``content`` (a file read one storage chunk at a time, or bytes) as the outgoing transfer ``key``."""
         with self.sessions.begin() as session:
-            session.execute(
-                delete(Transfer).where(
-                    Transfer.infobase_id == infobase_id,
-                    Transfer.direction == TransferDirection.OUTGOING,
-                    Transfer.key == key,
-                )
-            )
-            session.add(
-                Transfer(
-                    infobase_id=infobase_id,
-                    direction=TransferDirection.OUTGOING,
-                    key=key,
-                    content=content,
-                    part_size=part_size,
-                    part_count=count,
-                    plan=plan,
-                    node_code=node_code,
-                )
+            self._delete_outgoing(session, infobase_id, key)
+            count = self._store_chunks(
+                session, infobase_id, TransferDirection.OUTGOING, key, content, part_size, plan, node_code
             )
         return OutgoingFile(key=key, part_count=count, plan=plan, node_code=node_code)
 
+    def _delete_outgoing(self, session: Session, infobase_id: int, key: str) -> None:
+        session.execute(
+            delete(Transfer).where(
+                Transfer.infobase_id == infobase_id,
+                Transfer.direction == TransferDirection.OUTGOING,
+                Transfer.key == key,
+            )
+        )
+
+    def _store_chunks(
+        self,
+        session: Session,
+        infobase_id: int,
+        direction: TransferDirection,
+        key: str,
+        content: IO[bytes] | bytes,
+        part_size: int | None,
+        plan: str,
+        node_code: str,
+    ) -> int:
+        """A transfer row and its file as ``TransferPart`` chunks of ``chunk_size(part_size)`` bytes; the part count."""
+        source = io.BytesIO(content) if isinstance(content, bytes | bytearray | memoryview) else content
+        transfer = Transfer(
+            infobase_id=infobase_id, direction=direction, key=key, part_size=part_size, plan=plan, node_code=node_code
+        )
+        session.add(transfer)
+        session.flush()
+        size = chunk_size(part_size)
+        total = 0
+        number = 0
+        while chunk := source.read(size):
+            number += 1
+            total += len(chunk)
+            session.execute(
+                insert(TransferPart).values(transfer_id=transfer.id, part_no=number, size=len(chunk), data=chunk)
+            )
+            del chunk
+        transfer.part_count = part_count(total, part_size)
+        return transfer.part_count
+
     def outgoing_part(self, infobase_id: int, key: str, part_no: int) -> bytes:
-        """Part ``part_no`` (1-based), sliced in the database so a large file is never read whole."""
+        """Part ``part_no`` (1-based), read from the storage chunks it spans: a large file is never read whole."""
         with self.sessions() as session:
+            first_chunk = (
+                select(TransferPart.size)
+                .where(TransferPart.transfer_id == Transfer.id, TransferPart.part_no == 1)
+                .scalar_subquery()
+            )
             row = session.execute(
-                select(Transfer.id, Transfer.part_size, Transfer.part_count).where(
+                select(
+                    Transfer.id,
+                    Transfer.part_size,
+                    Transfer.part_count,
+                    Transfer.content.is_not(None).label("whole"),
+                    first_chunk.label("chunk"),
+                ).where(
                     Transfer.infobase_id == infobase_id,
                     Transfer.direction == TransferDirection.OUTGOING,
                     Transfer.key == key,
@@ -267,30 +381,60 @@ class TransferStore:
             ).one_or_none()
             if row is None or not 1 <= part_no <= row.part_count:
                 raise PartNotFound(key, part_no)
-            if row.part_size is None:
-                data = session.execute(select(Transfer.content).where(Transfer.id == row.id)).scalar_one()
-            else:
-                start = (part_no - 1) * row.part_size + 1
-                data = session.execute(
-                    select(func.substr(Transfer.content, start, row.part_size)).where(Transfer.id == row.id)
-                ).scalar_one()
-            return bytes(data or b"")
+            if row.whole:  # stored whole by an earlier version
+                return self._slice_whole(session, row.id, row.part_size, part_no)
+            if row.chunk is None:  # an empty file: one empty part
+                return b""
+            return self._read_span(session, row.id, int(row.chunk), row.part_size, part_no)
+
+    def _read_span(self, session: Session, transfer_id: int, chunk: int, part_size: int | None, part_no: int) -> bytes:
+        if part_size is None:
+            return b"".join(
+                session.execute(
+                    select(TransferPart.data)
+                    .where(TransferPart.transfer_id == transfer_id)
+                    .order_by(TransferPart.part_no)
+                ).scalars()
+            )
+        start = (part_no - 1) * part_size
+        end = start + part_size
+        pieces = []
+        for index in range(start // chunk, (end - 1) // chunk + 1):
+            offset = index * chunk
+            lo, hi = max(start - offset, 0), min(end - offset, chunk)
+            data = TransferPart.data if lo == 0 and hi == chunk else func.substr(TransferPart.data, lo + 1, hi - lo)
+            piece = session.execute(
+                select(data).where(TransferPart.transfer_id == transfer_id, TransferPart.part_no == index + 1)
+            ).scalar_one_or_none()
+            if piece is None:  # past the last chunk: the last part is shorter
+                break
+            pieces.append(bytes(piece))
+        return pieces[0] if len(pieces) == 1 else b"".join(pieces)
+
+    def _slice_whole(self, session: Session, transfer_id: int, part_size: int | None, part_no: int) -> bytes:
+        if part_size is None:
+            data = session.execute(select(Transfer.content).where(Transfer.id == transfer_id)).scalar_one()
+        else:
+            start = (part_no - 1) * part_size + 1
+            data = session.execute(
+                select(func.substr(Transfer.content, start, part_size)).where(Transfer.id == transfer_id)
+            ).scalar_one()
+        return bytes(data or b"")
 
     def release_outgoing(self, infobase_id: int, key: str) -> OutgoingFile | None:
         """Delete an outgoing transfer; an unknown key is not an error (ReleaseFile never faults)."""
         with self.sessions.begin() as session:
-            transfer = session.execute(
-                select(Transfer).where(
+            row = session.execute(
+                select(Transfer.id, Transfer.part_count, Transfer.plan, Transfer.node_code).where(
                     Transfer.infobase_id == infobase_id,
                     Transfer.direction == TransferDirection.OUTGOING,
                     Transfer.key == key,
                 )
-            ).scalar_one_or_none()
-            if transfer is None:
+            ).one_or_none()
+            if row is None:
                 return None
-            released = OutgoingFile(key, transfer.part_count, transfer.plan, transfer.node_code)
-            session.delete(transfer)
-            return released
+            session.execute(delete(Transfer).where(Transfer.id == row.id))  # its chunks go with it (ON DELETE CASCADE)
+            return OutgoingFile(key, row.part_count, row.plan, row.node_code)
 
     # -- incoming transfers (client → server)
 
@@ -326,7 +470,7 @@ class TransferStore:
             held = session.scalar(
                 select(func.coalesce(func.sum(TransferPart.size), 0))
                 .join(Transfer, Transfer.id == TransferPart.transfer_id)
-                .where(Transfer.infobase_id == infobase_id, Transfer.direction != TransferDirection.OUTGOING)
+                .where(Transfer.infobase_id == infobase_id, Transfer.direction.in_(CLIENT_DIRECTIONS))
             )
             if int(held or 0) + adding > self.max_infobase_bytes:
                 raise TransferQuotaExceeded(key, "infobase", self.max_infobase_bytes)

@@ -25,6 +25,9 @@ class TransferDirection(StrEnum):
     STORED = "stored"
     """Client → server, saved by ``SaveFileFromParts``: the parts are the stored ZIP, keyed by its file id, until
     ``DownloadData`` takes them (an upload's inflated message is never stored)."""
+    EXPORTED = "exported"
+    """Server → client, stored by ``UploadData``: 1C's file storage holding an export ZIP (its parts, keyed by its file
+    id) until ``PrepareGetFile`` turns it into an outgoing transfer, without copying a byte."""
 
 
 class OperationStatus(StrEnum):
@@ -37,8 +40,8 @@ class OperationStatus(StrEnum):
 
 
 class StoredFile(Base):
-    """1C's temporary file storage: an export ZIP waiting for ``PrepareGetFile``, or an uploaded message waiting
-    for ``DownloadData`` (soap-services.md §3.1). Taking a file out of storage deletes the row, as 1C does."""
+    """Earlier versions' 1C file storage of export ZIPs, one blob each. Exports are now ``Transfer`` rows of direction
+    ``EXPORTED``; rows left here by an earlier version expire with the rest (``TransferStore.purge_expired``)."""
 
     __tablename__ = "exchange_files"
 
@@ -52,8 +55,10 @@ class StoredFile(Base):
 
 
 class Transfer(Base):
-    """A file cut into parts. Outgoing transfers keep the whole file and its part size (parts are sliced on read);
-    incoming transfers collect the parts a client sends, in any order, until they are joined."""
+    """A file cut into parts. Outgoing (and exported) transfers keep the file as rows of ``TransferPart`` of one
+    storage chunk size (the last one shorter), written as the archive streams from its temporary file, and their wire
+    part size (the parts are cut from the chunks on read); incoming transfers collect the parts a client sends, in any
+    order, until they are joined. ``content`` is only read for an outgoing file stored whole by an earlier version."""
 
     __tablename__ = "exchange_transfers"
     __table_args__ = (UniqueConstraint("infobase_id", "direction", "key"),)

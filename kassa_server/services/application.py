@@ -36,6 +36,8 @@ SERVICE_CLASSES: dict[str, type] = {
     INTERFACE_VERSION.name: InterfaceVersion,
 }
 CONTRACTS = (EXCHANGE_2_0_1_6, ENTERPRISE_DATA_EXCHANGE_1_0_1_1, INTERFACE_VERSION)
+HEAVY_OPERATIONS = frozenset({"UploadData", "DownloadData", "PrepareDataForGetting", "PutData"})
+"""Operations that build or import a whole exchange message: their number at once is ``Limits.heavy_calls``."""
 
 # spyne logs every Fault with a traceback at ERROR; our faults are expected protocol answers, logged by faults.py.
 # Its XML-syntax logger prints whole request bodies; the call journal keeps them already (up to a limit).
@@ -54,6 +56,50 @@ for _name in (
 # file attachments early. We have none (parts are bytes), and on a loaded server that collection holds the GIL for
 # tens of milliseconds every second (benchmarks/README.md, fleet). Python's own collector is enough.
 spyne.const.MIN_GC_INTERVAL = float("inf")
+
+
+RELEASED_AT_CLOSE = (
+    "in_string",
+    "in_document",
+    "in_header_doc",
+    "in_body_doc",
+    "in_object",
+    "out_object",
+    "out_header_doc",
+    "out_body_doc",
+    "out_document",
+    "out_string",
+)
+"""What a spyne method context holds of one call: the request and the response as strings, lxml trees and objects."""
+
+
+INITIAL_CONTEXT_KEY = "kassa.spyne_initial_context"
+"""Where the request's first spyne context waits in the WSGI environ for the end of the call."""
+
+
+def _remember_initial_context(ctx: Any) -> None:
+    ctx.transport.req_env[INITIAL_CONTEXT_KEY] = ctx
+
+
+def release_call(ctx: Any) -> None:
+    """Drop what a finished call's contexts hold (spyne's ``wsgi_close`` event; the response's strings are already in
+    the WSGI iterator). spyne's contexts sit in reference cycles (a method context and its copies ↔ the transport and
+    protocol contexts), so without this the request's and the response's lxml trees and strings stay until the cyclic
+    collector runs: ~5 MB a call for a 1 MiB part, 20–30 MB of the server's peak during a first sync's downloads
+    (benchmarks/README.md, goal 6). The first context (``wsgi_call``), which spyne copies into the method's, holds
+    the request too."""
+    initial = ctx.transport.req_env.pop(INITIAL_CONTEXT_KEY, None)
+    for context in (ctx, initial):
+        for name in RELEASED_AT_CLOSE:
+            if context is not None and hasattr(context, name):
+                setattr(context, name, None)
+
+
+def wsgi_application(app: Application, max_request_body: int) -> WsgiApp:
+    wsgi = WsgiApplication(app, max_content_length=max_request_body)
+    wsgi.event_manager.add_listener("wsgi_call", _remember_initial_context)
+    wsgi.event_manager.add_listener("wsgi_close", release_call)
+    return wsgi
 
 
 @dataclass(frozen=True)
@@ -93,8 +139,8 @@ def build_services(max_request_body: int, limits: Limits | None = None) -> dict[
         service = SoapService(
             contract=contract,
             spyne_app=app11,
-            soap11=WsgiApplication(app11, max_content_length=max_request_body),
-            soap12=WsgiApplication(app12, max_content_length=max_request_body),
+            soap11=wsgi_application(app11, max_request_body),
+            soap12=wsgi_application(app12, max_request_body),
         )
         out[contract.name.lower()] = service
         out[contract.descriptor.lower()] = service

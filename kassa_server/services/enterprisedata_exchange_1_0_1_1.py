@@ -77,9 +77,10 @@ class EnterpriseDataExchange_1_0_1_1(ServiceBase):
                 call.soft_error(result.error_message)
             else:
                 file_id = str(uuid.uuid4())
-                outgoing = call.deps.transfers.put_outgoing(
-                    call.infobase.id, file_id, payload, part_size_bytes(PartSize), plan=plan, node_code=peer
-                )
+                with payload:
+                    outgoing = call.deps.transfers.put_outgoing(
+                        call.infobase.id, file_id, payload, part_size_bytes(PartSize), plan=plan, node_code=peer
+                    )
                 result = OperationResult(OperationStatus.COMPLETED, file_id=file_id, part_count=outgoing.part_count)
             operation_id = call.deps.operations.record(call.infobase.id, "export", result, node_code=peer)
             return "", str(operation_id), ""

@@ -92,8 +92,8 @@ class Exchange_2_0_1_6(ServiceBase):
             call.infobase.require_sync()
             plan = mechanics.require_plan(call, ExchangePlanName)
             if not _long_path(call, ContinuousOperationAllowed):
-                payload = mechanics.export_zip(call, plan, node, exchange_entry_name(), mechanics.MAX_COMPRESSION)
-                file_id = call.deps.transfers.store_file(call.infobase.id, payload, plan=plan, node_code=node)
+                with mechanics.export_zip(call, plan, node, exchange_entry_name(), mechanics.MAX_COMPRESSION) as zipped:
+                    file_id = call.deps.transfers.store_file(call.infobase.id, zipped, plan=plan, node_code=node)
                 # FileID is new whatever came in; Operation is echoed (soap-services.md §3.1 [I])
                 return "", str(file_id), False, Operation
             try:
@@ -102,7 +102,8 @@ class Exchange_2_0_1_6(ServiceBase):
                 result = OperationResult(OperationStatus.FAILED, faults.fault_text(exc))
                 file_id_text = ""
             else:
-                file_id = call.deps.transfers.store_file(call.infobase.id, payload, plan=plan, node_code=node)
+                with payload:
+                    file_id = call.deps.transfers.store_file(call.infobase.id, payload, plan=plan, node_code=node)
                 file_id_text = str(file_id)
                 result = OperationResult(OperationStatus.COMPLETED, file_id=file_id_text)
             operation_id = call.deps.operations.record(call.infobase.id, "export", result, node_code=node)
@@ -263,17 +264,12 @@ class Exchange_2_0_1_6(ServiceBase):
     def PrepareGetFile(ctx: Any, FileId: str, BlockSize: Decimal | None) -> Any:
         def handle(call: ServiceCall) -> Any:
             file_id = mechanics.parse_uuid(FileId)
-            stored = call.deps.transfers.take_file(call.infobase.id, file_id)
-            call.node_code = stored.node_code
             transfer_id = uuid.uuid4()
-            outgoing = call.deps.transfers.put_outgoing(
-                call.infobase.id,
-                str(transfer_id),
-                stored.content,
-                part_size_bytes(BlockSize),
-                plan=stored.plan,
-                node_code=stored.node_code,
+            # the stored ZIP becomes the transfer as is (soap-services.md §3.1): its row changes, no byte is copied
+            outgoing = call.deps.transfers.take_file(
+                call.infobase.id, file_id, str(transfer_id), part_size_bytes(BlockSize)
             )
+            call.node_code = outgoing.node_code
             return "", str(transfer_id), outgoing.part_count
 
         return soap_call(ctx, "PrepareGetFile", handle)

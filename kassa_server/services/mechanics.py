@@ -11,7 +11,7 @@ import uuid
 from typing import IO, BinaryIO
 
 from kassa_server.exchange.errors import ExchangeError, InvalidIdentifier, UnknownExchangePlan
-from kassa_server.exchange.files import inflate_first_entry, open_message, zip_message
+from kassa_server.exchange.files import inflate_first_entry, open_message, spool_zip
 from kassa_server.exchange.interface import ImportOutcome
 from kassa_server.services.context import ServiceCall
 
@@ -38,13 +38,16 @@ def require_plan(call: ServiceCall, plan: str | None) -> str:
     return plan
 
 
-def export_zip(call: ServiceCall, plan: str, node_code: str, entry_name: str, compresslevel: int) -> bytes:
+def export_zip(call: ServiceCall, plan: str, node_code: str, entry_name: str, compresslevel: int) -> IO[bytes]:
+    """The node's message, zipped into a temporary file (rewound; the caller closes it) with the deflater of
+    ``Settings.zip_deflater`` at ``compresslevel``."""
     gateway = call.deps.gateway
 
     def write(out: BinaryIO) -> None:
         gateway.export_message(call.infobase.name, plan, node_code, out)
 
-    return zip_message(write, entry_name, compresslevel=compresslevel)
+    deflater = call.deps.settings.zip_deflater
+    return spool_zip(write, entry_name, compresslevel=compresslevel, deflater=deflater)
 
 
 def import_zip(call: ServiceCall, plan: str, node_code: str, payload: IO[bytes]) -> ImportOutcome:

@@ -26,7 +26,7 @@ from starlette.types import Receive, Scope, Send
 from kassa_server.admin.faults import Injection
 from kassa_server.exchange.accounts import AuthenticatedUser, InfobaseDirectory, PublishedInfobase
 from kassa_server.exchange.journal import JournalEntry
-from kassa_server.services.application import SoapService
+from kassa_server.services.application import HEAVY_OPERATIONS, SoapService
 from kassa_server.services.context import ENVIRON_KEY, ServiceCall, ServiceDependencies
 from kassa_server.services.faults import GENERIC_ERROR, fault_envelope, shorten
 from kassa_server.services.wsdl import render_wsdl
@@ -48,6 +48,8 @@ logger = logging.getLogger(__name__)
 
 TEXT = [("content-type", "text/plain; charset=utf-8")]
 THROTTLED = b"Unauthorized: too many failed logins; try again later"
+BUSY = b"Service Unavailable: too many exchange messages being built or imported; try again later"
+HEAVY_RETRY_AFTER_SECONDS = 60
 XML = [("content-type", "text/xml; charset=utf-8")]
 PLAIN_BODIES = {
     401: b"Unauthorized",
@@ -88,6 +90,8 @@ class SoapEndpoints:
         limits = self.settings.limits
         self.limiter = anyio.CapacityLimiter(limits.worker_threads)
         self.auth_limiter = anyio.CapacityLimiter(limits.auth_threads)
+        self.heavy = anyio.CapacityLimiter(limits.heavy_calls) if limits.heavy_calls > 0 else None
+        """Turns of the calls that build or import a whole message (``Limits.heavy_calls``)."""
         self.throttle = LoginThrottle(
             limits.max_login_failures, limits.max_address_failures, limits.login_failure_window_seconds
         )
@@ -243,6 +247,14 @@ class SoapEndpoints:
                 fault_string(response.body) or response.body.decode("utf-8", "replace"),
             )
         else:
+            heavy = self.heavy is not None and faults.sniff(body)[0] in HEAVY_OPERATIONS
+            if heavy and not await self._heavy_turn():
+                wait = self.settings.limits.heavy_call_wait_seconds
+                entry.operation, entry.node_code = faults.sniff(body)
+                message = f"{self.settings.limits.heavy_calls} heavy calls running; none ended within {wait} s"
+                retry = [("retry-after", str(HEAVY_RETRY_AFTER_SECONDS))]
+                await self._answer(send, entry, started, 503, "rejected", message, retry, BUSY)
+                return
             environ = build_environ(scope, body, {ENVIRON_KEY: call})
             try:
                 response = await call_wsgi(wsgi_app, environ, self.limiter)
@@ -250,6 +262,9 @@ class SoapEndpoints:
                 logger.exception("%s: the SOAP stack failed", service.contract.name)
                 response = self._stack_failure(soap_version, exc)
                 call.outcome, call.message = "fault", GENERIC_ERROR
+            finally:
+                if heavy and self.heavy is not None:
+                    self.heavy.release()
             if injection is not None and injection.kind in faults.AFTER:
                 response = faults.rewrite(injection, response)
         entry.soap_version = soap_version
@@ -268,6 +283,19 @@ class SoapEndpoints:
             await faults.send_half_and_close(send, response)
             return
         await send_response(send, response.status, response.headers, response.body)
+
+    async def _heavy_turn(self) -> bool:
+        """Wait, without a thread, up to ``heavy_call_wait_seconds`` for a heavy call's turn; False: none came."""
+        assert self.heavy is not None
+        try:
+            self.heavy.acquire_nowait()
+            return True
+        except anyio.WouldBlock:
+            pass
+        with anyio.move_on_after(self.settings.limits.heavy_call_wait_seconds):
+            await self.heavy.acquire()
+            return True
+        return False
 
     async def _injection(self, infobase: str, service: str, body: bytes) -> Injection | None:
         """The fault rule that fires for this call, if any (control API, kassa_server/transport/faults.py)."""
