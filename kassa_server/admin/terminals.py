@@ -35,6 +35,7 @@ class TerminalInput:
     acquirer: str | None = None
     """The acquiring bank's name (a counterparty; created when missing); "" removes it."""
     contract_number: str | None = None
+    """The acquiring contract's number; "" removes the contract (and its date)."""
     contract_date: dt.date | None = None
 
 
@@ -128,6 +129,8 @@ def _apply(session: Session, infobase: Infobase, terminal: AcquiringTerminal, da
         if len(data.contract_number.strip()) > 100:
             raise ValidationError("contract_number", "at most 100 characters")
         terminal.contract_number = data.contract_number.strip()
+        if not terminal.contract_number:
+            terminal.contract_date = None  # no contract, no contract date
     if data.contract_date is not None:
         terminal.contract_date = data.contract_date
     if terminal.contract_number and terminal.acquirer is None and terminal.acquirer_id is None:

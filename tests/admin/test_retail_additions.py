@@ -1,15 +1,16 @@
-"""Use cases the control API added for issue 17: a page of discount cards with a search, and renaming a
-characteristic (SQLite and PostgreSQL)."""
+"""Use cases the faces added for issue 17: a page of discount cards with a search, renaming a characteristic,
+removing a terminal's contract (SQLite and PostgreSQL)."""
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Iterator
 from decimal import Decimal
 
 import pytest
 from sqlalchemy.orm import Session, sessionmaker
 
-from kassa_server.admin import cards, catalog, infobases, variants
+from kassa_server.admin import cards, catalog, infobases, organizations, terminals, variants
 from kassa_server.admin.errors import AlreadyExistsError, NotFoundError, ValidationError
 from kassa_server.admin.transaction import transaction
 from kassa_server.models.engine import make_engine, make_sessionmaker
@@ -62,3 +63,19 @@ def test_a_characteristic_is_renamed_unless_its_owner_has_the_name(sessions: ses
             variants.set_characteristic(session, infobase, small.ref, name="44")
         with pytest.raises(NotFoundError):
             variants.characteristic_by_ref(session, infobase, small.ref)
+
+
+def test_removing_a_terminals_contract_removes_its_date(sessions: sessionmaker[Session]) -> None:
+    with transaction(sessions) as session:
+        infobase = infobases.create_infobase(session, "Shop")
+        organizations.create_organization(session, infobase, organizations.OrganizationInput(name="ИП Петров"))
+        organizations.create_store(session, infobase, organizations.StoreInput(name="Магазин"))
+        contract = terminals.TerminalInput(
+            number="T-1", acquirer="Банк", contract_number="Э-1", contract_date=dt.date(2026, 1, 15)
+        )
+        terminal = terminals.add_terminal(session, infobase, contract)
+        assert (terminal.contract_number, terminal.contract_date) == ("Э-1", dt.date(2026, 1, 15))
+        terminals.set_terminal(session, infobase, "T-1", terminals.TerminalInput(name="У окна"))  # date kept
+        assert terminal.contract_date == dt.date(2026, 1, 15)
+        terminals.set_terminal(session, infobase, "T-1", terminals.TerminalInput(contract_number=""))
+        assert (terminal.contract_number, terminal.contract_date) == ("", None)
