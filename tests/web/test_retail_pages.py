@@ -366,6 +366,14 @@ def test_product_card_kind_characteristics_and_barcodes(shop: Shop, client: http
         size44 = session.scalars(select(Characteristic).where(Characteristic.name == "44")).one()
         assert size44.full_name == "Кроссовки беговые, 44" and size44.product_id == shoes.id
 
+    rename = {"action": "rename", "ref": str(size44.ref), "name": "44 ", "full_name": "Кроссовки беговые, размер 44"}
+    assert "Характеристика «44» записана." in _follow(client, shop, _post(client, shop, variants, rename, page=card))
+    taken = {**rename, "name": "43"}
+    assert "Не выполнено: Уже существует" in _follow(client, shop, _post(client, shop, variants, taken, page=card))
+    with shop.sessions()() as session:
+        renamed = session.get_one(Characteristic, size44.id)
+        assert (renamed.name, renamed.full_name) == ("44", "Кроссовки беговые, размер 44")
+
     form = {"action": "barcodes", "barcode": [first_barcode], "characteristic": ["44"]}
     assert "Характеристики штрихкодов записаны." in _follow(
         client, shop, _post(client, shop, variants, form, page=card)

@@ -80,7 +80,7 @@ def kind_characteristic(page: Page) -> Response:
 
 @page_handler("goods")
 def product_variants(page: Page) -> Response:
-    """The product card's «Вид и характеристики» form: ``action`` = kind | add | delete | barcodes."""
+    """The product card's «Вид и характеристики» form: ``action`` = kind | add | rename | delete | barcodes."""
     found = get_goods_card(page.db, page.infobase, page.request.path_params["product_id"])
     action = page.field("action")
     try:
@@ -97,12 +97,18 @@ def product_variants(page: Page) -> Response:
                     full_name=page.field("full_name"),
                 )
                 page.flash(f"Характеристика «{added.name}» добавлена.")
-            elif action == "delete":
+            elif action in ("delete", "rename"):
                 ref = _uuid(page.field("ref"))
                 if not any(c.ref == ref for c in variants.characteristics_of(page.db, page.infobase, found)):
                     raise NotFoundError(f"{found.name!r} has no characteristic {ref}")
-                removed = variants.delete_characteristic(page.db, page.infobase, ref)
-                page.flash(f"Характеристика «{removed.name}» удалена.")
+                if action == "rename":
+                    renamed = variants.set_characteristic(
+                        page.db, page.infobase, ref, name=page.field("name"), full_name=page.field("full_name")
+                    )
+                    page.flash(f"Характеристика «{renamed.name}» записана.")
+                else:
+                    removed = variants.delete_characteristic(page.db, page.infobase, ref)
+                    page.flash(f"Характеристика «{removed.name}» удалена.")
             elif action == "barcodes":
                 own = {b.value for b in found.barcodes}
                 for barcode, characteristic in zip(page.fields("barcode"), page.fields("characteristic"), strict=False):
