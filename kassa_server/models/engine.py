@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import contextlib
+import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 from sqlalchemy import Engine, create_engine, event
-from sqlalchemy.exc import OperationalError
+from sqlalchemy.exc import DisconnectionError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
 from kassa_server.errors import ConfigError, DatabaseUnavailable
@@ -17,24 +18,59 @@ SQLITE_CASEFOLD = "kassa_casefold"
 """A SQL function on SQLite connections: Python's ``str.casefold``, since SQLite's ``lower`` folds ASCII only."""
 
 
-def make_engine(url: str, **kwargs: Any) -> Engine:
-    """An engine for ``url``; SQLite gets foreign keys, WAL and a busy timeout so several threads can share it."""
+PING_AFTER_IDLE_SECONDS = 10.0
+"""A pooled PostgreSQL connection is pinged (``SELECT 1``) at checkout only when it has sat in the pool this long."""
+
+
+def make_engine(url: str, *, ping_after_idle: float | None = PING_AFTER_IDLE_SECONDS, **kwargs: Any) -> Engine:
+    """An engine for ``url``; SQLite gets foreign keys, WAL and a busy timeout so several threads can share it.
+
+    A server connection is checked before use only when it has been idle ``ping_after_idle`` seconds or more (None:
+    SQLAlchemy's ``pool_pre_ping``, a ping at every checkout). A SOAP call checks a connection out several times (the
+    journal, the infobase, the operation), and a ping is a round trip plus psycopg's Python work: ~25 pings a sync
+    cycle. A connection used moments ago that the server dropped since (a restart) fails its next statement instead;
+    SQLAlchemy then discards the pool's connections, and that one call is answered "database unavailable"."""
     try:
         if url.startswith("sqlite"):
             engine = create_engine(url, connect_args={"timeout": 30, "check_same_thread": False}, **kwargs)
             event.listen(engine, "connect", _sqlite_on_connect)
             event.listen(engine, "begin", _sqlite_on_begin)
         else:
-            kwargs.setdefault("pool_pre_ping", True)
+            kwargs.setdefault("pool_pre_ping", ping_after_idle is None)
             if "poolclass" not in kwargs:
                 kwargs.setdefault("pool_size", 10)
                 kwargs.setdefault("max_overflow", 20)
             engine = create_engine(url, **kwargs)
+            if ping_after_idle is not None and not kwargs["pool_pre_ping"]:
+                _ping_when_idle(engine, ping_after_idle)
     except (ImportError, ValueError) as exc:
         raise ConfigError(f"database URL {url!r}: {exc}") from exc
     except Exception as exc:  # sqlalchemy.exc.ArgumentError and friends
         raise ConfigError(f"database URL {url!r}: {exc}") from exc
     return engine
+
+
+_IDLE_SINCE = "kassa_idle_since"
+
+
+def _ping_when_idle(engine: Engine, idle: float) -> None:
+    dialect = engine.dialect
+
+    def checkout(dbapi_connection: Any, record: Any, _proxy: Any) -> None:
+        since = record.info.pop(_IDLE_SINCE, None)
+        if since is None or time.monotonic() - since < idle:  # new, or back in the pool moments ago
+            return
+        try:
+            dialect.do_ping(dbapi_connection)
+        except Exception as exc:  # the pool drops this connection and checks out another (a new one if need be)
+            raise DisconnectionError(f"idle connection lost: {exc}") from exc
+
+    def checkin(dbapi_connection: Any, record: Any) -> None:
+        if dbapi_connection is not None:
+            record.info[_IDLE_SINCE] = time.monotonic()
+
+    event.listen(engine, "checkout", checkout)
+    event.listen(engine, "checkin", checkin)
 
 
 def _sqlite_on_connect(dbapi_connection: Any, _record: Any) -> None:
