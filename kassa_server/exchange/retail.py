@@ -18,7 +18,7 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import uuid
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from decimal import Decimal
 from functools import cached_property
 from typing import TYPE_CHECKING, Any, NamedTuple, cast
@@ -584,7 +584,8 @@ def _move_stock(
     if store_id is None and moves:
         log.info("receipt %s: its register has no store, stock not moved", receipt.ref)
         moves = []
-    targets: list[tuple[StockBalance, Decimal]] = []
+    wanted: list[tuple[int, Decimal]] = []
+    locked: Sequence[StockBalance] = ()
     for product, variant, quantity in moves:
         variant_id = variant.id if variant is not None else None
         key = (store_id, product.id, variant_id)
@@ -611,8 +612,8 @@ def _move_stock(
             session.flush()
             balance_id = created.id
         balances[key] = balance_id
-        targets.append((session.get_one(StockBalance, balance_id), quantity))
-    ids = sorted({m.balance_id for m in old} | {balance.id for balance, _ in targets})
+        wanted.append((balance_id, quantity))
+    ids = sorted({m.balance_id for m in old} | {balance_id for balance_id, _ in wanted})
     if ids:  # lock (and re-read) every balance this receipt touches
         session.flush()  # this message's own pending changes first: the re-read must not drop them
         # The infobase's row before the balances: changing a balance stamps the infobase's change sequence (an UPDATE
@@ -621,13 +622,16 @@ def _move_stock(
         # FOR NO KEY UPDATE is the lock that UPDATE takes; FOR UPDATE would also block every insert referencing the
         # infobase (their foreign-key checks take FOR KEY SHARE).
         session.execute(select(Infobase.id).where(Infobase.id == infobase.id).with_for_update(key_share=True))
-        session.scalars(
+        locked = session.scalars(
             select(StockBalance)
             .where(StockBalance.id.in_(ids))
             .order_by(StockBalance.id)
             .with_for_update()
             .execution_options(populate_existing=True)
         ).all()
+    # The balances moved are the rows just locked and re-read (a balance row is never deleted): no query each.
+    by_id = {balance.id: balance for balance in locked}
+    targets = [(by_id[balance_id], quantity) for balance_id, quantity in wanted]
     for movement in old:  # a receipt sent again: undo what it moved before
         movement.balance.quantity -= movement.quantity
     receipt.stock_movements.clear()
