@@ -108,6 +108,8 @@ def test_an_outgoing_file_is_cut_into_exact_parts_whatever_its_storage_chunks(db
         for size in (0, 1, 70_000, (1 << 20) - 1, 1 << 20, (3 << 20) + 5):
             data = os.urandom(size)
             for part_kb in (None, 1, 64, 100, 1024, 1500, 4096):
+                if part_kb == 1 and size > 70_000:
+                    continue  # 1 KiB parts divide the 1 MiB chunks: thousands of reads that cross no boundary
                 part_size = part_size_bytes(part_kb)
                 key = f"{size}-{part_kb}"
                 direct = store.put_outgoing(infobase, key, io.BytesIO(data), part_size)
