@@ -586,20 +586,19 @@ def _move_stock(
         moves = []
     wanted: list[tuple[int, Decimal]] = []
     locked: Sequence[StockBalance] = ()
+    unknown = {p.id for p, v, _ in moves if (store_id, p.id, v.id if v is not None else None) not in balances}
+    if unknown:  # one look-up for the receipt's lines, not one a line; the lowest id wins, as it would by key
+        found = session.execute(
+            select(StockBalance.id, StockBalance.product_id, StockBalance.characteristic_id)
+            .where(StockBalance.store_id == store_id, StockBalance.product_id.in_(sorted(unknown)))
+            .order_by(StockBalance.id.desc())
+        )
+        for balance_id, product_id, variant_id in found:
+            balances[(store_id, product_id, variant_id)] = balance_id
     for product, variant, quantity in moves:
         variant_id = variant.id if variant is not None else None
         key = (store_id, product.id, variant_id)
         balance_id = balances.get(key)
-        if balance_id is None:
-            balance_id = session.scalar(
-                select(StockBalance.id).where(
-                    StockBalance.store_id == store_id,
-                    StockBalance.product_id == product.id,
-                    StockBalance.characteristic_id == variant_id
-                    if variant_id is not None
-                    else StockBalance.characteristic_id.is_(None),
-                )
-            )
         if balance_id is None:
             created = StockBalance(
                 infobase_id=infobase.id,

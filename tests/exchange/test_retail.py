@@ -235,6 +235,31 @@ def test_receipts_keep_terminal_card_and_characteristic_and_move_stock_once(shop
     assert moved.quantity == DEMO_SIZE_STOCK - 1
 
 
+def test_one_receipt_moves_each_size_of_a_product_on_its_own_balance(shop: Shop) -> None:
+    register, item, size, _, _ = _keys(shop)
+    with shop.sessions() as session:
+        other = session.scalars(select(Characteristic).where(Characteristic.name == "41")).one()
+        size_41 = ed.ItemCharacteristic(ref=other.ref, owner_item=item, full_name=other.full_name, name=other.name)
+    sale = dm.sale(register, item, amount="10470.00")
+    first = sale.sales[0]
+    first.quantity = Decimal(2)
+    first.goods = ed.GoodsData(item=item, characteristic=size)
+    second = ed.ReceiptGoodsRow(
+        line_no=2,
+        goods=ed.GoodsData(item=item, characteristic=size_41),
+        quantity=Decimal(1),
+        amount=first.price,
+        price=first.price,
+    )
+    sale.sales.append(second)
+    shop.download()
+    shop.upload(1, 1, [sale])  # the balances are looked up together for the receipt, each size keeps its own
+    assert (_size_stock(shop), _size_stock(shop, "41")) == (DEMO_SIZE_STOCK - 2, DEMO_SIZE_STOCK - 1)
+    assert _size_stock(shop, "43") == DEMO_SIZE_STOCK
+    shop.upload(2, 1, [sale])  # sent again: counted once
+    assert (_size_stock(shop), _size_stock(shop, "41")) == (DEMO_SIZE_STOCK - 2, DEMO_SIZE_STOCK - 1)
+
+
 def test_edits_and_deletions_reach_the_device(shop: Shop) -> None:
     shop.download()
     shop.upload(1, 1)  # acknowledges the first download
