@@ -9,7 +9,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import cast
 
-from sqlalchemy import CursorResult, Engine, delete, func, insert, select
+from sqlalchemy import CursorResult, Engine, Table, delete, func, insert, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from kassa_server.models.journal import SoapCall
@@ -49,7 +49,7 @@ def clip(body: bytes, limit: int) -> str:
     return body[:limit].decode("utf-8", errors="ignore").replace("\x00", "\ufffd") if limit > 0 else ""
 
 
-_INSERT = insert(SoapCall.__table__)
+_INSERT = insert(cast(Table, SoapCall.__table__))
 
 
 class DatabaseJournal:
