@@ -229,6 +229,7 @@ def main() -> int:
     parser.add_argument("--workers", type=int, default=1, help="server worker processes")
     parser.add_argument("--database-url", default=None, help="a PostgreSQL cluster URL; default: a SQLite file")
     parser.add_argument("--profile", type=Path, default=None, help="run the server under py-spy into FILE (raw)")
+    parser.add_argument("--ping-only", action="store_true", help="stop after the Ping / floor measurement")
     options = parser.parse_args()
     pool = max(options.devices, 0 if options.no_search else options.search_max)
     print(s.machine())
@@ -266,6 +267,8 @@ def main() -> int:
                 per_floor = floor.server_cpu / max(floor.requests, 1)
                 print(f"kassa-server Ping / floor, server CPU per request: {per_ping / max(per_floor, 1e-9):.1f}x")
                 errors += floor.errors + pings.errors
+                if options.ping_only:
+                    return 1 if errors else 0
 
                 def build(n: int) -> list[DeviceConfig]:
                     return configs(server.base_url, shop, n, options.service, options.receipts, state_dir)

@@ -14,6 +14,7 @@ import datetime as dt
 import functools
 import ipaddress
 import logging
+import threading
 import time
 import traceback
 from dataclasses import dataclass
@@ -96,6 +97,8 @@ class SoapEndpoints:
             limits.max_login_failures, limits.max_address_failures, limits.login_failure_window_seconds
         )
         self.trusted = [_network(p) for p in self.settings.trusted_proxies]
+        self._wakers: dict[int, _Waker] = {}
+        """Per event loop, what settles the journal's futures (the waker holds its loop, so an id is not reused)."""
 
     def forget(self) -> None:
         """Forget cached infobases and credentials (an infobase was deleted or reset)."""
@@ -328,8 +331,11 @@ class SoapEndpoints:
             await anyio.to_thread.run_sync(self.journal.record, entry, limiter=self.limiter)
             return
         loop = asyncio.get_running_loop()
+        waker = self._wakers.get(id(loop))
+        if waker is None or waker.loop is not loop:
+            waker = self._wakers[id(loop)] = _Waker(loop)
         written = loop.create_future()
-        submit(entry, functools.partial(loop.call_soon_threadsafe, _settle, written))
+        submit(entry, functools.partial(waker.settle, written))
         await written
 
     async def _target(self, path: str) -> Target | None:
@@ -424,9 +430,34 @@ def _wants_wsdl(scope: Scope) -> bool:
     return any(key.lower() == "wsdl" for key, _ in parse_qsl(query, keep_blank_values=True))
 
 
-def _settle(future: asyncio.Future[None]) -> None:
-    if not future.done():  # the request may have been cancelled meanwhile (shutdown)
-        future.set_result(None)
+class _Waker:
+    """Settles, on its event loop, the futures of journal entries the writer thread reports written: one
+    ``call_soon_threadsafe`` (one wake-up of the loop) for all that the writer reports before the loop gets to them,
+    i.e. one per batch instead of one per entry."""
+
+    def __init__(self, loop: asyncio.AbstractEventLoop) -> None:
+        self.loop = loop
+        self._lock = threading.Lock()
+        self._written: list[asyncio.Future[None]] = []
+
+    def settle(self, future: asyncio.Future[None]) -> None:
+        """Called in the writer's thread once ``future``'s entry is written."""
+        with self._lock:
+            self._written.append(future)
+            if len(self._written) > 1:  # a wake-up is already on its way and will take this one too
+                return
+        try:
+            self.loop.call_soon_threadsafe(self._settle_all)
+        except RuntimeError:  # the loop is closed (shutdown): nobody waits any more
+            with self._lock:
+                self._written.clear()
+
+    def _settle_all(self) -> None:
+        with self._lock:
+            written, self._written = self._written, []
+        for future in written:
+            if not future.done():  # the request may have been cancelled meanwhile (shutdown)
+                future.set_result(None)
 
 
 def _utcnow() -> dt.datetime:

@@ -5,11 +5,14 @@
 * Credentials are not checked with scrypt on every call (``DatabaseAuthenticator``), yet a user disabled or given a
   new password through the server is refused on the very next call; a change made elsewhere (the CLI, another server
   process) within the short memory's ``ttl``, and then without a new scrypt check for an unchanged password.
+* The writer settles the waiting requests of an event loop with one wake-up per batch (``_Waker``), not one per entry.
 """
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
+import threading
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
@@ -24,6 +27,7 @@ from kassa_server.exchange.journal import DatabaseJournal, JournalEntry
 from kassa_server.models import Infobase, SoapCall
 from kassa_server.models.engine import make_engine, make_sessionmaker
 from kassa_server.settings import Settings
+from kassa_server.transport.routes import _Waker
 from tests.live_server import live_server
 from tests.soap_support import LOGIN, PASSWORD, make_infobase
 
@@ -169,3 +173,37 @@ def test_a_change_made_elsewhere_shows_after_the_short_memory_and_scrypt_runs_on
         elsewhere(lambda session, infobase: infobases.set_password(session, infobase, LOGIN, "новый-пароль-3"))
         assert soap_ping(base_url).status_code == 401  # a new hash: scrypt again, and the old password fails
         assert soap_ping(base_url, "новый-пароль-3").status_code == 200
+
+
+def test_the_writer_wakes_a_loop_once_for_what_it_reports_meanwhile() -> None:
+    loop = asyncio.new_event_loop()
+    try:
+        calls = []
+        threadsafe = loop.call_soon_threadsafe
+
+        def counting(*args: Any) -> Any:
+            calls.append(args)
+            return threadsafe(*args)
+
+        loop.call_soon_threadsafe = counting  # type: ignore[method-assign,assignment]
+        waker = _Waker(loop)
+        futures = [loop.create_future() for _ in range(100)]
+        futures[3].cancel()  # a request cancelled meanwhile (shutdown)
+
+        def report() -> None:
+            for future in futures:
+                waker.settle(future)
+
+        writer = threading.Thread(target=report)
+        writer.start()
+        writer.join()
+        assert len(calls) == 1  # the loop has not run yet: one wake-up takes all 100
+        loop.run_until_complete(asyncio.sleep(0))
+        assert all(f.done() for f in futures) and futures[3].cancelled()
+        later = loop.create_future()
+        waker.settle(later)
+        assert len(calls) == 2
+        loop.run_until_complete(later)
+    finally:
+        loop.close()
+    waker.settle(asyncio.Future(loop=loop))  # a closed loop: nobody waits, nothing raised
