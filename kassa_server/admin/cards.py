@@ -21,6 +21,7 @@ from kassa_server.admin.organizations import get_organization
 from kassa_server.admin.paging import ListPage, contains_text, paged
 from kassa_server.admin.table_csv import read_rows
 from kassa_server.admin.terminals import find_counterparty
+from kassa_server.admin.text_values import parse_date
 from kassa_server.errors import AlreadyExistsError, CatalogImportError, NotFoundError, ValidationError
 from kassa_server.models import Counterparty, DiscountCard, Infobase
 from kassa_server.models.enums import LegalForm
@@ -213,11 +214,8 @@ def _card_input(row: dict[str, str]) -> CardInput:
     status = row.get("status", "").lower()
     if status not in {"", ACTIVE, CANCELLED}:
         raise ValidationError("status", f"{status!r}: {ACTIVE} or {CANCELLED}")
-    opened = row.get("opened", "")
-    try:
-        opened_at = dt.datetime.combine(dt.date.fromisoformat(opened), dt.time()) if opened else None
-    except ValueError:
-        raise ValidationError("opened", f"{opened!r} is not a date (YYYY-MM-DD)") from None
+    opened = parse_date(row.get("opened", ""), "opened")
+    opened_at = dt.datetime.combine(opened, dt.time()) if opened is not None else None
     percent = row.get("discount_percent", "")
     return CardInput(
         number=row.get("number", ""),

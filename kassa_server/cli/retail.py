@@ -4,7 +4,6 @@ add|list`` and ``characteristic add|list``: what a trading point needs besides t
 from __future__ import annotations
 
 import argparse
-import datetime as dt
 import io
 import sys
 import uuid
@@ -15,6 +14,7 @@ from pathlib import Path
 from kassa_server.admin import cards, stock, terminals, variants
 from kassa_server.admin.goods_csv import decode_csv
 from kassa_server.admin.infobases import get_infobase
+from kassa_server.admin.text_values import parse_date
 from kassa_server.cli._common import session_for
 from kassa_server.errors import CatalogImportError, ConfigError, ValidationError
 from kassa_server.models.enums import ProductKind
@@ -108,7 +108,7 @@ def cmd_terminal_add(settings: Settings, args: argparse.Namespace) -> int:
         organization=args.organization,
         acquirer=args.acquirer,
         contract_number=args.contract,
-        contract_date=_date(args.contract_date, "contract_date"),
+        contract_date=parse_date(args.contract_date or "", "contract_date"),
     )
     with session_for(settings) as session:
         infobase = get_infobase(session, args.infobase)
@@ -257,15 +257,6 @@ def _write(file: str, export: Callable[[io.StringIO], int]) -> int:
     except OSError as exc:
         raise ConfigError(f"{file}: {exc.strerror}") from exc
     return count
-
-
-def _date(text: str | None, field: str) -> dt.date | None:
-    if not text:
-        return None
-    try:
-        return dt.date.fromisoformat(text)
-    except ValueError:
-        raise ValidationError(field, f"{text!r} is not a date (YYYY-MM-DD)") from None
 
 
 def _uuid(text: str, field: str) -> uuid.UUID:

@@ -4,6 +4,7 @@ removing a terminal's contract (SQLite and PostgreSQL)."""
 from __future__ import annotations
 
 import datetime as dt
+import io
 from collections.abc import Iterator
 from decimal import Decimal
 
@@ -12,7 +13,9 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from kassa_server.admin import cards, catalog, infobases, organizations, terminals, variants
 from kassa_server.admin.errors import AlreadyExistsError, NotFoundError, ValidationError
+from kassa_server.admin.text_values import parse_date
 from kassa_server.admin.transaction import transaction
+from kassa_server.errors import CatalogImportError
 from kassa_server.models.engine import make_engine, make_sessionmaker
 
 
@@ -79,3 +82,16 @@ def test_removing_a_terminals_contract_removes_its_date(sessions: sessionmaker[S
         assert terminal.contract_date == dt.date(2026, 1, 15)
         terminals.set_terminal(session, infobase, "T-1", terminals.TerminalInput(contract_number=""))
         assert (terminal.contract_number, terminal.contract_date) == ("", None)
+
+
+def test_a_date_typed_as_text_is_read_alike_by_every_face(sessions: sessionmaker[Session]) -> None:
+    assert parse_date(" 2026-01-15 ", "opened") == dt.date(2026, 1, 15)
+    assert parse_date("", "opened") is None
+    with pytest.raises(ValidationError) as bad:
+        parse_date("15.01.2026", "contract_date")
+    assert bad.value.field == "contract_date" and "is not a date (YYYY-MM-DD)" in str(bad.value)
+    with transaction(sessions) as session:
+        infobase = infobases.create_infobase(session, "Shop")
+        with pytest.raises(CatalogImportError) as row:
+            cards.import_cards(session, infobase, io.StringIO("number,opened\nC-1,15.01.2026\n"))
+        assert row.value.line == 2 and "is not a date" in str(row.value)

@@ -10,7 +10,8 @@ from starlette.responses import Response
 
 from kassa_server.admin import cards, organizations
 from kassa_server.admin.goods_csv import decode_csv
-from kassa_server.errors import CatalogImportError, KassaError, ValidationError
+from kassa_server.admin.text_values import parse_date
+from kassa_server.errors import CatalogImportError, KassaError
 from kassa_server.models import DiscountCard
 from kassa_server.web.forms import error_text, field_of
 from kassa_server.web.pages import Page, page_handler
@@ -126,12 +127,8 @@ def _save(page: Page, existing: DiscountCard | None) -> Response:
 
 
 def _opened(text: str) -> dt.datetime | None:
-    if not text:
-        return None
-    try:
-        return dt.datetime.combine(dt.date.fromisoformat(text), dt.time())
-    except ValueError:
-        raise ValidationError("opened", f"{text!r} is not a date") from None
+    opened = parse_date(text, "opened")
+    return dt.datetime.combine(opened, dt.time()) if opened is not None else None
 
 
 def _render(

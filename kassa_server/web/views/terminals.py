@@ -3,12 +3,11 @@ change), and deleting it; the devices of the terminal's store get each change at
 
 from __future__ import annotations
 
-import datetime as dt
-
 from starlette.responses import Response
 
 from kassa_server.admin import organizations, terminals
-from kassa_server.errors import KassaError, ValidationError
+from kassa_server.admin.text_values import parse_date
+from kassa_server.errors import KassaError
 from kassa_server.models import AcquiringTerminal
 from kassa_server.web.forms import error_text, field_of
 from kassa_server.web.pages import Page, page_handler
@@ -76,7 +75,7 @@ def _save(page: Page, existing: AcquiringTerminal | None) -> Response:
             organization=values["organization"],
             acquirer=values["acquirer"],
             contract_number=values["contract_number"],
-            contract_date=_date(values["contract_date"]),
+            contract_date=parse_date(values["contract_date"], "contract_date"),
         )
         with page.act():
             if existing is None:
@@ -88,15 +87,6 @@ def _save(page: Page, existing: AcquiringTerminal | None) -> Response:
         return _render(page, existing, values, errors, status=422)
     page.flash(f"Терминал «{saved.name}» записан.")
     return page.redirect(page.url("terminals", query={"store": saved.store.name}))
-
-
-def _date(text: str) -> dt.date | None:
-    if not text:
-        return None
-    try:
-        return dt.date.fromisoformat(text)
-    except ValueError:
-        raise ValidationError("contract_date", f"{text!r} is not a date") from None
 
 
 def _render(
