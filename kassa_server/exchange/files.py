@@ -34,7 +34,7 @@ from kassa_server.exchange.errors import (
     TransferNotFound,
     TransferQuotaExceeded,
 )
-from kassa_server.models.engine import affected_rows
+from kassa_server.models.engine import affected_rows, read_only
 from kassa_server.models.infobases import utcnow
 from kassa_server.models.transfers import StoredFile, Transfer, TransferDirection, TransferPart
 
@@ -361,6 +361,7 @@ class TransferStore:
     def outgoing_part(self, infobase_id: int, key: str, part_no: int) -> bytes:
         """Part ``part_no`` (1-based), read from the storage chunks it spans: a large file is never read whole."""
         with self.sessions() as session:
+            read_only(session)  # on SQLite it does not queue behind the writers
             first_chunk = (
                 select(TransferPart.size)
                 .where(TransferPart.transfer_id == Transfer.id, TransferPart.part_no == 1)

@@ -172,7 +172,21 @@ class _SqliteConnection(sqlite3.Connection):
             turnstile.leave()
 
 
+READ_ONLY = "kassa_read_only"
+"""Execution option of a connection whose transaction only reads (``read_only``)."""
+
+
+def read_only(session: Session) -> None:
+    """Declare ``session``'s transaction read-only; call it before its first statement. On SQLite the transaction
+    then begins DEFERRED, a WAL reader that neither takes nor waits for the write lock; elsewhere nothing changes.
+    A write in such a transaction may fail at once with "database is locked" on SQLite: declare only pure reads."""
+    session.connection(execution_options={READ_ONLY: True})
+
+
 def _sqlite_on_begin(conn: Any, turnstile: _Turnstile | None) -> None:
+    if conn.get_execution_options().get(READ_ONLY):
+        conn.exec_driver_sql("BEGIN")
+        return
     # BEGIN IMMEDIATE takes the write lock up front: concurrent writers wait (busy_timeout) instead of failing with
     # "database is locked" when a read transaction tries to upgrade.
     dbapi_connection = conn.connection.dbapi_connection
