@@ -452,19 +452,37 @@ class TransferStore:
                 transfer = Transfer(infobase_id=infobase_id, direction=TransferDirection.INCOMING, key=key)
                 session.add(transfer)
                 session.flush()
+                held = 0  # a new transfer holds nothing yet
             else:
                 session.execute(
                     delete(TransferPart).where(TransferPart.transfer_id == transfer.id, TransferPart.part_no == part_no)
                 )
-            self._check_quota(session, infobase_id, transfer, key, len(data))
-            session.add(TransferPart(transfer_id=transfer.id, part_no=part_no, size=len(data), data=data))
+                held = None
+            self._check_quota(session, infobase_id, transfer, key, len(data), transfer_holds=held)
+            session.execute(  # a plain INSERT: the part is not read again in this session
+                insert(TransferPart.__table__).values(
+                    transfer_id=transfer.id, part_no=part_no, size=len(data), data=data
+                )
+            )
         crashpoints.reached("part-stored")
 
-    def _check_quota(self, session: Session, infobase_id: int, transfer: Transfer, key: str, adding: int) -> None:
+    def _check_quota(
+        self,
+        session: Session,
+        infobase_id: int,
+        transfer: Transfer,
+        key: str,
+        adding: int,
+        *,
+        transfer_holds: int | None = None,
+    ) -> None:
+        """Refuse ``adding`` bytes over a quota; ``transfer_holds``: what the transfer holds, when known."""
         if self.max_transfer_bytes is not None:
-            held = session.scalar(
-                select(func.coalesce(func.sum(TransferPart.size), 0)).where(TransferPart.transfer_id == transfer.id)
-            )
+            held = transfer_holds
+            if held is None:
+                held = session.scalar(
+                    select(func.coalesce(func.sum(TransferPart.size), 0)).where(TransferPart.transfer_id == transfer.id)
+                )
             if int(held or 0) + adding > self.max_transfer_bytes:
                 raise TransferQuotaExceeded(key, "transfer", self.max_transfer_bytes)
         if self.max_infobase_bytes is not None:
