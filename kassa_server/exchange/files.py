@@ -18,9 +18,9 @@ import zlib
 from collections.abc import Callable
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
-from typing import IO, BinaryIO
+from typing import IO, BinaryIO, cast
 
-from sqlalchemy import delete, func, insert, select, update
+from sqlalchemy import Table, delete, func, insert, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
 from kassa_server import crashpoints
@@ -460,7 +460,7 @@ class TransferStore:
                 held = None
             self._check_quota(session, infobase_id, transfer, key, len(data), transfer_holds=held)
             session.execute(  # a plain INSERT: the part is not read again in this session
-                insert(TransferPart.__table__).values(
+                insert(cast(Table, TransferPart.__table__)).values(
                     transfer_id=transfer.id, part_no=part_no, size=len(data), data=data
                 )
             )

@@ -10,8 +10,9 @@ from __future__ import annotations
 import datetime as dt
 import uuid
 from dataclasses import dataclass
+from typing import cast
 
-from sqlalchemy import delete, insert, select, update
+from sqlalchemy import Table, delete, insert, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
 from kassa_server.models.engine import affected_rows, read_only
@@ -55,7 +56,7 @@ class OperationStore:
         operation_id = uuid.uuid4()
         with self.sessions.begin() as session:  # one INSERT: the ORM's unit of work is not needed for a row
             session.execute(
-                insert(LongOperation.__table__).values(
+                insert(cast(Table, LongOperation.__table__)).values(
                     id=operation_id,
                     infobase_id=infobase_id,
                     kind=kind,
