@@ -116,6 +116,7 @@ def create_app(settings: Settings, *, gateway: ExchangeGateway | None = None) ->
                 task.cancel()
                 with contextlib.suppress(asyncio.CancelledError):
                     await task
+            endpoints.close()
             await anyio.to_thread.run_sync(journal.close)  # what the writer holds is written before the engine goes
             engine.dispose()
 
