@@ -197,6 +197,7 @@ def serve(settings: Settings) -> None:
             port=settings.port,
             workers=settings.workers,
             log_level="info",
+            access_log=settings.access_log,
             **uvicorn_options(settings.limits),
         )
     else:
@@ -206,6 +207,7 @@ def serve(settings: Settings) -> None:
             host=settings.host,
             port=settings.port,
             log_level="info",
+            access_log=settings.access_log,
             **uvicorn_options(settings.limits),
         )
 
