@@ -18,8 +18,8 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any, cast
 
-from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy import bindparam, select
+from sqlalchemy.orm import Session, selectinload
 
 from kassa_server import enterprisedata as ed
 from kassa_server.exchange import retail
@@ -34,10 +34,13 @@ from kassa_server.exchange.errors import (
 )
 from kassa_server.exchange.to_format import VAT_FORMS
 from kassa_server.models import (
+    AcquiringTerminal,
     CashOperation,
     CashRegister,
+    Characteristic,
     Counterparty,
     CustomerOrder,
+    DiscountCard,
     ExchangeNode,
     Infobase,
     MarkingCode,
@@ -121,7 +124,11 @@ class Context:
     registers: dict[tuple[str, object], CashRegister | None] = field(default_factory=dict)
     balances: dict[tuple[int | None, int, int | None], int] = field(default_factory=dict)
     """Stock balance ids by (store, product, characteristic) found or made in this message (``retail``)."""
-    receipt_refs: set[uuid.UUID] = field(default_factory=set)
+    receipts: dict[uuid.UUID, Receipt | None] = field(default_factory=dict)
+    """Receipts by ``Ссылка`` of the batch being applied (``prepare`` looks them up together; ``settle`` forgets them,
+    so the rows of a big message are not all held)."""
+    stock: retail.StockMoves = field(default_factory=retail.StockMoves)
+    """The stock movements of the batch's receipts, applied together by ``settle``."""
     deferred: list[tuple[Handler, Any]] = field(default_factory=list)
     """Objects that refer to an order not seen yet; applied again when the Body ends (``finish``)."""
     order_links: list[tuple[Receipt, uuid.UUID, bool]] = field(default_factory=list)
@@ -184,6 +191,8 @@ class Context:
         return named if named is not None else self.register
 
     def _named_register(self, key: ed.CashRegister) -> CashRegister | None:
+        if key.ref is not None and self.register is not None and key.ref == self.register.ref:
+            return self.register  # the calling device's own register, as nearly every till document names it
         if key.ref is not None:
             found = self._register_where("ref", key.ref, CashRegister.ref == key.ref)
             if found is not None:
@@ -243,10 +252,11 @@ def receipt(ctx: Context, obj: ed.Receipt) -> None:
         ctx.warnings.append(f"Документ.ЧекККМ {obj.ref}: no goods, dropped")
         return
     register = ctx.cash_register_of(obj)
-    if obj.ref in ctx.receipt_refs:  # the same receipt twice in one message: the first must be a row to be found
-        ctx.session.flush()
-    ctx.receipt_refs.add(obj.ref)  # only the refs: rows of a big message are not all held (FLUSH_EVERY)
-    row = ctx.session.scalar(select(Receipt).where(Receipt.infobase_id == ctx.infobase.id, Receipt.ref == obj.ref))
+    if obj.ref in ctx.receipts:  # looked up by ``prepare``, or made earlier in this batch (the same receipt twice)
+        row = ctx.receipts[obj.ref]
+    else:
+        row = ctx.session.scalar(select(Receipt).where(Receipt.infobase_id == ctx.infobase.id, Receipt.ref == obj.ref))
+    stored_before = row is not None
     if row is not None and ctx.strict and row.cash_register_id not in {None, register.id}:
         # a receipt belongs to the register that sent it first (issue 14 §13)
         owner = ctx.session.get(CashRegister, row.cash_register_id)
@@ -254,6 +264,7 @@ def receipt(ctx: Context, obj: ed.Receipt) -> None:
     if row is None:
         row = Receipt(infobase_id=ctx.infobase.id, ref=obj.ref, amount=ZERO, cash_amount=ZERO, card_amount=ZERO)
         ctx.session.add(row)
+        ctx.receipts[obj.ref] = row
     else:
         row.lines.clear()
         row.payments.clear()
@@ -314,8 +325,18 @@ def receipt(ctx: Context, obj: ed.Receipt) -> None:
             row.marking_codes.append(MarkingCode(code=mark.code, product_ref=marked.ref if marked else None))
     if obj.order is not None and obj.order.ref is not None:
         ctx.order_links.append((row, obj.order.ref, is_return))  # linked when the Body ends: the order may follow
-    # card, terminal, characteristics, stock (issue 17), with the message's memo of rows and balances
-    retail.receipt_extras(ctx.session, ctx.infobase, row, obj, find=ctx.find, balances=ctx.balances)
+    # card, terminal, characteristics, stock (issue 17), with the message's memo of rows and balances; the stock
+    # moves with the batch's other receipts (``settle``)
+    retail.receipt_extras(
+        ctx.session,
+        ctx.infobase,
+        row,
+        obj,
+        find=ctx.find,
+        balances=ctx.balances,
+        stock=ctx.stock,
+        stored_before=stored_before,
+    )
     ctx.count("receipts")
 
 
@@ -599,8 +620,62 @@ def apply(ctx: Context, obj: object) -> None:
         ctx.keep_raw(wire, str(getattr(obj, "ref", "") or ""), ctx.describe(obj), "kept, not interpreted")
 
 
+def prepare(ctx: Context, objects: list[object]) -> None:
+    """Before a batch of the Body is applied: look up what its receipts name — the receipts themselves, their goods,
+    characteristics, cards and terminals — with one query a kind, into the message's memo, instead of one a line.
+    The answers are those each look-up would get: within the message's transaction they change only through the
+    handlers, which remember what they add."""
+    refs: dict[Any, set[uuid.UUID]] = {
+        Product: set(),
+        Characteristic: set(),
+        DiscountCard: set(),
+        AcquiringTerminal: set(),
+    }
+    receipts: set[uuid.UUID] = set()
+    for obj in objects:
+        if type(obj) is not ed.Receipt or obj.ref is None:
+            continue
+        receipts.add(obj.ref)
+        for goods_row in (*obj.sales, *obj.returns, *obj.services):
+            goods = goods_row.goods
+            if goods is None:
+                continue
+            if goods.item is not None and goods.item.ref is not None:
+                refs[Product].add(goods.item.ref)
+            if goods.characteristic is not None and goods.characteristic.ref is not None:
+                refs[Characteristic].add(goods.characteristic.ref)
+        if obj.loyalty_card is not None and obj.loyalty_card.ref is not None:
+            refs[DiscountCard].add(obj.loyalty_card.ref)
+        for card_row in obj.card_payments:
+            if card_row.terminal is not None and card_row.terminal.ref is not None:
+                refs[AcquiringTerminal].add(card_row.terminal.ref)
+    for model, wanted in refs.items():
+        missing = sorted(ref for ref in wanted if (model, ref) not in ctx.rows)
+        if not missing:
+            continue
+        for found in ctx.session.scalars(_by_refs(model), {"infobase": ctx.infobase.id, "refs": missing}):
+            ctx.rows.setdefault((model, found.ref), found)
+        for ref in missing:
+            ctx.rows.setdefault((model, ref), None)
+    missing = sorted(ref for ref in receipts if ref not in ctx.receipts)
+    if missing:
+        for found in ctx.session.scalars(_RECEIPTS_BY_REF, {"infobase": ctx.infobase.id, "refs": missing}):
+            ctx.receipts.setdefault(found.ref, found)
+        for ref in missing:
+            ctx.receipts.setdefault(ref, None)
+
+
+def settle(ctx: Context) -> None:
+    """The end of a batch of the Body: move the stock of its receipts together (one flush, one lock), then forget
+    them, so a big message does not hold all its rows."""
+    retail.apply_moves(ctx.session, ctx.infobase, list(ctx.stock.pending.values()), ctx.balances)
+    ctx.stock.pending.clear()
+    ctx.receipts.clear()
+
+
 def finish(ctx: Context) -> None:
-    """The Body has ended: apply what waited for an order of the same message, then link receipts to orders."""
+    """The Body has ended: apply what waited for an order of the same message, link receipts to orders, move the
+    stock of the last batch."""
     ctx.finishing = True
     deferred, ctx.deferred = ctx.deferred, []
     for handler, obj in deferred:
@@ -615,6 +690,27 @@ def finish(ctx: Context) -> None:
         if not is_return:
             order.paid = True
     ctx.order_links.clear()
+    settle(ctx)
+
+
+_BY_REFS: dict[Any, Any] = {}
+
+
+def _by_refs(model: Any) -> Any:
+    """The statement that finds ``model``'s rows of an infobase by a list of refs, built once per model."""
+    if model not in _BY_REFS:
+        _BY_REFS[model] = select(model).where(
+            model.infobase_id == bindparam("infobase"), model.ref.in_(bindparam("refs", expanding=True))
+        )
+    return _BY_REFS[model]
+
+
+_RECEIPTS_BY_REF = (
+    select(Receipt)
+    .where(Receipt.infobase_id == bindparam("infobase"), Receipt.ref.in_(bindparam("refs", expanding=True)))
+    .options(selectinload(Receipt.lines), selectinload(Receipt.payments), selectinload(Receipt.marking_codes))
+)
+"""A batch's receipts with what a receipt sent again replaces (its lines, payments and marks), loaded together."""
 
 
 def _run(ctx: Context, handler: Handler, obj: Any) -> None:

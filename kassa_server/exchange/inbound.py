@@ -12,6 +12,7 @@ from __future__ import annotations
 import json
 import logging
 from dataclasses import dataclass, field
+from itertools import islice
 from typing import BinaryIO
 
 from sqlalchemy import delete, select
@@ -38,8 +39,10 @@ from kassa_server.settings import ProtocolOptions
 log = logging.getLogger(__name__)
 
 FLUSH_EVERY = 500
-"""Objects applied between flushes. The rows of a big message (a till that was offline for days) go to the database
-in batches, so they are not all held as pending objects until the end; the message still commits once."""
+"""Objects applied in one batch. The rows of a big message (a till that was offline for days) go to the database
+in batches, so they are not all held as pending objects until the end; the message still commits once. What a
+batch's receipts name is looked up together before it (``from_format.prepare``) and their stock moves together
+after it (``from_format.settle``)."""
 
 
 @dataclass
@@ -112,10 +115,14 @@ def apply_inbound(
     undeclared: set[str] = set()
     session.info[ORIGIN_NODE] = node.id  # rows changed by this message do not echo back to the node
     try:
-        for number, obj in enumerate(reader, start=1):
-            _note_undeclared(node, obj, declared, undeclared)
-            from_format.apply(context, obj)
-            if number % FLUSH_EVERY == 0:
+        objects = iter(reader)
+        while batch := list(islice(objects, FLUSH_EVERY)):
+            from_format.prepare(context, batch)  # what the batch's receipts name, looked up together
+            for obj in batch:
+                _note_undeclared(node, obj, declared, undeclared)
+                from_format.apply(context, obj)
+            if len(batch) == FLUSH_EVERY:  # more may follow
+                from_format.settle(context)  # the batch's stock moves, and its rows go to the database
                 session.flush()  # still one transaction: a failure later rolls these rows back too
         from_format.finish(context)
         session.flush()
