@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from itertools import islice
 from typing import BinaryIO
 
-from sqlalchemy import delete, select
+from sqlalchemy import bindparam, delete, select
 from sqlalchemy.orm import Session
 
 from kassa_server import enterprisedata as ed
@@ -132,22 +132,27 @@ def apply_inbound(
         session.info.pop(ORIGIN_NODE, None)
     if decision.disposition is Disposition.ACCEPT and header.message_no is not None:
         node.received_no = header.message_no
-    node.last_exchange_at = clock()
-    session.flush()
+    node.last_exchange_at = clock()  # written with the caller's commit, in one UPDATE with what it sets on the node
     return result
 
 
 def acknowledge(session: Session, node: ExchangeNode, message_no: int) -> None:
     """The device has our message ``message_no``: everything it covered is delivered (watermark moves)."""
-    acked = session.scalar(
-        select(NodeMessage)
-        .where(NodeMessage.node_id == node.id, NodeMessage.message_no <= message_no)
-        .order_by(NodeMessage.message_no.desc())
-        .limit(1)
-    )
+    acked = session.scalar(_LAST_ACKED, {"node": node.id, "message_no": message_no})
     if acked is not None and acked.max_seq > node.acked_seq:
         node.acked_seq = acked.max_seq
-    session.execute(delete(NodeMessage).where(NodeMessage.node_id == node.id, NodeMessage.message_no < message_no))
+    session.execute(_DROP_ACKED, {"node": node.id, "message_no": message_no})
+
+
+_LAST_ACKED = (
+    select(NodeMessage)
+    .where(NodeMessage.node_id == bindparam("node"), NodeMessage.message_no <= bindparam("message_no"))
+    .order_by(NodeMessage.message_no.desc())
+    .limit(1)
+)
+_DROP_ACKED = delete(NodeMessage).where(
+    NodeMessage.node_id == bindparam("node"), NodeMessage.message_no < bindparam("message_no")
+)
 
 
 def _check_identity(
