@@ -18,8 +18,8 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any, cast
 
-from sqlalchemy import bindparam, select
-from sqlalchemy.orm import Session, selectinload
+from sqlalchemy import bindparam, delete, insert, select
+from sqlalchemy.orm import Session
 
 from kassa_server import enterprisedata as ed
 from kassa_server.exchange import retail
@@ -124,6 +124,8 @@ class Context:
     registers: dict[tuple[str, object], CashRegister | None] = field(default_factory=dict)
     balances: dict[tuple[int | None, int, int | None], int] = field(default_factory=dict)
     """Stock balance ids by (store, product, characteristic) found or made in this message (``retail``)."""
+    receipt_rows: _BatchRows = field(default_factory=lambda: _BatchRows())
+    """The lines, payments and marks of the batch's receipts, written together by ``settle``."""
     receipts: dict[uuid.UUID, Receipt | None] = field(default_factory=dict)
     """Receipts by ``Ссылка`` of the batch being applied (``prepare`` looks them up together; ``settle`` forgets them,
     so the rows of a big message are not all held)."""
@@ -265,10 +267,6 @@ def receipt(ctx: Context, obj: ed.Receipt) -> None:
         row = Receipt(infobase_id=ctx.infobase.id, ref=obj.ref, amount=ZERO, cash_amount=ZERO, card_amount=ZERO)
         ctx.session.add(row)
         ctx.receipts[obj.ref] = row
-    else:
-        row.lines.clear()
-        row.payments.clear()
-        row.marking_codes.clear()
     is_return = bool(obj.is_return) or (bool(obj.returns) and not obj.sales)
     row.kind = ReceiptKind.RETURN if is_return else ReceiptKind.SALE
     row.date = ctx.date(obj.date)
@@ -281,48 +279,66 @@ def receipt(ctx: Context, obj: ed.Receipt) -> None:
     row.format_version = ctx.version
     row.base_receipt_ref = obj.base.ref if obj.base is not None else None
     row.extra_attributes = _raw_text(obj.additional_attributes, obj.additional_info)
+    # The lines, payments and marks are rows the import never reads back: written with plain statements by
+    # ``settle``, together with those of the batch's other receipts (one sent again loses its old ones there).
+    lines: list[dict[str, Any]] = []
     total = ZERO
     for number, goods_row in enumerate(rows, start=1):
         goods = goods_row.goods.item if goods_row.goods is not None else None
         product = ctx.product_by_ref(goods.ref if goods else None)
         amount = goods_row.amount if goods_row.amount is not None else ZERO
         total += amount
-        row.lines.append(
-            ReceiptLine(
-                line_no=goods_row.line_no or number,
-                product_ref=goods.ref if goods else None,
-                product_name=(goods.name or "") if goods else "",
-                product_id=product.id if product else None,
-                quantity=goods_row.quantity if goods_row.quantity is not None else Decimal(0),
-                price=goods_row.price if goods_row.price is not None else ZERO,
-                amount=amount,
-                vat_rate=vat_rate(goods_row.vat),
-                vat_amount=goods_row.vat_amount,
-                is_service=isinstance(goods_row, ed.ReceiptServiceRow)
+        lines.append(
+            {
+                "line_no": goods_row.line_no or number,
+                "product_ref": goods.ref if goods else None,
+                "product_name": (goods.name or "") if goods else "",
+                "product_id": product.id if product else None,
+                "quantity": goods_row.quantity if goods_row.quantity is not None else Decimal(0),
+                "price": goods_row.price if goods_row.price is not None else ZERO,
+                "amount": amount,
+                "vat_rate": vat_rate(goods_row.vat),
+                "vat_amount": goods_row.vat_amount,
+                "is_service": isinstance(goods_row, ed.ReceiptServiceRow)
                 or bool(product and product.kind == ProductKind.SERVICE),
-            )
+                "characteristic_ref": None,
+                "characteristic_name": "",
+                "characteristic_id": None,
+            }
         )
     operation_total = obj.operation.amount if obj.operation and obj.operation.amount is not None else None
     row.amount = operation_total if operation_total is not None else total
     card = ZERO
+    payments: list[dict[str, Any]] = []
     for payment_row in obj.payments:
         kind = PAYMENT_KINDS.get(payment_row.payment_type or ed.PaymentType.CASH, PaymentKind.CASH)
         amount = payment_row.amount if payment_row.amount is not None else ZERO
         if kind == PaymentKind.CARD:
             card += amount
-        row.payments.append(ReceiptPayment(kind=kind, amount=amount))
+        payments.append(
+            {
+                "kind": kind,
+                "amount": amount,
+                "rrn": "",
+                "card_number": "",
+                "terminal_ref": None,
+                "terminal_number": "",
+                "terminal_id": None,
+            }
+        )
     for card_row in obj.card_payments:  # extra detail (RRN, card number) of the card payment
-        for payment in row.payments:
-            if payment.kind == PaymentKind.CARD and not payment.rrn:
-                payment.rrn = (card_row.rrn or "")[:12]
-                payment.card_number = (card_row.card_number or "")[:50]
+        for payment in payments:
+            if payment["kind"] == PaymentKind.CARD and not payment["rrn"]:
+                payment["rrn"] = (card_row.rrn or "")[:12]
+                payment["card_number"] = (card_row.card_number or "")[:50]
                 break
     row.card_amount = card
     row.cash_amount = max(row.amount - card, ZERO)
+    marks: list[dict[str, Any]] = []
     for mark in obj.marking_codes:
         if mark.code:
             marked = mark.goods.item if mark.goods is not None else None
-            row.marking_codes.append(MarkingCode(code=mark.code, product_ref=marked.ref if marked else None))
+            marks.append({"code": mark.code, "product_ref": marked.ref if marked else None})
     if obj.order is not None and obj.order.ref is not None:
         ctx.order_links.append((row, obj.order.ref, is_return))  # linked when the Body ends: the order may follow
     # card, terminal, characteristics, stock (issue 17), with the message's memo of rows and balances; the stock
@@ -332,11 +348,14 @@ def receipt(ctx: Context, obj: ed.Receipt) -> None:
         ctx.infobase,
         row,
         obj,
+        lines=lines,
+        payments=payments,
         find=ctx.find,
         balances=ctx.balances,
         stock=ctx.stock,
         stored_before=stored_before,
     )
+    ctx.receipt_rows.add(_ReceiptRows(row, stored_before, lines, payments, marks))
     ctx.count("receipts")
 
 
@@ -666,11 +685,56 @@ def prepare(ctx: Context, objects: list[object]) -> None:
 
 
 def settle(ctx: Context) -> None:
-    """The end of a batch of the Body: move the stock of its receipts together (one flush, one lock), then forget
-    them, so a big message does not hold all its rows."""
+    """The end of a batch of the Body: write the lines, payments and marks of its receipts and move their stock,
+    together (one flush, a statement a table, one lock), then forget them, so a big message does not hold all its
+    rows. ``apply`` alone leaves a receipt's rows waiting for this (``finish`` calls it)."""
+    pending = list(ctx.receipt_rows.pending.values())
+    if pending:
+        ctx.session.flush()  # the receipts get their ids
+        resent = sorted(rows.receipt.id for rows in pending if rows.stored_before)
+        if resent:  # a receipt sent again: its new rows replace the old ones
+            for table in _RECEIPT_CHILDREN.values():
+                ctx.session.execute(_drop_children(table), {"receipts": resent})
+        for name, table in _RECEIPT_CHILDREN.items():
+            values = [{**value, "receipt_id": rows.receipt.id} for rows in pending for value in getattr(rows, name)]
+            if values:
+                ctx.session.execute(insert(table), values)
     retail.apply_moves(ctx.session, ctx.infobase, list(ctx.stock.pending.values()), ctx.balances)
+    ctx.receipt_rows.pending.clear()
     ctx.stock.pending.clear()
     ctx.receipts.clear()
+
+
+@dataclass
+class _ReceiptRows:
+    receipt: Receipt
+    stored_before: bool
+    lines: list[dict[str, Any]]
+    payments: list[dict[str, Any]]
+    marks: list[dict[str, Any]]
+
+
+@dataclass
+class _BatchRows:
+    pending: dict[uuid.UUID, _ReceiptRows] = field(default_factory=dict)
+
+    def add(self, rows: _ReceiptRows) -> None:
+        """A receipt sent twice in one batch keeps its last version's rows; it was stored before if the first was."""
+        earlier = self.pending.get(rows.receipt.ref)
+        if earlier is not None:
+            rows.stored_before = earlier.stored_before
+        self.pending[rows.receipt.ref] = rows
+
+
+_RECEIPT_CHILDREN: dict[str, Any] = {
+    "lines": ReceiptLine.__table__,
+    "payments": ReceiptPayment.__table__,
+    "marks": MarkingCode.__table__,
+}
+
+
+def _drop_children(table: Any) -> Any:
+    return delete(table).where(table.c.receipt_id.in_(bindparam("receipts", expanding=True)))
 
 
 def finish(ctx: Context) -> None:
@@ -705,12 +769,9 @@ def _by_refs(model: Any) -> Any:
     return _BY_REFS[model]
 
 
-_RECEIPTS_BY_REF = (
-    select(Receipt)
-    .where(Receipt.infobase_id == bindparam("infobase"), Receipt.ref.in_(bindparam("refs", expanding=True)))
-    .options(selectinload(Receipt.lines), selectinload(Receipt.payments), selectinload(Receipt.marking_codes))
+_RECEIPTS_BY_REF = select(Receipt).where(
+    Receipt.infobase_id == bindparam("infobase"), Receipt.ref.in_(bindparam("refs", expanding=True))
 )
-"""A batch's receipts with what a receipt sent again replaces (its lines, payments and marks), loaded together."""
 
 
 def _run(ctx: Context, handler: Handler, obj: Any) -> None:

@@ -117,7 +117,8 @@ def apply_inbound(
     try:
         objects = iter(reader)
         while batch := list(islice(objects, FLUSH_EVERY)):
-            from_format.prepare(context, batch)  # what the batch's receipts name, looked up together
+            with session.no_autoflush:  # what the handlers add is in the message's memo, not looked up again
+                from_format.prepare(context, batch)  # what the batch's receipts name, looked up together
             for obj in batch:
                 _note_undeclared(node, obj, declared, undeclared)
                 from_format.apply(context, obj)
@@ -125,7 +126,7 @@ def apply_inbound(
                 from_format.settle(context)  # the batch's stock moves, and its rows go to the database
                 session.flush()  # still one transaction: a failure later rolls these rows back too
         from_format.finish(context)
-        session.flush()
+        session.flush()  # the moved balances too, while ORIGIN_NODE still names the sender
     except ed.FormatError as exc:
         raise BodyUnreadable(str(exc)) from exc
     finally:
@@ -138,21 +139,25 @@ def apply_inbound(
 
 def acknowledge(session: Session, node: ExchangeNode, message_no: int) -> None:
     """The device has our message ``message_no``: everything it covered is delivered (watermark moves)."""
-    acked = session.scalar(_LAST_ACKED, {"node": node.id, "message_no": message_no})
-    if acked is not None and acked.max_seq > node.acked_seq:
-        node.acked_seq = acked.max_seq
-    session.execute(_DROP_ACKED, {"node": node.id, "message_no": message_no})
+    with session.no_autoflush:  # node messages are not changed through the session: nothing to flush first
+        acked_seq = session.scalar(_LAST_ACKED, {"node": node.id, "message_no": message_no})
+        if acked_seq is not None and acked_seq > node.acked_seq:
+            node.acked_seq = acked_seq
+        session.execute(_DROP_ACKED, {"node": node.id, "message_no": message_no})
 
 
+_NODE_MESSAGES = NodeMessage.__table__
 _LAST_ACKED = (
-    select(NodeMessage)
-    .where(NodeMessage.node_id == bindparam("node"), NodeMessage.message_no <= bindparam("message_no"))
-    .order_by(NodeMessage.message_no.desc())
+    select(_NODE_MESSAGES.c.max_seq)
+    .where(_NODE_MESSAGES.c.node_id == bindparam("node"), _NODE_MESSAGES.c.message_no <= bindparam("message_no"))
+    .order_by(_NODE_MESSAGES.c.message_no.desc())
     .limit(1)
 )
-_DROP_ACKED = delete(NodeMessage).where(
-    NodeMessage.node_id == bindparam("node"), NodeMessage.message_no < bindparam("message_no")
+"""The watermark of the last message the device has (plain columns: no row object to build)."""
+_DROP_ACKED = delete(_NODE_MESSAGES).where(
+    _NODE_MESSAGES.c.node_id == bindparam("node"), _NODE_MESSAGES.c.message_no < bindparam("message_no")
 )
+"""The messages before it are delivered (a plain statement: no session objects to synchronize)."""
 
 
 def _check_identity(

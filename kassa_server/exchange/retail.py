@@ -522,6 +522,8 @@ def receipt_extras(
     receipt: Receipt,
     obj: ed.Receipt,
     *,
+    lines: Sequence[dict[str, Any]],
+    payments: Sequence[dict[str, Any]],
     find: Callable[[Any, uuid.UUID | None], Any] | None = None,
     balances: dict[tuple[int | None, int, int | None], int] | None = None,
     stock: StockMoves | None = None,
@@ -529,7 +531,8 @@ def receipt_extras(
 ) -> None:
     """Keep the receipt's references (card, terminals, characteristics) and move the store's stock by its lines.
 
-    Called by the receipt import once the receipt's lines and payments are built; a receipt sent again first undoes
+    Called by the receipt import once the receipt's lines and payments are built (``lines`` and ``payments``, the
+    column values of their rows, in the order of the receipt's goods and payments); a receipt sent again first undoes
     what it moved before, so the stock counts each receipt once. A cancelled receipt moves nothing. ``find`` (the
     message's memo of rows by ``Ссылка``, ``from_format.Context.find``) and ``balances`` (the message's stock balance
     ids by store, product and characteristic) spare a query per line and look-up; without them every look-up asks.
@@ -551,12 +554,12 @@ def receipt_extras(
         )
     receipt.discount_card_id = found_card.id if found_card is not None else None
 
-    card_payments = [p for p in receipt.payments if p.kind == PaymentKind.CARD]
+    card_payments = [p for p in payments if p["kind"] == PaymentKind.CARD]
     for payment, row in zip(card_payments, obj.card_payments, strict=False):
         if row.terminal is None:
             continue
-        payment.terminal_ref = row.terminal.ref
-        payment.terminal_number = (row.terminal.number or "")[:50]
+        payment["terminal_ref"] = row.terminal.ref
+        payment["terminal_number"] = (row.terminal.number or "")[:50]
         found = find(AcquiringTerminal, row.terminal.ref)
         if found is None and row.terminal.number:
             found = session.scalar(
@@ -564,25 +567,25 @@ def receipt_extras(
                     AcquiringTerminal.infobase_id == infobase.id, AcquiringTerminal.number == row.terminal.number
                 )
             )
-        payment.terminal_id = found.id if found is not None else None
+        payment["terminal_id"] = found.id if found is not None else None
 
     rows: list[Any] = [*obj.sales, *obj.returns, *obj.services]  # the order the import built the lines in
     returned = {id(row) for row in obj.returns}
     moves: list[tuple[Product, Characteristic | None, Decimal]] = []
-    for line, row in zip(receipt.lines, rows, strict=False):
+    for line, row in zip(lines, rows, strict=False):
         variant_key = row.goods.characteristic if row.goods is not None else None
-        line.characteristic_ref = variant_key.ref if variant_key is not None else None
+        line["characteristic_ref"] = variant_key.ref if variant_key is not None else None
         variant = find(Characteristic, variant_key.ref if variant_key else None)
-        line.characteristic_id = variant.id if variant is not None else None
+        line["characteristic_id"] = variant.id if variant is not None else None
         sent_name = (variant_key.name or variant_key.full_name or "") if variant_key else ""  # the key: full name
-        line.characteristic_name = variant.name if variant is not None else sent_name
-        if line.is_service or line.product_ref is None or not line.quantity:
+        line["characteristic_name"] = variant.name if variant is not None else sent_name
+        if line["is_service"] or line["product_ref"] is None or not line["quantity"]:
             continue
-        product = find(Product, line.product_ref)  # one made earlier in this message gets its id by apply_moves
+        product = find(Product, line["product_ref"])  # one made earlier in this message gets its id by apply_moves
         if product is None or product.kind == ProductKind.SERVICE:
             continue
         sign = 1 if id(row) in returned or receipt.kind == ReceiptKind.RETURN else -1
-        moves.append((product, variant, sign * line.quantity))
+        moves.append((product, variant, sign * line["quantity"]))
     register = receipt.cash_register
     entry = PendingMoves(
         receipt,

@@ -43,6 +43,7 @@ from kassa_server.models import (
     Infobase,
     Product,
     Receipt,
+    StockBalance,
     StockMovement,
     Tombstone,
 )
@@ -343,6 +344,9 @@ def test_a_message_of_many_receipts_moves_each_ones_stock_exactly_once(shop: Sho
     assert _stock_of(shop, bread) == DEMO_STOCK
 
     with shop.sessions() as session:
+        node = session.scalars(select(ExchangeNode).where(ExchangeNode.code == NODE)).one()
+        moved_balances = session.scalars(select(StockBalance).where(StockBalance.origin_node_id.is_not(None))).all()
+        assert len(moved_balances) == 3 and {b.origin_node_id for b in moved_balances} == {node.id}  # not bread
         stored = {r.ref: r.id for r in session.scalars(select(Receipt))}
         assert sorted(stored) == sorted(r.ref for r in (a, b, c, d, refund, e))  # each stored once
         moved = dict(
@@ -358,6 +362,38 @@ def test_a_message_of_many_receipts_moves_each_ones_stock_exactly_once(shop: Sho
         refund.ref: Decimal(1),
         e.ref: Decimal(-4),
     }
+
+
+def test_a_receipt_sent_again_keeps_only_its_last_lines_payments_and_marks(shop: Shop) -> None:
+    """The rows of a receipt's lines, payments and marks are written together at the end of a batch; a receipt sent
+    again (in a later message, or twice in one) keeps exactly its last version's rows and stock."""
+    register, _shoes, _size, terminal, _card = _keys(shop)
+    milk = _item_key_of(shop, MILK)
+    bread = next(item for item in _goods(shop, 2) if item.ref != milk.ref)
+    first = _sale(register, _line(milk, 1), _line(bread, 2))
+    first.marking_codes = [ed.MarkingCodeRow(line_no=1, goods=ed.GoodsData(item=milk), code="A")]
+    shop.upload(1, 0, [first])
+    assert (_stock_of(shop, milk), _stock_of(shop, bread)) == (DEMO_STOCK - 1, DEMO_STOCK - 2)
+
+    draft = _sale(register, _line(bread, 7))
+    draft.ref = first.ref
+    final = _sale(register, _line(milk, 3))
+    final.ref = first.ref
+    final.payments = [ed.PaymentRow(amount=Decimal("30.00"), payment_type=ed.PaymentType.ELECTRONIC)]
+    final.card_payments = [ed.CardPaymentRow(amount=Decimal("30.00"), rrn="000000000042", terminal=terminal)]
+    final.marking_codes = [
+        ed.MarkingCodeRow(line_no=1, goods=ed.GoodsData(item=milk), code=code) for code in ("B", "C")
+    ]
+    shop.upload(2, 0, [draft, final])
+    assert (_stock_of(shop, milk), _stock_of(shop, bread)) == (DEMO_STOCK - 3, DEMO_STOCK)
+    with shop.sessions() as session:
+        (stored,) = session.scalars(select(Receipt)).all()
+        assert [(line.line_no, line.product_ref, line.quantity) for line in stored.lines] == [(1, milk.ref, 3)]
+        assert [(p.kind.value, p.amount, p.rrn, p.terminal_id is not None) for p in stored.payments] == [
+            ("card", Decimal("30.00"), "000000000042", True)
+        ]
+        assert sorted(m.code for m in stored.marking_codes) == ["B", "C"]
+        assert [m.quantity for m in stored.stock_movements] == [Decimal(-3)]
 
 
 def _item_key_of(shop: Shop, name: str) -> ed.Item:
