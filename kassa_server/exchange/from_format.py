@@ -13,7 +13,7 @@ import datetime as dt
 import hashlib
 import logging
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any, cast
@@ -639,7 +639,7 @@ def apply(ctx: Context, obj: object) -> None:
         ctx.keep_raw(wire, str(getattr(obj, "ref", "") or ""), ctx.describe(obj), "kept, not interpreted")
 
 
-def prepare(ctx: Context, objects: list[object]) -> None:
+def prepare(ctx: Context, objects: Sequence[object]) -> None:
     """Before a batch of the Body is applied: look up what its receipts name — the receipts themselves, their goods,
     characteristics, cards and terminals — with one query a kind, into the message's memo, instead of one a line.
     The answers are those each look-up would get: within the message's transaction they change only through the
@@ -655,7 +655,12 @@ def prepare(ctx: Context, objects: list[object]) -> None:
         if type(obj) is not ed.Receipt or obj.ref is None:
             continue
         receipts.add(obj.ref)
-        for goods_row in (*obj.sales, *obj.returns, *obj.services):
+        rows: list[ed.ReceiptGoodsRow | ed.ReceiptReturnRow | ed.ReceiptServiceRow] = [
+            *obj.sales,
+            *obj.returns,
+            *obj.services,
+        ]
+        for goods_row in rows:
             goods = goods_row.goods
             if goods is None:
                 continue
@@ -693,12 +698,12 @@ def settle(ctx: Context) -> None:
         ctx.session.flush()  # the receipts get their ids
         resent = sorted(rows.receipt.id for rows in pending if rows.stored_before)
         if resent:  # a receipt sent again: its new rows replace the old ones
-            for table in _RECEIPT_CHILDREN.values():
-                ctx.session.execute(_drop_children(table), {"receipts": resent})
-        for name, table in _RECEIPT_CHILDREN.items():
+            for _, drop in _RECEIPT_CHILDREN.values():
+                ctx.session.execute(drop, {"receipts": resent})
+        for name, (add, _) in _RECEIPT_CHILDREN.items():
             values = [{**value, "receipt_id": rows.receipt.id} for rows in pending for value in getattr(rows, name)]
             if values:
-                ctx.session.execute(insert(table), values)
+                ctx.session.execute(add, values)
     retail.apply_moves(ctx.session, ctx.infobase, list(ctx.stock.pending.values()), ctx.balances)
     ctx.receipt_rows.pending.clear()
     ctx.stock.pending.clear()
@@ -726,15 +731,16 @@ class _BatchRows:
         self.pending[rows.receipt.ref] = rows
 
 
-_RECEIPT_CHILDREN: dict[str, Any] = {
-    "lines": ReceiptLine.__table__,
-    "payments": ReceiptPayment.__table__,
-    "marks": MarkingCode.__table__,
+def _children(table: Any) -> tuple[Any, Any]:
+    """The INSERT of a receipt's child rows and the DELETE of those of some receipts, built once."""
+    return insert(table), delete(table).where(table.c.receipt_id.in_(bindparam("receipts", expanding=True)))
+
+
+_RECEIPT_CHILDREN: dict[str, tuple[Any, Any]] = {
+    "lines": _children(ReceiptLine.__table__),
+    "payments": _children(ReceiptPayment.__table__),
+    "marks": _children(MarkingCode.__table__),
 }
-
-
-def _drop_children(table: Any) -> Any:
-    return delete(table).where(table.c.receipt_id.in_(bindparam("receipts", expanding=True)))
 
 
 def finish(ctx: Context) -> None:

@@ -13,9 +13,9 @@ import json
 import logging
 from dataclasses import dataclass, field
 from itertools import islice
-from typing import BinaryIO
+from typing import BinaryIO, cast
 
-from sqlalchemy import bindparam, delete, select
+from sqlalchemy import Table, bindparam, delete, select
 from sqlalchemy.orm import Session
 
 from kassa_server import enterprisedata as ed
@@ -146,7 +146,7 @@ def acknowledge(session: Session, node: ExchangeNode, message_no: int) -> None:
         session.execute(_DROP_ACKED, {"node": node.id, "message_no": message_no})
 
 
-_NODE_MESSAGES = NodeMessage.__table__
+_NODE_MESSAGES = cast(Table, NodeMessage.__table__)
 _LAST_ACKED = (
     select(_NODE_MESSAGES.c.max_seq)
     .where(_NODE_MESSAGES.c.node_id == bindparam("node"), _NODE_MESSAGES.c.message_no <= bindparam("message_no"))

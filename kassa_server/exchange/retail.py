@@ -24,7 +24,7 @@ from decimal import Decimal
 from functools import cached_property
 from typing import TYPE_CHECKING, Any, NamedTuple, cast
 
-from sqlalchemy import and_, bindparam, delete, insert, or_, select, true
+from sqlalchemy import Table, and_, bindparam, delete, insert, or_, select, true
 from sqlalchemy.orm import Session, selectinload
 
 from kassa_server import enterprisedata as ed
@@ -610,7 +610,7 @@ def order_extras(session: Session, infobase: Infobase, order: CustomerOrder, obj
             line.characteristic_id = variant.id
 
 
-_MOVEMENTS = StockMovement.__table__
+_MOVEMENTS = cast(Table, StockMovement.__table__)
 _OLD_MOVES = select(_MOVEMENTS.c.receipt_id, _MOVEMENTS.c.balance_id, _MOVEMENTS.c.quantity).where(
     _MOVEMENTS.c.receipt_id.in_(bindparam("receipts", expanding=True))
 )
@@ -661,7 +661,10 @@ def apply_moves(
     if unknown:  # one look-up for the lines of all these receipts; the lowest id wins, as it would by key
         found = session.execute(
             _FIND_BALANCES,
-            {"stores": sorted({key[0] for key in unknown}), "products": sorted({key[1] for key in unknown})},
+            {
+                "stores": sorted({key[0] for key in unknown if key[0] is not None}),
+                "products": sorted({key[1] for key in unknown}),
+            },
         )
         for balance_id, store_id, product_id, variant_id in found:
             balances[(store_id, product_id, variant_id)] = balance_id
