@@ -4,8 +4,8 @@ Registering, listing and changing devices are the back office's acts: ``kassa_se
 
 from __future__ import annotations
 
-from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy import bindparam, select
+from sqlalchemy.orm import Session, joinedload
 
 from kassa_server.models import CashRegister, ExchangeNode, Infobase
 from kassa_server.models.enums import RegisterKind
@@ -32,13 +32,19 @@ def ensure_node(session: Session, register: CashRegister) -> ExchangeNode:
     return node
 
 
+_NODE = (
+    select(ExchangeNode)
+    .where(ExchangeNode.infobase_id == bindparam("infobase"), ExchangeNode.code == bindparam("code"))
+    .options(joinedload(ExchangeNode.cash_register).joinedload(CashRegister.organization))
+)
+"""A node with its register and the register's organization, which every call checks or books to: one query."""
+_NODE_FOR_UPDATE = _NODE.with_for_update(of=ExchangeNode)
+
+
 def find_node(session: Session, infobase: Infobase, code: str, *, for_update: bool = False) -> ExchangeNode | None:
     """The live node with this code. A «1С:Мобильная касса» register without a node yet gets one here."""
     code = normalize_node_code(code)
-    query = select(ExchangeNode).where(ExchangeNode.infobase_id == infobase.id, ExchangeNode.code == code)
-    if for_update:
-        query = query.with_for_update()
-    node = session.scalar(query)
+    node = session.scalar(_NODE_FOR_UPDATE if for_update else _NODE, {"infobase": infobase.id, "code": code})
     if node is not None:
         return node
     register = _mobile_register(session, infobase, code)

@@ -13,12 +13,12 @@ import datetime as dt
 import hashlib
 import logging
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any, cast
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, delete, insert, select
 from sqlalchemy.orm import Session
 
 from kassa_server import enterprisedata as ed
@@ -34,10 +34,13 @@ from kassa_server.exchange.errors import (
 )
 from kassa_server.exchange.to_format import VAT_FORMS
 from kassa_server.models import (
+    AcquiringTerminal,
     CashOperation,
     CashRegister,
+    Characteristic,
     Counterparty,
     CustomerOrder,
+    DiscountCard,
     ExchangeNode,
     Infobase,
     MarkingCode,
@@ -121,7 +124,13 @@ class Context:
     registers: dict[tuple[str, object], CashRegister | None] = field(default_factory=dict)
     balances: dict[tuple[int | None, int, int | None], int] = field(default_factory=dict)
     """Stock balance ids by (store, product, characteristic) found or made in this message (``retail``)."""
-    receipt_refs: set[uuid.UUID] = field(default_factory=set)
+    receipt_rows: _BatchRows = field(default_factory=lambda: _BatchRows())
+    """The lines, payments and marks of the batch's receipts, written together by ``settle``."""
+    receipts: dict[uuid.UUID, Receipt | None] = field(default_factory=dict)
+    """Receipts by ``Ссылка`` of the batch being applied (``prepare`` looks them up together; ``settle`` forgets them,
+    so the rows of a big message are not all held)."""
+    stock: retail.StockMoves = field(default_factory=retail.StockMoves)
+    """The stock movements of the batch's receipts, applied together by ``settle``."""
     deferred: list[tuple[Handler, Any]] = field(default_factory=list)
     """Objects that refer to an order not seen yet; applied again when the Body ends (``finish``)."""
     order_links: list[tuple[Receipt, uuid.UUID, bool]] = field(default_factory=list)
@@ -184,6 +193,8 @@ class Context:
         return named if named is not None else self.register
 
     def _named_register(self, key: ed.CashRegister) -> CashRegister | None:
+        if key.ref is not None and self.register is not None and key.ref == self.register.ref:
+            return self.register  # the calling device's own register, as nearly every till document names it
         if key.ref is not None:
             found = self._register_where("ref", key.ref, CashRegister.ref == key.ref)
             if found is not None:
@@ -243,10 +254,11 @@ def receipt(ctx: Context, obj: ed.Receipt) -> None:
         ctx.warnings.append(f"Документ.ЧекККМ {obj.ref}: no goods, dropped")
         return
     register = ctx.cash_register_of(obj)
-    if obj.ref in ctx.receipt_refs:  # the same receipt twice in one message: the first must be a row to be found
-        ctx.session.flush()
-    ctx.receipt_refs.add(obj.ref)  # only the refs: rows of a big message are not all held (FLUSH_EVERY)
-    row = ctx.session.scalar(select(Receipt).where(Receipt.infobase_id == ctx.infobase.id, Receipt.ref == obj.ref))
+    if obj.ref in ctx.receipts:  # looked up by ``prepare``, or made earlier in this batch (the same receipt twice)
+        row = ctx.receipts[obj.ref]
+    else:
+        row = ctx.session.scalar(select(Receipt).where(Receipt.infobase_id == ctx.infobase.id, Receipt.ref == obj.ref))
+    stored_before = row is not None
     if row is not None and ctx.strict and row.cash_register_id not in {None, register.id}:
         # a receipt belongs to the register that sent it first (issue 14 §13)
         owner = ctx.session.get(CashRegister, row.cash_register_id)
@@ -254,10 +266,7 @@ def receipt(ctx: Context, obj: ed.Receipt) -> None:
     if row is None:
         row = Receipt(infobase_id=ctx.infobase.id, ref=obj.ref, amount=ZERO, cash_amount=ZERO, card_amount=ZERO)
         ctx.session.add(row)
-    else:
-        row.lines.clear()
-        row.payments.clear()
-        row.marking_codes.clear()
+        ctx.receipts[obj.ref] = row
     is_return = bool(obj.is_return) or (bool(obj.returns) and not obj.sales)
     row.kind = ReceiptKind.RETURN if is_return else ReceiptKind.SALE
     row.date = ctx.date(obj.date)
@@ -270,52 +279,83 @@ def receipt(ctx: Context, obj: ed.Receipt) -> None:
     row.format_version = ctx.version
     row.base_receipt_ref = obj.base.ref if obj.base is not None else None
     row.extra_attributes = _raw_text(obj.additional_attributes, obj.additional_info)
+    # The lines, payments and marks are rows the import never reads back: written with plain statements by
+    # ``settle``, together with those of the batch's other receipts (one sent again loses its old ones there).
+    lines: list[dict[str, Any]] = []
     total = ZERO
     for number, goods_row in enumerate(rows, start=1):
         goods = goods_row.goods.item if goods_row.goods is not None else None
         product = ctx.product_by_ref(goods.ref if goods else None)
         amount = goods_row.amount if goods_row.amount is not None else ZERO
         total += amount
-        row.lines.append(
-            ReceiptLine(
-                line_no=goods_row.line_no or number,
-                product_ref=goods.ref if goods else None,
-                product_name=(goods.name or "") if goods else "",
-                product_id=product.id if product else None,
-                quantity=goods_row.quantity if goods_row.quantity is not None else Decimal(0),
-                price=goods_row.price if goods_row.price is not None else ZERO,
-                amount=amount,
-                vat_rate=vat_rate(goods_row.vat),
-                vat_amount=goods_row.vat_amount,
-                is_service=isinstance(goods_row, ed.ReceiptServiceRow)
+        lines.append(
+            {
+                "line_no": goods_row.line_no or number,
+                "product_ref": goods.ref if goods else None,
+                "product_name": (goods.name or "") if goods else "",
+                "product_id": product.id if product else None,
+                "quantity": goods_row.quantity if goods_row.quantity is not None else Decimal(0),
+                "price": goods_row.price if goods_row.price is not None else ZERO,
+                "amount": amount,
+                "vat_rate": vat_rate(goods_row.vat),
+                "vat_amount": goods_row.vat_amount,
+                "is_service": isinstance(goods_row, ed.ReceiptServiceRow)
                 or bool(product and product.kind == ProductKind.SERVICE),
-            )
+                "characteristic_ref": None,
+                "characteristic_name": "",
+                "characteristic_id": None,
+            }
         )
     operation_total = obj.operation.amount if obj.operation and obj.operation.amount is not None else None
     row.amount = operation_total if operation_total is not None else total
     card = ZERO
+    payments: list[dict[str, Any]] = []
     for payment_row in obj.payments:
         kind = PAYMENT_KINDS.get(payment_row.payment_type or ed.PaymentType.CASH, PaymentKind.CASH)
         amount = payment_row.amount if payment_row.amount is not None else ZERO
         if kind == PaymentKind.CARD:
             card += amount
-        row.payments.append(ReceiptPayment(kind=kind, amount=amount))
+        payments.append(
+            {
+                "kind": kind,
+                "amount": amount,
+                "rrn": "",
+                "card_number": "",
+                "terminal_ref": None,
+                "terminal_number": "",
+                "terminal_id": None,
+            }
+        )
     for card_row in obj.card_payments:  # extra detail (RRN, card number) of the card payment
-        for payment in row.payments:
-            if payment.kind == PaymentKind.CARD and not payment.rrn:
-                payment.rrn = (card_row.rrn or "")[:12]
-                payment.card_number = (card_row.card_number or "")[:50]
+        for payment in payments:
+            if payment["kind"] == PaymentKind.CARD and not payment["rrn"]:
+                payment["rrn"] = (card_row.rrn or "")[:12]
+                payment["card_number"] = (card_row.card_number or "")[:50]
                 break
     row.card_amount = card
     row.cash_amount = max(row.amount - card, ZERO)
+    marks: list[dict[str, Any]] = []
     for mark in obj.marking_codes:
         if mark.code:
             marked = mark.goods.item if mark.goods is not None else None
-            row.marking_codes.append(MarkingCode(code=mark.code, product_ref=marked.ref if marked else None))
+            marks.append({"code": mark.code, "product_ref": marked.ref if marked else None})
     if obj.order is not None and obj.order.ref is not None:
         ctx.order_links.append((row, obj.order.ref, is_return))  # linked when the Body ends: the order may follow
-    # card, terminal, characteristics, stock (issue 17), with the message's memo of rows and balances
-    retail.receipt_extras(ctx.session, ctx.infobase, row, obj, find=ctx.find, balances=ctx.balances)
+    # card, terminal, characteristics, stock (issue 17), with the message's memo of rows and balances; the stock
+    # moves with the batch's other receipts (``settle``)
+    retail.receipt_extras(
+        ctx.session,
+        ctx.infobase,
+        row,
+        obj,
+        lines=lines,
+        payments=payments,
+        find=ctx.find,
+        balances=ctx.balances,
+        stock=ctx.stock,
+        stored_before=stored_before,
+    )
+    ctx.receipt_rows.add(_ReceiptRows(row, stored_before, lines, payments, marks))
     ctx.count("receipts")
 
 
@@ -599,8 +639,113 @@ def apply(ctx: Context, obj: object) -> None:
         ctx.keep_raw(wire, str(getattr(obj, "ref", "") or ""), ctx.describe(obj), "kept, not interpreted")
 
 
+def prepare(ctx: Context, objects: Sequence[object]) -> None:
+    """Before a batch of the Body is applied: look up what its receipts name — the receipts themselves, their goods,
+    characteristics, cards and terminals — with one query a kind, into the message's memo, instead of one a line.
+    The answers are those each look-up would get: within the message's transaction they change only through the
+    handlers, which remember what they add."""
+    refs: dict[Any, set[uuid.UUID]] = {
+        Product: set(),
+        Characteristic: set(),
+        DiscountCard: set(),
+        AcquiringTerminal: set(),
+    }
+    receipts: set[uuid.UUID] = set()
+    for obj in objects:
+        if type(obj) is not ed.Receipt or obj.ref is None:
+            continue
+        receipts.add(obj.ref)
+        rows: list[ed.ReceiptGoodsRow | ed.ReceiptReturnRow | ed.ReceiptServiceRow] = [
+            *obj.sales,
+            *obj.returns,
+            *obj.services,
+        ]
+        for goods_row in rows:
+            goods = goods_row.goods
+            if goods is None:
+                continue
+            if goods.item is not None and goods.item.ref is not None:
+                refs[Product].add(goods.item.ref)
+            if goods.characteristic is not None and goods.characteristic.ref is not None:
+                refs[Characteristic].add(goods.characteristic.ref)
+        if obj.loyalty_card is not None and obj.loyalty_card.ref is not None:
+            refs[DiscountCard].add(obj.loyalty_card.ref)
+        for card_row in obj.card_payments:
+            if card_row.terminal is not None and card_row.terminal.ref is not None:
+                refs[AcquiringTerminal].add(card_row.terminal.ref)
+    for model, wanted in refs.items():
+        missing = sorted(ref for ref in wanted if (model, ref) not in ctx.rows)
+        if not missing:
+            continue
+        for found in ctx.session.scalars(_by_refs(model), {"infobase": ctx.infobase.id, "refs": missing}):
+            ctx.rows.setdefault((model, found.ref), found)
+        for ref in missing:
+            ctx.rows.setdefault((model, ref), None)
+    missing = sorted(ref for ref in receipts if ref not in ctx.receipts)
+    if missing:
+        for found in ctx.session.scalars(_RECEIPTS_BY_REF, {"infobase": ctx.infobase.id, "refs": missing}):
+            ctx.receipts.setdefault(found.ref, found)
+        for ref in missing:
+            ctx.receipts.setdefault(ref, None)
+
+
+def settle(ctx: Context) -> None:
+    """The end of a batch of the Body: write the lines, payments and marks of its receipts and move their stock,
+    together (one flush, a statement a table, one lock), then forget them, so a big message does not hold all its
+    rows. ``apply`` alone leaves a receipt's rows waiting for this (``finish`` calls it)."""
+    pending = list(ctx.receipt_rows.pending.values())
+    if pending:
+        ctx.session.flush()  # the receipts get their ids
+        resent = sorted(rows.receipt.id for rows in pending if rows.stored_before)
+        if resent:  # a receipt sent again: its new rows replace the old ones
+            for _, drop in _RECEIPT_CHILDREN.values():
+                ctx.session.execute(drop, {"receipts": resent})
+        for name, (add, _) in _RECEIPT_CHILDREN.items():
+            values = [{**value, "receipt_id": rows.receipt.id} for rows in pending for value in getattr(rows, name)]
+            if values:
+                ctx.session.execute(add, values)
+    retail.apply_moves(ctx.session, ctx.infobase, list(ctx.stock.pending.values()), ctx.balances)
+    ctx.receipt_rows.pending.clear()
+    ctx.stock.pending.clear()
+    ctx.receipts.clear()
+
+
+@dataclass
+class _ReceiptRows:
+    receipt: Receipt
+    stored_before: bool
+    lines: list[dict[str, Any]]
+    payments: list[dict[str, Any]]
+    marks: list[dict[str, Any]]
+
+
+@dataclass
+class _BatchRows:
+    pending: dict[uuid.UUID, _ReceiptRows] = field(default_factory=dict)
+
+    def add(self, rows: _ReceiptRows) -> None:
+        """A receipt sent twice in one batch keeps its last version's rows; it was stored before if the first was."""
+        earlier = self.pending.get(rows.receipt.ref)
+        if earlier is not None:
+            rows.stored_before = earlier.stored_before
+        self.pending[rows.receipt.ref] = rows
+
+
+def _children(table: Any) -> tuple[Any, Any]:
+    """The INSERT of a receipt's child rows and the DELETE of those of some receipts, built once."""
+    return insert(table), delete(table).where(table.c.receipt_id.in_(bindparam("receipts", expanding=True)))
+
+
+_RECEIPT_CHILDREN: dict[str, tuple[Any, Any]] = {
+    "lines": _children(ReceiptLine.__table__),
+    "payments": _children(ReceiptPayment.__table__),
+    "marks": _children(MarkingCode.__table__),
+}
+
+
 def finish(ctx: Context) -> None:
-    """The Body has ended: apply what waited for an order of the same message, then link receipts to orders."""
+    """The Body has ended: apply what waited for an order of the same message, link receipts to orders, move the
+    stock of the last batch."""
     ctx.finishing = True
     deferred, ctx.deferred = ctx.deferred, []
     for handler, obj in deferred:
@@ -615,6 +760,24 @@ def finish(ctx: Context) -> None:
         if not is_return:
             order.paid = True
     ctx.order_links.clear()
+    settle(ctx)
+
+
+_BY_REFS: dict[Any, Any] = {}
+
+
+def _by_refs(model: Any) -> Any:
+    """The statement that finds ``model``'s rows of an infobase by a list of refs, built once per model."""
+    if model not in _BY_REFS:
+        _BY_REFS[model] = select(model).where(
+            model.infobase_id == bindparam("infobase"), model.ref.in_(bindparam("refs", expanding=True))
+        )
+    return _BY_REFS[model]
+
+
+_RECEIPTS_BY_REF = select(Receipt).where(
+    Receipt.infobase_id == bindparam("infobase"), Receipt.ref.in_(bindparam("refs", expanding=True))
+)
 
 
 def _run(ctx: Context, handler: Handler, obj: Any) -> None:

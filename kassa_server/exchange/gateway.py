@@ -9,7 +9,7 @@ from contextlib import contextmanager
 from typing import BinaryIO
 
 from lxml import etree
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -41,6 +41,9 @@ deadlock, is applied again (as warehouse's db.py retries ``IntegrityError``); ea
 so a few attempts always settle."""
 
 
+_INFOBASE = select(Infobase).where(Infobase.name == bindparam("name"))
+
+
 class DatabaseExchangeGateway:
     """Implements ``kassa_server.exchange.interface.ExchangeGateway``; each call is one database transaction."""
 
@@ -56,7 +59,7 @@ class DatabaseExchangeGateway:
             yield session
 
     def _infobase(self, session: Session, name: str) -> Infobase:
-        infobase = session.scalar(select(Infobase).where(Infobase.name == name))
+        infobase = session.scalar(_INFOBASE, {"name": name})
         if infobase is None:  # the transport answers 404 first; this is a race with a deleted infobase
             raise DatabaseUnavailable(f"infobase {name!r} is gone")
         return infobase

@@ -12,9 +12,10 @@ from __future__ import annotations
 import json
 import logging
 from dataclasses import dataclass, field
-from typing import BinaryIO
+from itertools import islice
+from typing import BinaryIO, cast
 
-from sqlalchemy import delete, select
+from sqlalchemy import Table, bindparam, delete, select
 from sqlalchemy.orm import Session
 
 from kassa_server import enterprisedata as ed
@@ -38,8 +39,10 @@ from kassa_server.settings import ProtocolOptions
 log = logging.getLogger(__name__)
 
 FLUSH_EVERY = 500
-"""Objects applied between flushes. The rows of a big message (a till that was offline for days) go to the database
-in batches, so they are not all held as pending objects until the end; the message still commits once."""
+"""Objects applied in one batch. The rows of a big message (a till that was offline for days) go to the database
+in batches, so they are not all held as pending objects until the end; the message still commits once. What a
+batch's receipts name is looked up together before it (``from_format.prepare``) and their stock moves together
+after it (``from_format.settle``)."""
 
 
 @dataclass
@@ -112,35 +115,49 @@ def apply_inbound(
     undeclared: set[str] = set()
     session.info[ORIGIN_NODE] = node.id  # rows changed by this message do not echo back to the node
     try:
-        for number, obj in enumerate(reader, start=1):
-            _note_undeclared(node, obj, declared, undeclared)
-            from_format.apply(context, obj)
-            if number % FLUSH_EVERY == 0:
+        objects = iter(reader)
+        while batch := list(islice(objects, FLUSH_EVERY)):
+            with session.no_autoflush:  # what the handlers add is in the message's memo, not looked up again
+                from_format.prepare(context, batch)  # what the batch's receipts name, looked up together
+            for obj in batch:
+                _note_undeclared(node, obj, declared, undeclared)
+                from_format.apply(context, obj)
+            if len(batch) == FLUSH_EVERY:  # more may follow
+                from_format.settle(context)  # the batch's stock moves, and its rows go to the database
                 session.flush()  # still one transaction: a failure later rolls these rows back too
         from_format.finish(context)
-        session.flush()
+        session.flush()  # the moved balances too, while ORIGIN_NODE still names the sender
     except ed.FormatError as exc:
         raise BodyUnreadable(str(exc)) from exc
     finally:
         session.info.pop(ORIGIN_NODE, None)
     if decision.disposition is Disposition.ACCEPT and header.message_no is not None:
         node.received_no = header.message_no
-    node.last_exchange_at = clock()
-    session.flush()
+    node.last_exchange_at = clock()  # written with the caller's commit, in one UPDATE with what it sets on the node
     return result
 
 
 def acknowledge(session: Session, node: ExchangeNode, message_no: int) -> None:
     """The device has our message ``message_no``: everything it covered is delivered (watermark moves)."""
-    acked = session.scalar(
-        select(NodeMessage)
-        .where(NodeMessage.node_id == node.id, NodeMessage.message_no <= message_no)
-        .order_by(NodeMessage.message_no.desc())
-        .limit(1)
-    )
-    if acked is not None and acked.max_seq > node.acked_seq:
-        node.acked_seq = acked.max_seq
-    session.execute(delete(NodeMessage).where(NodeMessage.node_id == node.id, NodeMessage.message_no < message_no))
+    with session.no_autoflush:  # node messages are not changed through the session: nothing to flush first
+        acked_seq = session.scalar(_LAST_ACKED, {"node": node.id, "message_no": message_no})
+        if acked_seq is not None and acked_seq > node.acked_seq:
+            node.acked_seq = acked_seq
+        session.execute(_DROP_ACKED, {"node": node.id, "message_no": message_no})
+
+
+_NODE_MESSAGES = cast(Table, NodeMessage.__table__)
+_LAST_ACKED = (
+    select(_NODE_MESSAGES.c.max_seq)
+    .where(_NODE_MESSAGES.c.node_id == bindparam("node"), _NODE_MESSAGES.c.message_no <= bindparam("message_no"))
+    .order_by(_NODE_MESSAGES.c.message_no.desc())
+    .limit(1)
+)
+"""The watermark of the last message the device has (plain columns: no row object to build)."""
+_DROP_ACKED = delete(_NODE_MESSAGES).where(
+    _NODE_MESSAGES.c.node_id == bindparam("node"), _NODE_MESSAGES.c.message_no < bindparam("message_no")
+)
+"""The messages before it are delivered (a plain statement: no session objects to synchronize)."""
 
 
 def _check_identity(

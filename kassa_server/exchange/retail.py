@@ -19,11 +19,12 @@ import datetime as dt
 import logging
 import uuid
 from collections.abc import Callable, Iterable, Iterator, Sequence
+from dataclasses import dataclass, field
 from decimal import Decimal
 from functools import cached_property
 from typing import TYPE_CHECKING, Any, NamedTuple, cast
 
-from sqlalchemy import and_, or_, select, true
+from sqlalchemy import Table, and_, bindparam, delete, insert, or_, select, true
 from sqlalchemy.orm import Session, selectinload
 
 from kassa_server import enterprisedata as ed
@@ -489,21 +490,54 @@ def _sees(register: CashRegister, row: AcquiringTerminal | DiscountCard) -> bool
 # --- format → rows: what a receipt names, and the stock it moves ---------------------------------------------------
 
 
+@dataclass
+class PendingMoves:
+    """One receipt's stock movements, applied with the rest of its message's (``apply_moves``)."""
+
+    receipt: Receipt
+    store_id: int | None
+    moves: list[tuple[Product, Characteristic | None, Decimal]]
+    stored_before: bool
+    """The receipt was a row before this batch of its message: it may have movements to undo."""
+
+
+@dataclass
+class StockMoves:
+    """The stock movements of a message's receipts, by receipt ``Ссылка``: applied together, with one flush and one
+    lock, at the end of the message (or of each batch of a big one) by ``apply_moves``."""
+
+    pending: dict[uuid.UUID, PendingMoves] = field(default_factory=dict)
+
+    def add(self, entry: PendingMoves) -> None:
+        """A receipt sent twice in one batch moves stock as its last version: the first one's moves are replaced."""
+        earlier = self.pending.get(entry.receipt.ref)
+        if earlier is not None:
+            entry.stored_before = earlier.stored_before
+        self.pending[entry.receipt.ref] = entry
+
+
 def receipt_extras(
     session: Session,
     infobase: Infobase,
     receipt: Receipt,
     obj: ed.Receipt,
     *,
+    lines: Sequence[dict[str, Any]],
+    payments: Sequence[dict[str, Any]],
     find: Callable[[Any, uuid.UUID | None], Any] | None = None,
     balances: dict[tuple[int | None, int, int | None], int] | None = None,
+    stock: StockMoves | None = None,
+    stored_before: bool = True,
 ) -> None:
     """Keep the receipt's references (card, terminals, characteristics) and move the store's stock by its lines.
 
-    Called by the receipt import once the receipt's lines and payments are built; a receipt sent again first undoes
+    Called by the receipt import once the receipt's lines and payments are built (``lines`` and ``payments``, the
+    column values of their rows, in the order of the receipt's goods and payments); a receipt sent again first undoes
     what it moved before, so the stock counts each receipt once. A cancelled receipt moves nothing. ``find`` (the
     message's memo of rows by ``Ссылка``, ``from_format.Context.find``) and ``balances`` (the message's stock balance
     ids by store, product and characteristic) spare a query per line and look-up; without them every look-up asks.
+    With ``stock`` the movements wait there for ``apply_moves`` (the import applies a message's together); without it
+    they are applied now. ``stored_before`` False says the receipt is new: it has no movements to undo.
     """
     if find is None:
 
@@ -520,12 +554,12 @@ def receipt_extras(
         )
     receipt.discount_card_id = found_card.id if found_card is not None else None
 
-    card_payments = [p for p in receipt.payments if p.kind == PaymentKind.CARD]
+    card_payments = [p for p in payments if p["kind"] == PaymentKind.CARD]
     for payment, row in zip(card_payments, obj.card_payments, strict=False):
         if row.terminal is None:
             continue
-        payment.terminal_ref = row.terminal.ref
-        payment.terminal_number = (row.terminal.number or "")[:50]
+        payment["terminal_ref"] = row.terminal.ref
+        payment["terminal_number"] = (row.terminal.number or "")[:50]
         found = find(AcquiringTerminal, row.terminal.ref)
         if found is None and row.terminal.number:
             found = session.scalar(
@@ -533,28 +567,36 @@ def receipt_extras(
                     AcquiringTerminal.infobase_id == infobase.id, AcquiringTerminal.number == row.terminal.number
                 )
             )
-        payment.terminal_id = found.id if found is not None else None
+        payment["terminal_id"] = found.id if found is not None else None
 
     rows: list[Any] = [*obj.sales, *obj.returns, *obj.services]  # the order the import built the lines in
     returned = {id(row) for row in obj.returns}
     moves: list[tuple[Product, Characteristic | None, Decimal]] = []
-    for line, row in zip(receipt.lines, rows, strict=False):
+    for line, row in zip(lines, rows, strict=False):
         variant_key = row.goods.characteristic if row.goods is not None else None
-        line.characteristic_ref = variant_key.ref if variant_key is not None else None
+        line["characteristic_ref"] = variant_key.ref if variant_key is not None else None
         variant = find(Characteristic, variant_key.ref if variant_key else None)
-        line.characteristic_id = variant.id if variant is not None else None
+        line["characteristic_id"] = variant.id if variant is not None else None
         sent_name = (variant_key.name or variant_key.full_name or "") if variant_key else ""  # the key: full name
-        line.characteristic_name = variant.name if variant is not None else sent_name
-        if line.is_service or line.product_ref is None or not line.quantity:
+        line["characteristic_name"] = variant.name if variant is not None else sent_name
+        if line["is_service"] or line["product_ref"] is None or not line["quantity"]:
             continue
-        product = find(Product, line.product_ref)
-        if product is not None and product.id is None:
-            session.flush()  # a product made earlier in this message: its id
-        if product is None or product.id is None or product.kind == ProductKind.SERVICE:
+        product = find(Product, line["product_ref"])  # one made earlier in this message gets its id by apply_moves
+        if product is None or product.kind == ProductKind.SERVICE:
             continue
         sign = 1 if id(row) in returned or receipt.kind == ReceiptKind.RETURN else -1
-        moves.append((product, variant, sign * line.quantity))
-    _move_stock(session, infobase, receipt, [] if receipt.cancelled else moves, {} if balances is None else balances)
+        moves.append((product, variant, sign * line["quantity"]))
+    register = receipt.cash_register
+    entry = PendingMoves(
+        receipt,
+        register.store_id if register is not None else None,
+        [] if receipt.cancelled else moves,
+        stored_before,
+    )
+    if stock is not None:
+        stock.add(entry)
+    else:
+        apply_moves(session, infobase, [entry], {} if balances is None else balances)
 
 
 def order_extras(session: Session, infobase: Infobase, order: CustomerOrder, obj: ed.CustomerOrder) -> None:
@@ -568,75 +610,104 @@ def order_extras(session: Session, infobase: Infobase, order: CustomerOrder, obj
             line.characteristic_id = variant.id
 
 
-def _move_stock(
+_MOVEMENTS = cast(Table, StockMovement.__table__)
+_OLD_MOVES = select(_MOVEMENTS.c.receipt_id, _MOVEMENTS.c.balance_id, _MOVEMENTS.c.quantity).where(
+    _MOVEMENTS.c.receipt_id.in_(bindparam("receipts", expanding=True))
+)
+_DROP_MOVES = delete(_MOVEMENTS).where(_MOVEMENTS.c.receipt_id.in_(bindparam("receipts", expanding=True)))
+_ADD_MOVE = insert(_MOVEMENTS)
+_FIND_BALANCES = (
+    select(StockBalance.id, StockBalance.store_id, StockBalance.product_id, StockBalance.characteristic_id)
+    .where(
+        StockBalance.store_id.in_(bindparam("stores", expanding=True)),
+        StockBalance.product_id.in_(bindparam("products", expanding=True)),
+    )
+    .order_by(StockBalance.id.desc())
+)
+_LOCK_INFOBASE = select(Infobase.id).where(Infobase.id == bindparam("infobase")).with_for_update(key_share=True)
+_LOCK_BALANCES = (
+    select(StockBalance)
+    .where(StockBalance.id.in_(bindparam("ids", expanding=True)))
+    .order_by(StockBalance.id)
+    .with_for_update()
+    .execution_options(populate_existing=True)
+)
+
+
+def apply_moves(
     session: Session,
     infobase: Infobase,
-    receipt: Receipt,
-    moves: list[tuple[Product, Characteristic | None, Decimal]],
+    pending: Sequence[PendingMoves],
     balances: dict[tuple[int | None, int, int | None], int],
 ) -> None:
-    """Undo the receipt's earlier movements and apply ``moves``. The balances are read ``FOR UPDATE`` (in id order,
-    so two messages never wait for each other crosswise): devices of one store upload at the same time, and on
+    """Undo the earlier movements of these receipts and apply their moves: one flush, one look-up of the balances,
+    one lock for all of them. The infobase's row is locked first, then the balances ``FOR UPDATE`` in id order (so
+    two messages never wait for each other crosswise): devices of one store upload at the same time, and on
     PostgreSQL two receipts must not both decrease the same quantity they read before the other committed.
-    ``balances`` remembers the balance ids found or made (a balance row is never deleted while a message applies)."""
-    old = list(receipt.stock_movements)
-    store_id = receipt.cash_register.store_id if receipt.cash_register is not None else None
-    if store_id is None and moves:
-        log.info("receipt %s: its register has no store, stock not moved", receipt.ref)
-        moves = []
-    wanted: list[tuple[int, Decimal]] = []
-    locked: Sequence[StockBalance] = ()
-    unknown = {p.id for p, v, _ in moves if (store_id, p.id, v.id if v is not None else None) not in balances}
-    if unknown:  # one look-up for the receipt's lines, not one a line; the lowest id wins, as it would by key
+    ``balances`` remembers the balance ids found or made (a balance row is never deleted while a message applies).
+    The movements are rows of their own (no change tracking, never read back by the import): written and removed
+    with plain statements, their receipts' ``stock_movements`` collections are not loaded."""
+    if not pending:
+        return
+    session.flush()  # the receipts get their ids, and products made earlier in this message theirs
+    wanted: list[tuple[PendingMoves, tuple[int | None, int, int | None], Decimal]] = []
+    for entry in pending:
+        if entry.store_id is None and entry.moves:
+            log.info("receipt %s: its register has no store, stock not moved", entry.receipt.ref)
+            continue
+        for product, variant, quantity in entry.moves:
+            wanted.append((entry, (entry.store_id, product.id, variant.id if variant is not None else None), quantity))
+    unknown = [key for _, key, _ in wanted if key not in balances]
+    if unknown:  # one look-up for the lines of all these receipts; the lowest id wins, as it would by key
         found = session.execute(
-            select(StockBalance.id, StockBalance.product_id, StockBalance.characteristic_id)
-            .where(StockBalance.store_id == store_id, StockBalance.product_id.in_(sorted(unknown)))
-            .order_by(StockBalance.id.desc())
+            _FIND_BALANCES,
+            {
+                "stores": sorted({key[0] for key in unknown if key[0] is not None}),
+                "products": sorted({key[1] for key in unknown}),
+            },
         )
-        for balance_id, product_id, variant_id in found:
+        for balance_id, store_id, product_id, variant_id in found:
             balances[(store_id, product_id, variant_id)] = balance_id
-    for product, variant, quantity in moves:
-        variant_id = variant.id if variant is not None else None
-        key = (store_id, product.id, variant_id)
-        balance_id = balances.get(key)
-        if balance_id is None:
-            created = StockBalance(
+    created: dict[tuple[int | None, int, int | None], StockBalance] = {}
+    for _, key, _ in wanted:
+        if key not in balances and key not in created:
+            created[key] = StockBalance(
                 infobase_id=infobase.id,
-                store_id=store_id,
-                product_id=product.id,
-                characteristic_id=variant_id,
+                store_id=key[0],
+                product_id=key[1],
+                characteristic_id=key[2],
                 quantity=Decimal("0.000"),
             )
-            session.add(created)
-            session.flush()
-            balance_id = created.id
-        balances[key] = balance_id
-        wanted.append((balance_id, quantity))
-    ids = sorted({m.balance_id for m in old} | {balance_id for balance_id, _ in wanted})
-    if ids:  # lock (and re-read) every balance this receipt touches
-        session.flush()  # this message's own pending changes first: the re-read must not drop them
+    if created:
+        session.add_all(created.values())
+        session.flush()
+        for key, balance in created.items():
+            balances[key] = balance.id
+    resent = sorted(entry.receipt.id for entry in pending if entry.stored_before)
+    old = session.execute(_OLD_MOVES, {"receipts": resent}).all() if resent else []
+    ids = sorted({balance_id for _, balance_id, _ in old} | {balances[key] for _, key, _ in wanted})
+    locked: Sequence[StockBalance] = ()
+    if ids:  # lock (and re-read) every balance these receipts touch
         # The infobase's row before the balances: changing a balance stamps the infobase's change sequence (an UPDATE
         # of that row, held to the commit), so every writer takes the row first and then balances. Locking balances
         # first, two messages of one store deadlocked on PostgreSQL (each held a balance and waited for the row).
         # FOR NO KEY UPDATE is the lock that UPDATE takes; FOR UPDATE would also block every insert referencing the
         # infobase (their foreign-key checks take FOR KEY SHARE).
-        session.execute(select(Infobase.id).where(Infobase.id == infobase.id).with_for_update(key_share=True))
-        locked = session.scalars(
-            select(StockBalance)
-            .where(StockBalance.id.in_(ids))
-            .order_by(StockBalance.id)
-            .with_for_update()
-            .execution_options(populate_existing=True)
-        ).all()
+        session.execute(_LOCK_INFOBASE, {"infobase": infobase.id})
+        locked = session.scalars(_LOCK_BALANCES, {"ids": ids}).all()
     # The balances moved are the rows just locked and re-read (a balance row is never deleted): no query each.
     by_id = {balance.id: balance for balance in locked}
-    targets = [(by_id[balance_id], quantity) for balance_id, quantity in wanted]
-    for movement in old:  # a receipt sent again: undo what it moved before
-        movement.balance.quantity -= movement.quantity
-    receipt.stock_movements.clear()
-    for balance, quantity in targets:
+    for _, balance_id, quantity in old:  # a receipt sent again: undo what it moved before
+        by_id[balance_id].quantity -= quantity
+    if old:
+        session.execute(_DROP_MOVES, {"receipts": resent})
+    rows = []
+    for entry, key, quantity in wanted:
+        balance = by_id[balances[key]]
         balance.quantity += quantity
-        receipt.stock_movements.append(StockMovement(balance=balance, quantity=quantity))
+        rows.append({"receipt_id": entry.receipt.id, "balance_id": balance.id, "quantity": quantity})
+    if rows:
+        session.execute(_ADD_MOVE, rows)
 
 
 def _find(session: Session, model: Any, infobase: Infobase, ref: uuid.UUID | None) -> Any:
@@ -645,4 +716,14 @@ def _find(session: Session, model: Any, infobase: Infobase, ref: uuid.UUID | Non
     return session.scalar(select(model).where(model.infobase_id == infobase.id, model.ref == ref))
 
 
-__all__ = ["DELETION_TARGETS", "SENDS", "Sections", "left_devices_scope", "order_extras", "receipt_extras"]
+__all__ = [
+    "DELETION_TARGETS",
+    "SENDS",
+    "PendingMoves",
+    "Sections",
+    "StockMoves",
+    "apply_moves",
+    "left_devices_scope",
+    "order_extras",
+    "receipt_extras",
+]

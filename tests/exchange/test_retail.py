@@ -4,8 +4,10 @@ move the stock, once per receipt (SQLite and PostgreSQL)."""
 
 from __future__ import annotations
 
+import copy
 import datetime as dt
 import io
+import re
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -13,12 +15,19 @@ from decimal import Decimal
 
 import pytest
 from lxml import etree
-from sqlalchemy import select
+from sqlalchemy import event, func, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from kassa_server import enterprisedata as ed
 from kassa_server.admin import cards, stock, terminals
-from kassa_server.admin.demo import DEMO_CARDS, DEMO_FACTORY_NUMBER, DEMO_SIZE_STOCK, DEMO_TERMINAL, seed_demo
+from kassa_server.admin.demo import (
+    DEMO_CARDS,
+    DEMO_FACTORY_NUMBER,
+    DEMO_SIZE_STOCK,
+    DEMO_STOCK,
+    DEMO_TERMINAL,
+    seed_demo,
+)
 from kassa_server.admin.devices import set_device
 from kassa_server.admin.organizations import OrganizationInput, StoreInput, create_organization, create_store
 from kassa_server.admin.reports import receipt_rows
@@ -34,10 +43,12 @@ from kassa_server.models import (
     Infobase,
     Product,
     Receipt,
+    StockBalance,
+    StockMovement,
     Tombstone,
 )
 from kassa_server.models.engine import make_engine, make_sessionmaker
-from kassa_server.models.enums import OrderStatus
+from kassa_server.models.enums import OrderStatus, ProductKind
 from kassa_server.settings import ProtocolOptions, Settings
 from tests.exchange import device_messages as dm
 
@@ -258,6 +269,184 @@ def test_one_receipt_moves_each_size_of_a_product_on_its_own_balance(shop: Shop)
     assert _size_stock(shop, "43") == DEMO_SIZE_STOCK
     shop.upload(2, 1, [sale])  # sent again: counted once
     assert (_size_stock(shop), _size_stock(shop, "41")) == (DEMO_SIZE_STOCK - 2, DEMO_SIZE_STOCK - 1)
+
+
+MILK = "Молоко 3,2% 1 л"
+
+
+def _goods(shop: Shop, count: int) -> list[ed.Item]:
+    """``count`` goods of the demo (no sizes, stock ``DEMO_STOCK`` each), the shoes left out."""
+    with shop.sessions() as session:
+        products = session.scalars(
+            select(Product)
+            .where(Product.kind == ProductKind.GOODS, Product.name != SHOES)
+            .order_by(Product.id)
+            .limit(count)
+        ).all()
+        assert len(products) == count
+        return [ed.Item(ref=p.ref, name=p.name) for p in products]
+
+
+def _stock_of(shop: Shop, item: ed.Item) -> Decimal:
+    with shop.sessions() as session:
+        infobase = session.scalars(select(Infobase)).one()
+        assert item.ref is not None
+        return stock.get_stock(session, infobase, None, item.ref)
+
+
+def _line(item: ed.Item, quantity: int, size: ed.ItemCharacteristic | None = None) -> ed.ReceiptGoodsRow:
+    return ed.ReceiptGoodsRow(
+        goods=ed.GoodsData(item=item, characteristic=size),
+        quantity=Decimal(quantity),
+        amount=Decimal("10.00") * quantity,
+        price=Decimal("10.00"),
+    )
+
+
+def _sale(register: ed.CashRegister, *lines: ed.ReceiptGoodsRow, cancelled: bool = False) -> ed.Receipt:
+    sale = dm.sale(register, lines[0].goods.item, amount="10.00")  # type: ignore[union-attr]
+    sale.sales = [copy.copy(line) for line in lines]
+    for number, line in enumerate(sale.sales, start=1):
+        line.line_no = number
+    sale.cancelled = cancelled or None
+    return sale
+
+
+def test_a_message_of_many_receipts_moves_each_ones_stock_exactly_once(shop: Shop) -> None:
+    """The stock of a message's receipts moves together at its end: each receipt still counts once, as its last
+    version says; a cancelled one moves nothing, one sent again first undoes what it moved, each size on its own."""
+    register, shoes, size_42, _, _ = _keys(shop)
+    with shop.sessions() as session:
+        other = session.scalars(select(Characteristic).where(Characteristic.name == "41")).one()
+        size_41 = ed.ItemCharacteristic(ref=other.ref, owner_item=shoes, full_name=other.full_name, name=other.name)
+    milk = _item_key_of(shop, MILK)
+    bread = next(item for item in _goods(shop, 2) if item.ref != milk.ref)
+    a = _sale(register, _line(milk, 2))
+    b = _sale(register, _line(milk, 1), _line(shoes, 1, size_42), _line(shoes, 2, size_41))  # two sizes of one
+    c = _sale(register, _line(milk, 5), cancelled=True)
+    d = _sale(register, _line(milk, 3), _line(bread, 1))
+    d_again = copy.copy(d)  # the same receipt later in the same message, edited: only this version counts
+    d_again.sales = [_line(milk, 4)]
+    refund = dm.refund(register, milk, a, amount="10.00")  # one back
+    shop.upload(1, 0, [a, b, c, d, d_again, refund])
+    assert _stock_of(shop, milk) == DEMO_STOCK - 2 - 1 - 4 + 1
+    assert _stock_of(shop, bread) == DEMO_STOCK  # d's first version is gone whole
+    assert (_size_stock(shop), _size_stock(shop, "41")) == (DEMO_SIZE_STOCK - 1, DEMO_SIZE_STOCK - 2)
+
+    b_cancelled = copy.copy(b)
+    b_cancelled.cancelled = True
+    c_kept = copy.copy(c)
+    c_kept.cancelled = None
+    e = _sale(register, _line(milk, 1), _line(shoes, 3, size_42))
+    shop.upload(2, 0, [a, b_cancelled, c_kept, e])  # a again as it was; b cancelled now, c no longer
+    assert _stock_of(shop, milk) == DEMO_STOCK - 2 - 4 + 1 - 5 - 1
+    assert (_size_stock(shop), _size_stock(shop, "41")) == (DEMO_SIZE_STOCK - 3, DEMO_SIZE_STOCK)
+    assert _stock_of(shop, bread) == DEMO_STOCK
+
+    with shop.sessions() as session:
+        node = session.scalars(select(ExchangeNode).where(ExchangeNode.code == NODE)).one()
+        moved_balances = session.scalars(select(StockBalance).where(StockBalance.origin_node_id.is_not(None))).all()
+        assert len(moved_balances) == 3 and {b.origin_node_id for b in moved_balances} == {node.id}  # not bread
+        stored = {r.ref: r.id for r in session.scalars(select(Receipt))}
+        assert sorted(stored) == sorted(r.ref for r in (a, b, c, d, refund, e))  # each stored once
+        moved = dict(
+            session.execute(
+                select(StockMovement.receipt_id, func.sum(StockMovement.quantity)).group_by(StockMovement.receipt_id)
+            ).all()
+        )
+    assert {ref: moved.get(stored[ref]) for ref in stored} == {
+        a.ref: Decimal(-2),
+        b.ref: None,
+        c.ref: Decimal(-5),
+        d.ref: Decimal(-4),
+        refund.ref: Decimal(1),
+        e.ref: Decimal(-4),
+    }
+
+
+def test_a_receipt_sent_again_keeps_only_its_last_lines_payments_and_marks(shop: Shop) -> None:
+    """The rows of a receipt's lines, payments and marks are written together at the end of a batch; a receipt sent
+    again (in a later message, or twice in one) keeps exactly its last version's rows and stock."""
+    register, _shoes, _size, terminal, _card = _keys(shop)
+    milk = _item_key_of(shop, MILK)
+    bread = next(item for item in _goods(shop, 2) if item.ref != milk.ref)
+    first = _sale(register, _line(milk, 1), _line(bread, 2))
+    first.marking_codes = [ed.MarkingCodeRow(line_no=1, goods=ed.GoodsData(item=milk), code="A")]
+    shop.upload(1, 0, [first])
+    assert (_stock_of(shop, milk), _stock_of(shop, bread)) == (DEMO_STOCK - 1, DEMO_STOCK - 2)
+
+    draft = _sale(register, _line(bread, 7))
+    draft.ref = first.ref
+    final = _sale(register, _line(milk, 3))
+    final.ref = first.ref
+    final.payments = [ed.PaymentRow(amount=Decimal("30.00"), payment_type=ed.PaymentType.ELECTRONIC)]
+    final.card_payments = [ed.CardPaymentRow(amount=Decimal("30.00"), rrn="000000000042", terminal=terminal)]
+    final.marking_codes = [
+        ed.MarkingCodeRow(line_no=1, goods=ed.GoodsData(item=milk), code=code) for code in ("B", "C")
+    ]
+    shop.upload(2, 0, [draft, final])
+    assert (_stock_of(shop, milk), _stock_of(shop, bread)) == (DEMO_STOCK - 3, DEMO_STOCK)
+    with shop.sessions() as session:
+        (stored,) = session.scalars(select(Receipt)).all()
+        assert [(line.line_no, line.product_ref, line.quantity) for line in stored.lines] == [(1, milk.ref, 3)]
+        assert [(p.kind.value, p.amount, p.rrn, p.terminal_id is not None) for p in stored.payments] == [
+            ("card", Decimal("30.00"), "000000000042", True)
+        ]
+        assert sorted(m.code for m in stored.marking_codes) == ["B", "C"]
+        assert [m.quantity for m in stored.stock_movements] == [Decimal(-3)]
+
+
+def _item_key_of(shop: Shop, name: str) -> ed.Item:
+    with shop.sessions() as session:
+        product = session.scalars(select(Product).where(Product.name == name)).one()
+        return ed.Item(ref=product.ref, name=product.name)
+
+
+LOOK_UPS = re.compile(
+    r"FROM (products|characteristics|discount_cards|acquiring_terminals|stock_balances|stock_movements|receipts)\b"
+    r"|^(INSERT INTO|DELETE FROM) stock_movements\b|^SELECT infobases\.id\s+FROM infobases .*FOR"
+)
+
+
+def test_a_message_looks_up_and_locks_once_however_many_receipts_it_carries(shop: Shop) -> None:
+    """What a message's receipts name (goods, sizes, cards, terminals, the receipts themselves) is looked up with a
+    query a kind, and their stock moves with one look-up, one lock and one insert: the same statements for 2
+    receipts as for 8, each receipt of other goods."""
+    register, shoes, size_42, terminal, card = _keys(shop)
+    goods = _goods(shop, 16)
+    engine = shop.sessions.kw["bind"]
+    counted: list[str] = []
+
+    def count(_conn, _cursor, statement, _params, _context, _many):  # type: ignore[no-untyped-def]
+        text = " ".join(statement.split())
+        if LOOK_UPS.search(text):
+            counted.append(LOOK_UPS.search(text).group(0))  # type: ignore[union-attr]
+
+    def message_of(items: list[ed.Item]) -> list[object]:
+        receipts: list[object] = []
+        for item in items:
+            sale = _sale(register, _line(item, 1), _line(shoes, 1, size_42))
+            sale.sales[1].price = sale.sales[0].price
+            sale.loyalty_card = card
+            sale.payments = [ed.PaymentRow(amount=Decimal("20.00"), payment_type=ed.PaymentType.ELECTRONIC)]
+            sale.card_payments = [ed.CardPaymentRow(amount=Decimal("20.00"), terminal=terminal)]
+            receipts.append(sale)
+        return receipts
+
+    event.listen(engine, "before_cursor_execute", count)
+    try:
+        shop.upload(1, 0, message_of(goods[:2]))
+        two = sorted(counted)
+        counted.clear()
+        shop.upload(2, 0, message_of(goods[2:10]))
+        eight = sorted(counted)
+    finally:
+        event.remove(engine, "before_cursor_execute", count)
+    assert eight == two
+    assert two.count("FROM products") == 1 and two.count("FROM stock_balances") == 2  # the look-up, the lock
+    assert two.count("INSERT INTO stock_movements") == 1
+    assert _stock_of(shop, goods[9]) == DEMO_STOCK - 1
+    assert _size_stock(shop) == DEMO_SIZE_STOCK - 10
 
 
 def test_edits_and_deletions_reach_the_device(shop: Shop) -> None:
