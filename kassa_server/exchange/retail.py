@@ -169,6 +169,8 @@ def stock_snapshot(
 
 # --- the outbound sections -----------------------------------------------------------------------------------------
 
+STREAM_BATCH = 1000
+"""Objects of a stream looked up together (as ``outbound.STREAM_BATCH``); a few hundred bound values a query."""
 _PRODUCT_KEY = (Product.ref, Product.name, Product.full_name, Product.code, Product.article, Product.group_id)
 """The columns ``to_format.item_key`` reads (as ``outbound._PRODUCT_KEY``)."""
 
@@ -179,6 +181,18 @@ class _VariantKey(NamedTuple):
     ref: uuid.UUID
     name: str
     full_name: str
+
+
+def _batches(stream: Iterable[ed.FormatObject]) -> Iterator[list[ed.FormatObject]]:
+    """``stream`` in lists of at most ``STREAM_BATCH`` objects (a look-up per batch, not per object or infobase)."""
+    batch: list[ed.FormatObject] = []
+    for obj in stream:
+        batch.append(obj)
+        if len(batch) == STREAM_BATCH:
+            yield batch
+            batch = []
+    if batch:
+        yield batch
 
 
 class Sections:
@@ -203,7 +217,7 @@ class Sections:
     @cached_property
     def moved_from(self) -> list[Tombstone]:
         """The scopes the device's register left since the node's watermark (models/tracking.py ``SCOPES``)."""
-        if self.register is None or self.body.since == 0:
+        if self.register is None or self.body.since == 0 or not self.body.has_changes(Tombstone):
             return []
         query = select(Tombstone).where(
             Tombstone.infobase_id == self.infobase.id,
@@ -247,6 +261,8 @@ class Sections:
         register = self.register
         if register is None or register.store_id is None:
             return
+        if not self.moved_from and not self.body.has_changes(AcquiringTerminal):
+            return
         query = (
             select(AcquiringTerminal)
             .where(
@@ -288,56 +304,70 @@ class Sections:
             yield characteristic(row, row.product, owner_kind, self.groups)
 
     def with_kinds(self, items: Iterable[ed.FormatObject]) -> Iterator[ed.FormatObject]:
-        """The goods stream with each product's ``ВидНоменклатуры`` (only products that have one are looked up)."""
-        rows = self.session.execute(
-            select(Product.ref, ItemKind)
-            .join(ItemKind, Product.item_kind_id == ItemKind.id)
-            .where(Product.infobase_id == self.infobase.id)
-        )
-        kinds = {ref: item_kind(kind) for ref, kind in rows}
-        for obj in items:
-            if kinds and isinstance(obj, ed.Item) and obj.ref in kinds:
-                obj.kind = kinds[obj.ref]
-            yield obj
+        """The goods stream with each product's ``ВидНоменклатуры``, looked up a batch of the stream's goods at a
+        time (only products that have one are found)."""
+        for batch in _batches(items):
+            refs = {obj.ref for obj in batch if isinstance(obj, ed.Item) and obj.ref is not None}
+            kinds: dict[uuid.UUID, ed.ItemKind] = {}
+            if refs:
+                rows = self.session.execute(
+                    select(Product.ref, ItemKind)
+                    .join(ItemKind, Product.item_kind_id == ItemKind.id)
+                    .where(Product.infobase_id == self.infobase.id, Product.ref.in_(refs))
+                )
+                kinds = {ref: item_kind(kind) for ref, kind in rows}
+            for obj in batch:
+                if kinds and isinstance(obj, ed.Item) and obj.ref in kinds:
+                    obj.kind = kinds[obj.ref]
+                yield obj
 
     def with_characteristics(self, barcodes: Iterable[ed.FormatObject]) -> Iterator[ed.FormatObject]:
-        """The barcode stream with the characteristic each barcode points at."""
-        query = (
-            select(Barcode.value, Characteristic, Product)
-            .join(Characteristic, Barcode.characteristic_id == Characteristic.id)
-            .join(Product, Barcode.product_id == Product.id)
-            .where(Barcode.infobase_id == self.infobase.id)
-        )
-        variants = {
-            value: characteristic(row, product, None, self.groups)
-            for value, row, product in self.session.execute(query)
-        }
-        for obj in barcodes:
-            if variants and isinstance(obj, ed.Barcode) and obj.barcode in variants:
-                for record in obj.records:
-                    if record.goods is not None:
-                        record.goods.characteristic = variants[obj.barcode]
-            yield obj
+        """The barcode stream with the characteristic each barcode points at, looked up a batch of the stream at a
+        time."""
+        for batch in _batches(barcodes):
+            values = {obj.barcode for obj in batch if isinstance(obj, ed.Barcode) and obj.barcode is not None}
+            variants: dict[str, ed.ItemCharacteristic] = {}
+            if values:
+                query = (
+                    select(Barcode.value, Characteristic, Product)
+                    .join(Characteristic, Barcode.characteristic_id == Characteristic.id)
+                    .join(Product, Barcode.product_id == Product.id)
+                    .where(Barcode.infobase_id == self.infobase.id, Barcode.value.in_(values))
+                )
+                variants = {
+                    value: characteristic(row, product, None, self.groups)
+                    for value, row, product in self.session.execute(query)
+                }
+            for obj in batch:
+                if variants and isinstance(obj, ed.Barcode) and obj.barcode in variants:
+                    for record in obj.records:
+                        if record.goods is not None:
+                            record.goods.characteristic = variants[obj.barcode]
+                yield obj
 
     def with_order_characteristics(self, objects: Iterable[ed.FormatObject]) -> Iterator[ed.FormatObject]:
-        """The orders stream with the characteristic of each goods line that has one."""
-        query = (
-            select(CustomerOrder.ref, OrderLine.line_no, Characteristic, Product)
-            .join(OrderLine, OrderLine.order_id == CustomerOrder.id)
-            .join(Characteristic, OrderLine.characteristic_id == Characteristic.id)
-            .join(Product, OrderLine.product_id == Product.id)
-            .where(CustomerOrder.infobase_id == self.infobase.id)
-        )
-        variants: dict[tuple[uuid.UUID, int], ed.ItemCharacteristic] = {}
-        for order_ref, line_no, row, product in self.session.execute(query):
-            variants[order_ref, line_no] = characteristic(row, product, None, self.groups)
-        for obj in objects:
-            if variants and isinstance(obj, ed.CustomerOrder) and obj.ref is not None:
-                for goods_row in obj.goods:
-                    variant = variants.get((obj.ref, goods_row.line_no or 0))
-                    if variant is not None and goods_row.goods is not None:
-                        goods_row.goods.characteristic = variant
-            yield obj
+        """The orders stream with the characteristic of each goods line that has one, looked up a batch of the
+        stream's orders at a time."""
+        for batch in _batches(objects):
+            refs = {obj.ref for obj in batch if isinstance(obj, ed.CustomerOrder) and obj.ref is not None}
+            variants: dict[tuple[uuid.UUID, int], ed.ItemCharacteristic] = {}
+            if refs:
+                query = (
+                    select(CustomerOrder.ref, OrderLine.line_no, Characteristic, Product)
+                    .join(OrderLine, OrderLine.order_id == CustomerOrder.id)
+                    .join(Characteristic, OrderLine.characteristic_id == Characteristic.id)
+                    .join(Product, OrderLine.product_id == Product.id)
+                    .where(CustomerOrder.infobase_id == self.infobase.id, CustomerOrder.ref.in_(refs))
+                )
+                for order_ref, line_no, row, product in self.session.execute(query):
+                    variants[order_ref, line_no] = characteristic(row, product, None, self.groups)
+            for obj in batch:
+                if variants and isinstance(obj, ed.CustomerOrder) and obj.ref is not None:
+                    for goods_row in obj.goods:
+                        variant = variants.get((obj.ref, goods_row.line_no or 0))
+                        if variant is not None and goods_row.goods is not None:
+                            goods_row.goods.characteristic = variant
+                yield obj
 
     def stock(self) -> Iterator[ed.FormatObject]:
         """The store's whole snapshot, when a balance of it changed (or a product or characteristic in it went) since
@@ -385,12 +415,14 @@ class Sections:
         yield stock_snapshot(store, register, rows, self.groups, when=today)
 
     def _stock_changed(self, store: Store) -> bool:
-        changed = self.session.scalar(
-            select(StockBalance.id)
-            .where(StockBalance.store_id == store.id, self.window(StockBalance.change_seq))
-            .limit(1)
-        )
-        if changed is None:  # a product or characteristic gone: its rows leave the snapshot
+        changed = None
+        if self.body.has_changes(StockBalance):
+            changed = self.session.scalar(
+                select(StockBalance.id)
+                .where(StockBalance.store_id == store.id, self.window(StockBalance.change_seq))
+                .limit(1)
+            )
+        if changed is None and self.body.has_changes(Tombstone):  # a product or characteristic gone: rows leave
             changed = self.session.scalar(
                 select(Tombstone.id)
                 .where(
@@ -400,7 +432,7 @@ class Sections:
                 )
                 .limit(1)
             )
-        if changed is None:
+        if changed is None and self.body.has_changes(Product):  # a product soft-deleted
             changed = self.session.scalar(
                 select(StockBalance.id)
                 .join(Product, StockBalance.product_id == Product.id)
@@ -417,6 +449,8 @@ class Sections:
         return bool(minutes) and sent is not None and now - sent >= dt.timedelta(minutes=minutes)
 
     def cards(self) -> Iterator[ed.FormatObject]:
+        if not self.moved_from and not self.body.has_changes(DiscountCard):
+            return
         register = self.register
         organization_id = register.organization_id if register is not None else None
         query = (
@@ -436,7 +470,7 @@ class Sections:
 
     def cancelled_cards(self) -> Iterator[ed.Deletion]:
         """In a version without a card's ``Статус``, deletions of the cards cancelled since the watermark."""
-        if self.version in CARD_STATUS_VERSIONS:
+        if self.version in CARD_STATUS_VERSIONS or not self.body.has_changes(DiscountCard):
             return
         query = select(DiscountCard.ref).where(
             DiscountCard.infobase_id == self.infobase.id,
