@@ -23,7 +23,7 @@ from decimal import Decimal
 from functools import cached_property
 from typing import TYPE_CHECKING, Any, NamedTuple, cast
 
-from sqlalchemy import and_, or_, select, true
+from sqlalchemy import Integer, and_, bindparam, or_, select, true
 from sqlalchemy.orm import Session, selectinload
 
 from kassa_server import enterprisedata as ed
@@ -87,12 +87,16 @@ def item_kind(kind: ItemKind) -> ed.ItemKind:
 
 
 def characteristic(
-    row: Characteristic, product: Product | None, kind: ItemKind | None, groups: dict[int, ProductGroup]
+    row: Characteristic,
+    product: Product | None,
+    kind: ItemKind | None,
+    groups: dict[int, ProductGroup],
+    memo: dict[int, ed.ItemGroup] | None = None,
 ) -> ed.ItemCharacteristic:
     """The object or its key block (the key holds the owner and ``НаименованиеПолное``; ``Наименование`` is body)."""
     return ed.ItemCharacteristic(
         ref=row.ref,
-        owner_item=to_format.item_key(product, groups) if product is not None else None,
+        owner_item=to_format.item_key(product, groups, memo) if product is not None else None,
         owner_kind=item_kind(kind) if kind is not None and product is None else None,
         full_name=row.full_name or row.name,
         name=row.name,
@@ -148,6 +152,7 @@ def stock_snapshot(
     when: dt.date,
 ) -> ed.StockSnapshot:
     """The store's whole snapshot; its Ссылка is derived from the store's, so a re-send replaces it on the device."""
+    memo: dict[int, ed.ItemGroup] = {}  # the group blocks, made once for the snapshot's rows
     return ed.StockSnapshot(
         ref=uuid.uuid5(store.ref, "ИнформативныеОстатки"),
         date=when,
@@ -156,8 +161,10 @@ def stock_snapshot(
         rows=[
             ed.StockRow(
                 goods=ed.GoodsData(
-                    item=to_format.item_key(product, groups),
-                    characteristic=characteristic(variant, product, None, groups) if variant is not None else None,
+                    item=to_format.item_key(product, groups, memo),
+                    characteristic=(
+                        characteristic(variant, product, None, groups, memo) if variant is not None else None
+                    ),
                 ),
                 quantity=balance.quantity,
                 row_id=str(n),
@@ -173,6 +180,33 @@ STREAM_BATCH = 1000
 """Objects of a stream looked up together (as ``outbound.STREAM_BATCH``); a few hundred bound values a query."""
 _PRODUCT_KEY = (Product.ref, Product.name, Product.full_name, Product.code, Product.article, Product.group_id)
 """The columns ``to_format.item_key`` reads (as ``outbound._PRODUCT_KEY``)."""
+
+
+_STORE_STOCK = (
+    select(
+        StockBalance.quantity,
+        StockBalance.characteristic_id,
+        *_PRODUCT_KEY,
+        Characteristic.ref.label("variant_ref"),
+        Characteristic.name.label("variant_name"),
+        Characteristic.full_name.label("variant_full_name"),
+    )
+    .join(Product, StockBalance.product_id == Product.id)
+    .outerjoin(Characteristic, StockBalance.characteristic_id == Characteristic.id)
+    .where(StockBalance.store_id == bindparam("store_id", type_=Integer), Product.deleted.is_(False))
+    .order_by(Product.id, StockBalance.characteristic_id, StockBalance.id)
+)
+"""The whole store's snapshot: plain rows of the columns it reads, not three ORM objects a row. Built once (with the
+next), as it goes in most messages: its cache key is not made again each time."""
+_STORE_STOCK_CHANGED = (
+    select(StockBalance.id)
+    .where(
+        StockBalance.store_id == bindparam("store_id", type_=Integer),
+        StockBalance.change_seq > bindparam("since", type_=Integer),
+        StockBalance.change_seq <= bindparam("until", type_=Integer),
+    )
+    .limit(1)
+)
 
 
 class _VariantKey(NamedTuple):
@@ -384,21 +418,6 @@ class Sections:
                 yield stock_snapshot(left, register, [], self.groups, when=today)
         if not self.moved_from and not self._stock_changed(store) and not self._stock_due(now):
             return
-        # the whole store: plain rows of the columns the snapshot reads, not three ORM objects a row
-        query = (
-            select(
-                StockBalance.quantity,
-                StockBalance.characteristic_id,
-                *_PRODUCT_KEY,
-                Characteristic.ref.label("variant_ref"),
-                Characteristic.name.label("variant_name"),
-                Characteristic.full_name.label("variant_full_name"),
-            )
-            .join(Product, StockBalance.product_id == Product.id)
-            .outerjoin(Characteristic, StockBalance.characteristic_id == Characteristic.id)
-            .where(StockBalance.store_id == store.id, Product.deleted.is_(False))
-            .order_by(Product.id, StockBalance.characteristic_id, StockBalance.id)
-        )
         rows = [
             (
                 cast(StockBalance, row),  # quantity
@@ -407,7 +426,7 @@ class Sections:
                 if row.characteristic_id is None
                 else cast(Characteristic, _VariantKey(row.variant_ref, row.variant_name, row.variant_full_name)),
             )
-            for row in self.session.execute(query)
+            for row in self.session.execute(_STORE_STOCK, {"store_id": store.id})
         ]
         if not rows and self.body.node.stock_sent_at is None:
             return  # a store that never had stock: nothing to show, nothing to replace
@@ -417,11 +436,8 @@ class Sections:
     def _stock_changed(self, store: Store) -> bool:
         changed = None
         if self.body.has_changes(StockBalance):
-            changed = self.session.scalar(
-                select(StockBalance.id)
-                .where(StockBalance.store_id == store.id, self.window(StockBalance.change_seq))
-                .limit(1)
-            )
+            window = {"store_id": store.id, "since": self.body.since, "until": self.body.until}
+            changed = self.session.scalar(_STORE_STOCK_CHANGED, window)
         if changed is None and self.body.has_changes(Tombstone):  # a product or characteristic gone: rows leave
             changed = self.session.scalar(
                 select(Tombstone.id)
