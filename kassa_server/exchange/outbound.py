@@ -85,7 +85,9 @@ _GROUP_COLUMNS = (
 
 _IB = bindparam("infobase_id", type_=Integer)
 _SINCE = bindparam("since", type_=Integer)
-_UNTIL = bindparam("until", type_=Integer)
+_UNTIL = select(Infobase.change_seq).where(Infobase.id == _IB).scalar_subquery()
+"""The watermark: the infobase's change sequence, read in the probe's statement (sequences are handed out in commit
+order, models/tracking.py, so every row at or below it is committed)."""
 _WINDOWED: tuple[Any, ...] = (
     User,
     Unit,
@@ -115,14 +117,15 @@ def _has_rows(model: Any, *, bounded: bool) -> Any:
 
 
 _TOUCHED = select(
+    _UNTIL.label("watermark"),
     *(_has_rows(model, bounded=True) for model in _WINDOWED),
     *(_has_rows(model, bounded=False) for model in _ABOVE),
     select(func.max(ProductGroup.change_seq)).where(ProductGroup.infobase_id == _IB).scalar_subquery().label("gseq"),
     select(func.count()).where(ProductGroup.infobase_id == _IB).scalar_subquery().label("gcount"),
 )
-"""One statement (built once, so its cache key is too) telling which tables have rows in the node's window, so a
-section with nothing to send costs no query, and the stamp of the groups (``_GroupsMemo``). Each ``EXISTS`` is a
-range on the table's ``change_seq`` index."""
+"""One statement (built once, so its cache key is too) reading the watermark and telling which tables have rows in
+the node's window, so a section with nothing to send costs no query, and the stamp of the groups (``_GROUPS_MEMO``).
+Each ``EXISTS`` is a range on the table's ``change_seq`` index."""
 
 _GroupStamp = tuple[int | None, int]
 _GROUPS_MEMO: dict[tuple[str, int, str], tuple[_GroupStamp, dict[int, ProductGroup]]] = {}
@@ -192,8 +195,9 @@ def write_outbound(
     """Write the next message for ``node`` to ``out`` and advance its numbering (the caller commits)."""
     version = node_version(node, options)
     message_no = node.sent_no + 1
-    session.refresh(infobase)
-    watermark = infobase.change_seq
+    # the infobase's change sequence now (read by the body's probe, not from ``infobase``, which may be stale)
+    body = _Body(session, infobase, node, options, since=node.acked_seq)
+    watermark = body.until
     header = ed.Header(
         format_version=version,
         creation_date=dt.datetime.now(dt.UTC).replace(tzinfo=None, microsecond=0),
@@ -207,7 +211,6 @@ def write_outbound(
         prefix=INFOBASE_PREFIX,  # SSL31 ЗаписатьЗаголовокСообщенияОбмена writes Prefix, empty or not
     )
     accepted = _peer_receives(node, version)
-    body = _Body(session, infobase, node, options, since=node.acked_seq, until=watermark)
     objects = (obj for obj in body.objects() if accepted is None or _wire_name(obj) in accepted)
     count = ed.write_message(out, header, objects)
     node.sent_no = message_no
@@ -253,19 +256,20 @@ class _Body:
         options: ProtocolOptions,
         *,
         since: int,
-        until: int,
+        until: int | None = None,
     ) -> None:
         self.session = session
         self.infobase = infobase
         self.tz = zone(options.format_timezone)
         self.node = node
         self.options = options
-        self.since = since
-        self.until = until
         self.register: CashRegister | None = (
             session.get(CashRegister, node.cash_register_id) if node.cash_register_id else None
         )
-        row = session.execute(_TOUCHED, {"infobase_id": infobase.id, "since": since, "until": until}).one()
+        row = session.execute(_TOUCHED, {"infobase_id": infobase.id, "since": since}).one()
+        self.since = since
+        self.until: int = row.watermark if until is None else until
+        """The message carries the changes in (since, until]; ``until`` defaults to the infobase's sequence now."""
         self.touched: frozenset[str] = frozenset(
             model.__tablename__ for model in (*_WINDOWED, *_ABOVE) if getattr(row, model.__tablename__)
         )
