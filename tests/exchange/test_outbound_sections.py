@@ -5,10 +5,11 @@ send if each were queried (SQLite and PostgreSQL)."""
 
 from __future__ import annotations
 
+import datetime as dt
 import io
 import re
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
@@ -78,6 +79,8 @@ class Shop:
     gateway: DatabaseExchangeGateway
     own_code: str
     message_no: int = 1
+    now: dt.datetime = field(default_factory=utc_now)
+    """The clock of ``message`` (a price list is dated by it): one for every message a test compares."""
 
     def download(self) -> list[object]:
         out = io.BytesIO()
@@ -107,9 +110,8 @@ class Shop:
     def message(self, *, every_section: bool, monkeypatch: pytest.MonkeyPatch) -> list[object]:
         """The next message's objects, rolled back; ``every_section`` queries each section as if all had changes."""
         with monkeypatch.context() as patch:
-            now = utc_now()  # one clock for both messages: a price list is dated by it
-            patch.setattr(outbound, "utc_now", lambda: now)
-            patch.setattr(retail, "utc_now", lambda: now)
+            patch.setattr(outbound, "utc_now", lambda: self.now)
+            patch.setattr(retail, "utc_now", lambda: self.now)
             if every_section:
                 patch.setattr(outbound._Body, "has_changes", lambda self, *models: True)
             with self.sessions() as session, session.begin():
