@@ -127,6 +127,14 @@ _TOUCHED = select(
 the node's window, so a section with nothing to send costs no query, and the stamp of the groups (``_GROUPS_MEMO``).
 Each ``EXISTS`` is a range on the table's ``change_seq`` index."""
 
+_REGISTER_SCOPE = (
+    select(Store, Organization)
+    .select_from(CashRegister)
+    .join(Store, Store.id == CashRegister.store_id)
+    .join(Organization, Organization.id == CashRegister.organization_id)
+    .where(CashRegister.id == bindparam("register_id", type_=Integer))
+)
+
 _GroupStamp = tuple[int | None, int]
 _GROUPS_MEMO: dict[tuple[str, int, str], tuple[_GroupStamp, dict[int, ProductGroup]]] = {}
 """Every message reads every group (their key blocks name their parents): the rows are kept per database and
@@ -266,6 +274,11 @@ class _Body:
         self.register: CashRegister | None = (
             session.get(CashRegister, node.cash_register_id) if node.cash_register_id else None
         )
+        if self.register is not None and self.register.store_id is not None:
+            # the register's store and organization into the session in one query (most messages carry the store's
+            # stock, which names both): their relationships then load from the identity map, without a query each
+            self._scope = session.execute(_REGISTER_SCOPE, {"register_id": self.register.id}).all()  # held: the
+            # identity map keeps only what is referenced
         row = session.execute(_TOUCHED, {"infobase_id": infobase.id, "since": since}).one()
         self.since = since
         self.until: int = row.watermark if until is None else until
