@@ -116,6 +116,7 @@ def create_app(settings: Settings, *, gateway: ExchangeGateway | None = None) ->
                 task.cancel()
                 with contextlib.suppress(asyncio.CancelledError):
                     await task
+            endpoints.close()
             await anyio.to_thread.run_sync(journal.close)  # what the writer holds is written before the engine goes
             engine.dispose()
 
@@ -196,6 +197,7 @@ def serve(settings: Settings) -> None:
             port=settings.port,
             workers=settings.workers,
             log_level="info",
+            access_log=settings.access_log,
             **uvicorn_options(settings.limits),
         )
     else:
@@ -205,6 +207,7 @@ def serve(settings: Settings) -> None:
             host=settings.host,
             port=settings.port,
             log_level="info",
+            access_log=settings.access_log,
             **uvicorn_options(settings.limits),
         )
 

@@ -170,6 +170,9 @@ class Settings:
     admin_token: str = ""
     """Bearer token of the control API at ``/api/v1`` (``KASSA_ADMIN_TOKEN``). With neither this nor a token made by
     ``kassa-server token create`` the API is off."""
+    access_log: bool = True
+    """uvicorn's line per HTTP request on standard error. The call journal records every SOAP call either way; a busy
+    server may turn this off (``KASSA_ACCESS_LOG=0``, ``serve --no-access-log``) and save its cost on every call."""
     journal_max_rows: int = 100_000
     """The call journal keeps at most this many calls (the newest); 0: no limit."""
     journal_max_age_days: int = 30

@@ -29,11 +29,25 @@ def register(commands: argparse._SubParsersAction) -> None:
         help="«Адрес в интернете» template, {base} = the infobase's name (env KASSA_PUBLIC_URL), "
         "e.g. https://shop.example.ru/{base}",
     )
+    serve.add_argument(
+        "--no-access-log",
+        dest="access_log",
+        action="store_false",
+        default=None,
+        help="no line per HTTP request on standard error (env KASSA_ACCESS_LOG=0); the call journal still records "
+        "every SOAP call",
+    )
     serve.set_defaults(handler=cmd_serve)
 
 
 def cmd_serve(settings: Settings, args: argparse.Namespace) -> int:
-    flags = {"host": args.host, "port": args.port, "workers": args.workers, "public_url": args.public_url}
+    flags = {
+        "host": args.host,
+        "port": args.port,
+        "workers": args.workers,
+        "public_url": args.public_url,
+        "access_log": args.access_log,
+    }
     settings = settings.replace(**{k: v for k, v in flags.items() if v is not None})
     _check_port_free(settings.host, settings.port)
     from kassa_server.models.engine import upgrade

@@ -18,9 +18,9 @@ import zlib
 from collections.abc import Callable
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
-from typing import IO, BinaryIO
+from typing import IO, BinaryIO, cast
 
-from sqlalchemy import Integer, String, bindparam, delete, func, insert, select, update
+from sqlalchemy import Integer, String, Table, bindparam, delete, func, insert, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
 from kassa_server import crashpoints
@@ -34,7 +34,7 @@ from kassa_server.exchange.errors import (
     TransferNotFound,
     TransferQuotaExceeded,
 )
-from kassa_server.models.engine import affected_rows
+from kassa_server.models.engine import affected_rows, read_only
 from kassa_server.models.infobases import utcnow
 from kassa_server.models.transfers import StoredFile, Transfer, TransferDirection, TransferPart
 
@@ -44,7 +44,8 @@ _DELETE_OUTGOING = delete(Transfer).where(
     Transfer.key == bindparam("key", type_=String),
 )
 """Statements of every download, built once (their cache keys too)."""
-_INSERT_PART = insert(TransferPart)
+_INSERT_PART = insert(cast(Table, TransferPart.__table__))
+"""A plain INSERT of a part (not the ORM's): the part is not read again in the session."""
 
 logger = logging.getLogger(__name__)
 
@@ -363,6 +364,7 @@ class TransferStore:
     def outgoing_part(self, infobase_id: int, key: str, part_no: int) -> bytes:
         """Part ``part_no`` (1-based), read from the storage chunks it spans: a large file is never read whole."""
         with self.sessions() as session:
+            read_only(session)  # on SQLite it does not queue behind the writers
             first_chunk = (
                 select(TransferPart.size)
                 .where(TransferPart.transfer_id == Transfer.id, TransferPart.part_no == 1)
@@ -453,19 +455,37 @@ class TransferStore:
                 transfer = Transfer(infobase_id=infobase_id, direction=TransferDirection.INCOMING, key=key)
                 session.add(transfer)
                 session.flush()
+                held = 0  # a new transfer holds nothing yet
             else:
                 session.execute(
                     delete(TransferPart).where(TransferPart.transfer_id == transfer.id, TransferPart.part_no == part_no)
                 )
-            self._check_quota(session, infobase_id, transfer, key, len(data))
-            session.add(TransferPart(transfer_id=transfer.id, part_no=part_no, size=len(data), data=data))
+                held = None
+            self._check_quota(session, infobase_id, transfer, key, len(data), transfer_holds=held)
+            session.execute(  # a plain INSERT: the part is not read again in this session
+                insert(cast(Table, TransferPart.__table__)).values(
+                    transfer_id=transfer.id, part_no=part_no, size=len(data), data=data
+                )
+            )
         crashpoints.reached("part-stored")
 
-    def _check_quota(self, session: Session, infobase_id: int, transfer: Transfer, key: str, adding: int) -> None:
+    def _check_quota(
+        self,
+        session: Session,
+        infobase_id: int,
+        transfer: Transfer,
+        key: str,
+        adding: int,
+        *,
+        transfer_holds: int | None = None,
+    ) -> None:
+        """Refuse ``adding`` bytes over a quota; ``transfer_holds``: what the transfer holds, when known."""
         if self.max_transfer_bytes is not None:
-            held = session.scalar(
-                select(func.coalesce(func.sum(TransferPart.size), 0)).where(TransferPart.transfer_id == transfer.id)
-            )
+            held = transfer_holds
+            if held is None:
+                held = session.scalar(
+                    select(func.coalesce(func.sum(TransferPart.size), 0)).where(TransferPart.transfer_id == transfer.id)
+                )
             if int(held or 0) + adding > self.max_transfer_bytes:
                 raise TransferQuotaExceeded(key, "transfer", self.max_transfer_bytes)
         if self.max_infobase_bytes is not None:

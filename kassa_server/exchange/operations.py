@@ -10,15 +10,24 @@ from __future__ import annotations
 import datetime as dt
 import uuid
 from dataclasses import dataclass
+from typing import cast
 
-from sqlalchemy import delete, select, update
+from sqlalchemy import Table, delete, insert, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
-from kassa_server.models.engine import affected_rows
+from kassa_server.models.engine import affected_rows, read_only
 from kassa_server.models.infobases import utcnow
 from kassa_server.models.transfers import LongOperation, OperationStatus
 
 __all__ = ["OperationResult", "OperationStatus", "OperationStore"]
+
+_OPERATION = select(
+    LongOperation.status,
+    LongOperation.error_message,
+    LongOperation.file_id,
+    LongOperation.part_count,
+    LongOperation.active_polls_left,
+)
 
 
 @dataclass(frozen=True)
@@ -45,9 +54,9 @@ class OperationStore:
     ) -> uuid.UUID:
         """Record a finished operation and return its id (the wire ``Operation``/``OperationID``)."""
         operation_id = uuid.uuid4()
-        with self.sessions.begin() as session:
-            session.add(
-                LongOperation(
+        with self.sessions.begin() as session:  # one INSERT: the ORM's unit of work is not needed for a row
+            session.execute(
+                insert(cast(Table, LongOperation.__table__)).values(
                     id=operation_id,
                     infobase_id=infobase_id,
                     kind=kind,
@@ -64,28 +73,36 @@ class OperationStore:
 
     def poll(self, infobase_id: int, operation_id: uuid.UUID) -> OperationResult | None:
         """The operation's state as a client sees it now; None for an unknown id (the wire says ``Canceled``)."""
+        with self.sessions() as session:
+            # A read first: an operation's active_polls_left only ever falls, so once it reads 0 the recorded result
+            # is the answer, and the poll writes nothing (on SQLite it does not queue behind the writers).
+            read_only(session)
+            row = session.execute(
+                _OPERATION.where(LongOperation.id == operation_id, LongOperation.infobase_id == infobase_id)
+            ).one_or_none()
+        if row is None:
+            return None
+        if row.active_polls_left > 0 and self._count_active_poll(infobase_id, operation_id):
+            return OperationResult(OperationStatus.ACTIVE)
+        return OperationResult(row.status, row.error_message, row.file_id, row.part_count)
+
+    def _count_active_poll(self, infobase_id: int, operation_id: uuid.UUID) -> bool:
+        """Take one of the operation's ``Active`` answers; False when none is left. The conditional decrement is
+        atomic in both SQLite and PostgreSQL, so N polls from any workers see exactly N ``Active`` answers."""
         with self.sessions.begin() as session:
-            # The conditional decrement is atomic in both SQLite and PostgreSQL, so N polls from any workers see
-            # exactly N ``Active`` answers.
-            counted = affected_rows(
-                session.execute(
-                    update(LongOperation)
-                    .where(
-                        LongOperation.id == operation_id,
-                        LongOperation.infobase_id == infobase_id,
-                        LongOperation.active_polls_left > 0,
+            return bool(
+                affected_rows(
+                    session.execute(
+                        update(LongOperation)
+                        .where(
+                            LongOperation.id == operation_id,
+                            LongOperation.infobase_id == infobase_id,
+                            LongOperation.active_polls_left > 0,
+                        )
+                        .values(active_polls_left=LongOperation.active_polls_left - 1)
                     )
-                    .values(active_polls_left=LongOperation.active_polls_left - 1)
                 )
             )
-            operation = session.execute(
-                select(LongOperation).where(LongOperation.id == operation_id, LongOperation.infobase_id == infobase_id)
-            ).scalar_one_or_none()
-            if operation is None:
-                return None
-            if counted:
-                return OperationResult(OperationStatus.ACTIVE)
-            return OperationResult(operation.status, operation.error_message, operation.file_id, operation.part_count)
 
     def purge_older_than(self, age: dt.timedelta, now: dt.datetime | None = None) -> int:
         """Forget operations older than ``age``; results are kept at least 1 h (soap-services.md §8 [I])."""

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import contextlib
+import sqlite3
+import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -32,9 +34,11 @@ def make_engine(url: str, *, ping_after_idle: float | None = PING_AFTER_IDLE_SEC
     SQLAlchemy then discards the pool's connections, and that one call is answered "database unavailable"."""
     try:
         if url.startswith("sqlite"):
-            engine = create_engine(url, connect_args={"timeout": 30, "check_same_thread": False}, **kwargs)
+            connect_args = {"timeout": SQLITE_BUSY_SECONDS, "check_same_thread": False, "factory": _SqliteConnection}
+            engine = create_engine(url, connect_args=connect_args, **kwargs)
+            turnstile = _turnstile_for(engine.url.database)
             event.listen(engine, "connect", _sqlite_on_connect)
-            event.listen(engine, "begin", _sqlite_on_begin)
+            event.listen(engine, "begin", lambda conn: _sqlite_on_begin(conn, turnstile))
         else:
             kwargs.setdefault("pool_pre_ping", ping_after_idle is None)
             if "poolclass" not in kwargs:
@@ -92,10 +96,109 @@ def _casefold(value: object) -> object:
     return value.casefold() if isinstance(value, str) else value
 
 
-def _sqlite_on_begin(conn: Any) -> None:
+SQLITE_BUSY_SECONDS = 30
+"""How long a SQLite writer waits for the write lock (the turnstile below, then SQLite's busy timeout)."""
+
+
+class _Turnstile:
+    """One SQLite database file's write lock, as seen by the threads of this process.
+
+    Every transaction on SQLite begins ``IMMEDIATE`` (it takes the file's write lock at once), so its writers queue.
+    SQLite lets a waiter poll the lock, sleeping between tries, at 100 ms steps after the first quarter second; under
+    a fleet's load the file sat unlocked while its waiters slept. The threads of one process therefore queue on this
+    lock first, and the next one is let in the moment the last one commits or rolls back. Another process on the same
+    file still meets SQLite's own wait (``busy_timeout``)."""
+
+    def __init__(self) -> None:
+        self.lock = threading.Lock()
+        self.holder: int | None = None  # the thread ident that took it
+
+    def enter(self) -> bool:
+        """Wait for the turnstile; False when this thread already holds it (a second transaction of the same thread,
+        which then meets SQLite's wait as before) or when it stayed shut for the whole busy timeout."""
+        me = threading.get_ident()
+        if self.holder == me:
+            return False
+        if not self.lock.acquire(timeout=SQLITE_BUSY_SECONDS):
+            return False
+        self.holder = me
+        return True
+
+    def leave(self) -> None:
+        self.holder = None
+        self.lock.release()
+
+
+_TURNSTILES: dict[str, _Turnstile] = {}
+_TURNSTILES_LOCK = threading.Lock()
+
+
+def _turnstile_for(database: str | None) -> _Turnstile | None:
+    """The process's turnstile of a database file (shared by every engine on it); None for an in-memory database."""
+    if not database or database == ":memory:" or database.startswith("file:"):
+        return None
+    key = str(Path(database).resolve())
+    with _TURNSTILES_LOCK:
+        return _TURNSTILES.setdefault(key, _Turnstile())
+
+
+class _SqliteConnection(sqlite3.Connection):
+    """A DBAPI connection that lets the next writer through the turnstile once its transaction has ended: after the
+    COMMIT or ROLLBACK itself (a pool's reset on return and a close included), not before."""
+
+    turnstile: _Turnstile | None = None
+
+    def commit(self) -> None:
+        try:
+            super().commit()
+        finally:
+            self._leave()
+
+    def rollback(self) -> None:
+        try:
+            super().rollback()
+        finally:
+            self._leave()
+
+    def close(self) -> None:
+        try:
+            super().close()
+        finally:
+            self._leave()
+
+    def _leave(self) -> None:
+        turnstile, self.turnstile = self.turnstile, None
+        if turnstile is not None:
+            turnstile.leave()
+
+
+READ_ONLY = "kassa_read_only"
+"""Execution option of a connection whose transaction only reads (``read_only``)."""
+
+
+def read_only(session: Session) -> None:
+    """Declare ``session``'s transaction read-only; call it before its first statement. On SQLite the transaction
+    then begins DEFERRED, a WAL reader that neither takes nor waits for the write lock; elsewhere nothing changes.
+    A write in such a transaction may fail at once with "database is locked" on SQLite: declare only pure reads."""
+    session.connection(execution_options={READ_ONLY: True})
+
+
+def _sqlite_on_begin(conn: Any, turnstile: _Turnstile | None) -> None:
+    if conn.get_execution_options().get(READ_ONLY):
+        conn.exec_driver_sql("BEGIN")
+        return
     # BEGIN IMMEDIATE takes the write lock up front: concurrent writers wait (busy_timeout) instead of failing with
     # "database is locked" when a read transaction tries to upgrade.
-    conn.exec_driver_sql("BEGIN IMMEDIATE")
+    dbapi_connection = conn.connection.dbapi_connection
+    entered = turnstile is not None and isinstance(dbapi_connection, _SqliteConnection) and turnstile.enter()
+    if entered:
+        dbapi_connection.turnstile = turnstile
+    try:
+        conn.exec_driver_sql("BEGIN IMMEDIATE")
+    except BaseException:
+        if entered:
+            dbapi_connection._leave()
+        raise
 
 
 def affected_rows(result: Any) -> int:

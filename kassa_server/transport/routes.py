@@ -42,8 +42,9 @@ from kassa_server.transport.auth import (
 from kassa_server.transport.faults import FaultSource
 from kassa_server.transport.journal import JournalSink, fault_string
 from kassa_server.transport.limits import BodyTooLarge, ClientDisconnected, read_body
+from kassa_server.transport.threads import SoapThreads
 from kassa_server.transport.throttle import LoginThrottle
-from kassa_server.transport.wsgi_bridge import WsgiResponse, build_environ, call_wsgi, send_response
+from kassa_server.transport.wsgi_bridge import WsgiResponse, build_environ, run_wsgi, send_response
 
 logger = logging.getLogger(__name__)
 
@@ -89,7 +90,7 @@ class SoapEndpoints:
         self.faults = faults
         self.settings = deps.settings
         limits = self.settings.limits
-        self.limiter = anyio.CapacityLimiter(limits.worker_threads)
+        self.threads = SoapThreads(limits.worker_threads)
         self.auth_limiter = anyio.CapacityLimiter(limits.auth_threads)
         self.heavy = anyio.CapacityLimiter(limits.heavy_calls) if limits.heavy_calls > 0 else None
         """Turns of the calls that build or import a whole message (``Limits.heavy_calls``)."""
@@ -99,6 +100,10 @@ class SoapEndpoints:
         self.trusted = [_network(p) for p in self.settings.trusted_proxies]
         self._wakers: dict[int, _Waker] = {}
         """Per event loop, what settles the journal's futures (the waker holds its loop, so an id is not reused)."""
+
+    def close(self) -> None:
+        """Stop taking SOAP work (the app's shutdown): calls still waiting for a thread are dropped."""
+        self.threads.close()
 
     def forget(self) -> None:
         """Forget cached infobases and credentials (an infobase was deleted or reset)."""
@@ -260,7 +265,7 @@ class SoapEndpoints:
                 return
             environ = build_environ(scope, body, {ENVIRON_KEY: call})
             try:
-                response = await call_wsgi(wsgi_app, environ, self.limiter)
+                response = await self.threads.run(run_wsgi, wsgi_app, environ)
             except Exception as exc:  # the SOAP stack itself failed: still answer a Fault, never a bare 500
                 logger.exception("%s: the SOAP stack failed", service.contract.name)
                 response = self._stack_failure(soap_version, exc)
@@ -308,9 +313,8 @@ class SoapEndpoints:
         if idle is not None and idle():  # no rules: neither a look at the body nor a thread
             return None
         operation, device = faults.sniff(body)
-        return await anyio.to_thread.run_sync(
-            functools.partial(self.faults.take, infobase=infobase, service=service, operation=operation, device=device),
-            limiter=self.limiter,
+        return await self.threads.run(
+            functools.partial(self.faults.take, infobase=infobase, service=service, operation=operation, device=device)
         )
 
     def _stack_failure(self, soap_version: str, exc: Exception) -> WsgiResponse:
@@ -328,7 +332,7 @@ class SoapEndpoints:
         entry.duration_ms = int((time.perf_counter() - started) * 1000)
         submit = getattr(self.journal, "submit", None)
         if submit is None:
-            await anyio.to_thread.run_sync(self.journal.record, entry, limiter=self.limiter)
+            await self.threads.run(self.journal.record, entry)
             return
         loop = asyncio.get_running_loop()
         waker = self._wakers.get(id(loop))
@@ -351,9 +355,7 @@ class SoapEndpoints:
         if not candidates:
             return None
         names = [base for base, _ in candidates]
-        infobase = self.directory.cached(names) or await anyio.to_thread.run_sync(
-            self.directory.find, names, limiter=self.limiter
-        )
+        infobase = self.directory.cached(names) or await self.threads.run(self.directory.find, names)
         if infobase is None:
             return None
         rest = next(rest for base, rest in candidates if base == infobase.name)

@@ -15,8 +15,6 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import quote
 
-import anyio
-import anyio.to_thread
 from starlette.types import Scope, Send
 
 logger = logging.getLogger(__name__)
@@ -89,11 +87,6 @@ def run_wsgi(app: Any, environ: dict[str, Any]) -> WsgiResponse:
             close()
     body = b"".join(c if isinstance(c, bytes) else str(c).encode("utf-8") for c in chunks)
     return WsgiResponse(captured.get("status", 500), list(captured.get("headers", [])), body)
-
-
-async def call_wsgi(app: Any, environ: dict[str, Any], limiter: anyio.CapacityLimiter) -> WsgiResponse:
-    # abandon_on_cancel: a cancelled request (server shutdown) does not wait for the thread to finish
-    return await anyio.to_thread.run_sync(run_wsgi, app, environ, limiter=limiter, abandon_on_cancel=True)
 
 
 async def send_response(send: Send, status: int, headers: list[tuple[str, str]], body: bytes) -> None:
