@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from typing import IO, BinaryIO, cast
 
-from sqlalchemy import Table, delete, func, insert, select, update
+from sqlalchemy import Integer, String, Table, bindparam, delete, func, insert, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
 from kassa_server import crashpoints
@@ -37,6 +37,15 @@ from kassa_server.exchange.errors import (
 from kassa_server.models.engine import affected_rows, read_only
 from kassa_server.models.infobases import utcnow
 from kassa_server.models.transfers import StoredFile, Transfer, TransferDirection, TransferPart
+
+_DELETE_OUTGOING = delete(Transfer).where(
+    Transfer.infobase_id == bindparam("infobase_id", type_=Integer),
+    Transfer.direction == TransferDirection.OUTGOING,
+    Transfer.key == bindparam("key", type_=String),
+)
+"""Statements of every download, built once (their cache keys too)."""
+_INSERT_PART = insert(cast(Table, TransferPart.__table__))
+"""A plain INSERT of a part (not the ORM's): the part is not read again in the session."""
 
 logger = logging.getLogger(__name__)
 
@@ -319,13 +328,7 @@ class TransferStore:
         return OutgoingFile(key=key, part_count=count, plan=plan, node_code=node_code)
 
     def _delete_outgoing(self, session: Session, infobase_id: int, key: str) -> None:
-        session.execute(
-            delete(Transfer).where(
-                Transfer.infobase_id == infobase_id,
-                Transfer.direction == TransferDirection.OUTGOING,
-                Transfer.key == key,
-            )
-        )
+        session.execute(_DELETE_OUTGOING, {"infobase_id": infobase_id, "key": key})
 
     def _store_chunks(
         self,
@@ -352,7 +355,7 @@ class TransferStore:
             number += 1
             total += len(chunk)
             session.execute(
-                insert(TransferPart).values(transfer_id=transfer.id, part_no=number, size=len(chunk), data=chunk)
+                _INSERT_PART, {"transfer_id": transfer.id, "part_no": number, "size": len(chunk), "data": chunk}
             )
             del chunk
         transfer.part_count = part_count(total, part_size)

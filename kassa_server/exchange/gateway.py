@@ -95,7 +95,8 @@ class DatabaseExchangeGateway:
         with self._transaction() as session:
             base = self._infobase(session, infobase)
             node = self._node(session, base, plan, node_code, lock=True)
-            node.plan_name = plan
+            if node.plan_name != plan:  # set only when it differs: a set attribute costs a flush before each query
+                node.plan_name = plan
             write_outbound(session, base, node, self.options, out)
 
     def import_message(self, infobase: str, plan: str, node_code: str, message: BinaryIO) -> ImportOutcome:

@@ -13,9 +13,10 @@ import logging
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
+from functools import cached_property
 from typing import Any, BinaryIO, cast
 
-from sqlalchemy import and_, or_, select
+from sqlalchemy import Integer, and_, bindparam, exists, func, or_, select
 from sqlalchemy.orm import Session, selectinload
 
 from kassa_server import enterprisedata as ed
@@ -23,19 +24,26 @@ from kassa_server.exchange import retail, to_format
 from kassa_server.exchange.clock import from_utc, utc_now, zone
 from kassa_server.exchange.from_format import RECEIVES
 from kassa_server.models import (
+    AcquiringTerminal,
     Barcode,
     CashRegister,
+    Characteristic,
     Counterparty,
     CustomerOrder,
+    DiscountCard,
     ExchangeNode,
     Infobase,
+    ItemKind,
     NodeMessage,
     NodeOrder,
     OrderLine,
+    Organization,
     Price,
     PriceType,
     Product,
     ProductGroup,
+    StockBalance,
+    Store,
     Tombstone,
     Unit,
     User,
@@ -74,6 +82,68 @@ _GROUP_COLUMNS = (
     ProductGroup.change_seq,
 )
 """The columns of a group that ``to_format.item_group`` and ``_Body._groups`` read."""
+
+_IB = bindparam("infobase_id", type_=Integer)
+_SINCE = bindparam("since", type_=Integer)
+_UNTIL = select(Infobase.change_seq).where(Infobase.id == _IB).scalar_subquery()
+"""The watermark: the infobase's change sequence, read in the probe's statement (sequences are handed out in commit
+order, models/tracking.py, so every row at or below it is committed)."""
+_WINDOWED: tuple[Any, ...] = (
+    User,
+    Unit,
+    ProductGroup,
+    Product,
+    Barcode,
+    Price,
+    Counterparty,
+    CustomerOrder,
+    ItemKind,
+    Characteristic,
+    AcquiringTerminal,
+    DiscountCard,
+    StockBalance,
+    Tombstone,
+)
+"""Tables whose rows the sections send when they changed in the node's window (since, until]."""
+_ABOVE: tuple[Any, ...] = (Organization, Store, CashRegister, PriceType)
+"""The register's settings (``_Body._register_settings``) compare ``change_seq > since`` without an upper bound."""
+
+
+def _has_rows(model: Any, *, bounded: bool) -> Any:
+    window = [model.infobase_id == _IB, model.change_seq > _SINCE]
+    if bounded:
+        window.append(model.change_seq <= _UNTIL)
+    return exists().where(*window).label(model.__tablename__)
+
+
+_TOUCHED = select(
+    _UNTIL.label("watermark"),
+    *(_has_rows(model, bounded=True) for model in _WINDOWED),
+    *(_has_rows(model, bounded=False) for model in _ABOVE),
+    select(func.max(ProductGroup.change_seq)).where(ProductGroup.infobase_id == _IB).scalar_subquery().label("gseq"),
+    select(func.count()).where(ProductGroup.infobase_id == _IB).scalar_subquery().label("gcount"),
+)
+"""One statement (built once, so its cache key is too) reading the watermark and telling which tables have rows in
+the node's window, so a section with nothing to send costs no query, and the stamp of the groups (``_GROUPS_MEMO``).
+Each ``EXISTS`` is a range on the table's ``change_seq`` index."""
+
+_REGISTER_SCOPE = (
+    select(Store, Organization)
+    .select_from(CashRegister)
+    .join(Store, Store.id == CashRegister.store_id)
+    .join(Organization, Organization.id == CashRegister.organization_id)
+    .where(CashRegister.id == bindparam("register_id", type_=Integer))
+)
+
+_GroupStamp = tuple[int | None, int]
+_GROUPS_MEMO: dict[tuple[str, int, str], tuple[_GroupStamp, dict[int, ProductGroup]]] = {}
+"""Every message reads every group (their key blocks name their parents): the rows are kept per database and
+infobase with the stamp they were read at, ``(max(change_seq), count)``. Any committed insert or update of a group
+takes a ``change_seq`` above every committed one (models/tracking.py), a delete lowers the count, so an equal stamp
+read from the database in this transaction means the same rows; processes sharing the database each check. The rows
+are read-only tuples of ``_GROUP_COLUMNS``, never ORM objects, so threads may share them."""
+_GROUPS_MEMO_SIZE = 64
+
 
 SENDS: tuple[str, ...] = (
     "Справочник.Организации",
@@ -133,8 +203,9 @@ def write_outbound(
     """Write the next message for ``node`` to ``out`` and advance its numbering (the caller commits)."""
     version = node_version(node, options)
     message_no = node.sent_no + 1
-    session.refresh(infobase)
-    watermark = infobase.change_seq
+    # the infobase's change sequence now (read by the body's probe, not from ``infobase``, which may be stale)
+    body = _Body(session, infobase, node, options, since=node.acked_seq)
+    watermark = body.until
     header = ed.Header(
         format_version=version,
         creation_date=dt.datetime.now(dt.UTC).replace(tzinfo=None, microsecond=0),
@@ -148,7 +219,6 @@ def write_outbound(
         prefix=INFOBASE_PREFIX,  # SSL31 ЗаписатьЗаголовокСообщенияОбмена writes Prefix, empty or not
     )
     accepted = _peer_receives(node, version)
-    body = _Body(session, infobase, node, options, since=node.acked_seq, until=watermark)
     objects = (obj for obj in body.objects() if accepted is None or _wire_name(obj) in accepted)
     count = ed.write_message(out, header, objects)
     node.sent_no = message_no
@@ -194,24 +264,54 @@ class _Body:
         options: ProtocolOptions,
         *,
         since: int,
-        until: int,
+        until: int | None = None,
     ) -> None:
         self.session = session
         self.infobase = infobase
         self.tz = zone(options.format_timezone)
         self.node = node
         self.options = options
-        self.since = since
-        self.until = until
         self.register: CashRegister | None = (
             session.get(CashRegister, node.cash_register_id) if node.cash_register_id else None
         )
-        self.units = {u.id: u for u in session.scalars(select(Unit).where(Unit.infobase_id == infobase.id))}
-        # every message reads every group (the key blocks): plain rows of the columns read, not ORM objects
-        self.groups: dict[int, ProductGroup] = {
-            g.id: cast(ProductGroup, g)
-            for g in session.execute(select(*_GROUP_COLUMNS).where(ProductGroup.infobase_id == infobase.id))
-        }
+        if self.register is not None and self.register.store_id is not None:
+            # the register's store and organization into the session in one query (most messages carry the store's
+            # stock, which names both): their relationships then load from the identity map, without a query each
+            self._scope = session.execute(_REGISTER_SCOPE, {"register_id": self.register.id}).all()  # held: the
+            # identity map keeps only what is referenced
+        row = session.execute(_TOUCHED, {"infobase_id": infobase.id, "since": since}).one()
+        self.since = since
+        self.until: int = row.watermark if until is None else until
+        """The message carries the changes in (since, until]; ``until`` defaults to the infobase's sequence now."""
+        self.touched: frozenset[str] = frozenset(
+            model.__tablename__ for model in (*_WINDOWED, *_ABOVE) if getattr(row, model.__tablename__)
+        )
+        """The tables with rows above the node's watermark (``_TOUCHED``): the sections of the others are empty."""
+        self.groups = self._load_groups((row.gseq, row.gcount))
+
+    def has_changes(self, *models: Any) -> bool:
+        """Whether any of ``models`` has a row in the node's window (a superset: echoes and scopes not filtered)."""
+        return any(model.__tablename__ in self.touched for model in models)
+
+    @cached_property
+    def units(self) -> dict[int, Unit]:
+        """Read when the goods or the units have something to send."""
+        return {u.id: u for u in self.session.scalars(select(Unit).where(Unit.infobase_id == self.infobase.id))}
+
+    def _load_groups(self, stamp: _GroupStamp) -> dict[int, ProductGroup]:
+        """Every group (the key blocks), from ``_GROUPS_MEMO`` when its stamp is the database's now."""
+        key = (str(self.session.get_bind().engine.url), self.infobase.id, self.infobase.node_code)
+        memo = _GROUPS_MEMO.get(key)
+        if memo is not None and memo[0] == stamp:
+            return memo[1]
+        rows = list(self.session.execute(select(*_GROUP_COLUMNS).where(ProductGroup.infobase_id == self.infobase.id)))
+        groups = {g.id: cast(ProductGroup, g) for g in rows}
+        # the stamp of the rows read (on READ COMMITTED they may be newer than the probe's)
+        read: _GroupStamp = (max((g.change_seq for g in rows), default=None), len(rows))
+        if len(_GROUPS_MEMO) >= _GROUPS_MEMO_SIZE:
+            _GROUPS_MEMO.clear()
+        _GROUPS_MEMO[key] = (read, groups)
+        return groups
 
     def changed(self, column, model: Any = None):
         """Changed since the node's watermark; with ``model``, also not a change that came from this node itself
@@ -222,19 +322,29 @@ class _Body:
         return and_(window, or_(model.origin_node_id.is_(None), model.origin_node_id != self.node.id))
 
     def objects(self) -> Iterator[ed.FormatObject | ed.Deletion]:
+        # A section whose tables have nothing in the window (``touched``) is skipped without a query.
         extra = retail.Sections(self)  # terminals, kinds, characteristics, stock, cards (issue 17)
-        yield from self._register_settings()
-        yield from self._cashiers()
+        if self.has_changes(*_ABOVE):
+            yield from self._register_settings()
+        if self.has_changes(User):
+            yield from self._cashiers()
         yield from extra.terminals()
-        yield from self._units()
-        yield from self._groups()
-        yield from extra.kinds_and_characteristics()
-        yield from extra.with_kinds(self._items())
-        yield from extra.with_characteristics(self._barcodes())
-        yield from self._prices()
+        if self.has_changes(Unit):
+            yield from self._units()
+        if self.has_changes(ProductGroup):
+            yield from self._groups()
+        if self.has_changes(ItemKind, Characteristic):
+            yield from extra.kinds_and_characteristics()
+        if self.has_changes(Product):
+            yield from extra.with_kinds(self._items())
+        if self.has_changes(Barcode):
+            yield from extra.with_characteristics(self._barcodes())
+        if self.has_changes(Price):
+            yield from self._prices()
         yield from extra.stock()
         yield from extra.cards()
-        yield from extra.with_order_characteristics(self._orders())
+        if self.has_changes(CustomerOrder, Counterparty):  # an order changed, or the customer of one
+            yield from extra.with_order_characteristics(self._orders())
         yield from self._deletions(extra)
 
     def _register_settings(self) -> Iterator[ed.FormatObject]:
@@ -384,6 +494,12 @@ class _Body:
             return
         yield from extra.left_behind()
         yield from extra.cancelled_cards()
+        if self.has_changes(Tombstone):
+            yield from self._tombstones()
+        if self.has_changes(Product):
+            yield from self._soft_deleted()
+
+    def _tombstones(self) -> Iterator[ed.Deletion]:
         query = select(Tombstone).where(Tombstone.infobase_id == self.infobase.id, self.changed(Tombstone.change_seq))
         for tombstone in self.session.scalars(query.order_by(Tombstone.id)):
             target = _DELETION_TARGETS.get(tombstone.object_kind)
@@ -392,6 +508,8 @@ class _Body:
             if tombstone.scoped and not retail.left_devices_scope(self.session, tombstone, self.register):
                 continue
             yield ed.Deletion(target, tombstone.ref)
+
+    def _soft_deleted(self) -> Iterator[ed.Deletion]:
         soft = select(Product.ref).where(
             Product.infobase_id == self.infobase.id,
             Product.deleted.is_(True),

@@ -24,7 +24,7 @@ from decimal import Decimal
 from functools import cached_property
 from typing import TYPE_CHECKING, Any, NamedTuple, cast
 
-from sqlalchemy import Table, and_, bindparam, delete, insert, or_, select, true
+from sqlalchemy import Integer, Table, and_, bindparam, delete, insert, or_, select, true
 from sqlalchemy.orm import Session, selectinload
 
 from kassa_server import enterprisedata as ed
@@ -88,12 +88,16 @@ def item_kind(kind: ItemKind) -> ed.ItemKind:
 
 
 def characteristic(
-    row: Characteristic, product: Product | None, kind: ItemKind | None, groups: dict[int, ProductGroup]
+    row: Characteristic,
+    product: Product | None,
+    kind: ItemKind | None,
+    groups: dict[int, ProductGroup],
+    memo: dict[int, ed.ItemGroup] | None = None,
 ) -> ed.ItemCharacteristic:
     """The object or its key block (the key holds the owner and ``НаименованиеПолное``; ``Наименование`` is body)."""
     return ed.ItemCharacteristic(
         ref=row.ref,
-        owner_item=to_format.item_key(product, groups) if product is not None else None,
+        owner_item=to_format.item_key(product, groups, memo) if product is not None else None,
         owner_kind=item_kind(kind) if kind is not None and product is None else None,
         full_name=row.full_name or row.name,
         name=row.name,
@@ -149,6 +153,7 @@ def stock_snapshot(
     when: dt.date,
 ) -> ed.StockSnapshot:
     """The store's whole snapshot; its Ссылка is derived from the store's, so a re-send replaces it on the device."""
+    memo: dict[int, ed.ItemGroup] = {}  # the group blocks, made once for the snapshot's rows
     return ed.StockSnapshot(
         ref=uuid.uuid5(store.ref, "ИнформативныеОстатки"),
         date=when,
@@ -157,8 +162,10 @@ def stock_snapshot(
         rows=[
             ed.StockRow(
                 goods=ed.GoodsData(
-                    item=to_format.item_key(product, groups),
-                    characteristic=characteristic(variant, product, None, groups) if variant is not None else None,
+                    item=to_format.item_key(product, groups, memo),
+                    characteristic=(
+                        characteristic(variant, product, None, groups, memo) if variant is not None else None
+                    ),
                 ),
                 quantity=balance.quantity,
                 row_id=str(n),
@@ -170,8 +177,37 @@ def stock_snapshot(
 
 # --- the outbound sections -----------------------------------------------------------------------------------------
 
+STREAM_BATCH = 1000
+"""Objects of a stream looked up together (as ``outbound.STREAM_BATCH``); a few hundred bound values a query."""
 _PRODUCT_KEY = (Product.ref, Product.name, Product.full_name, Product.code, Product.article, Product.group_id)
 """The columns ``to_format.item_key`` reads (as ``outbound._PRODUCT_KEY``)."""
+
+
+_STORE_STOCK = (
+    select(
+        StockBalance.quantity,
+        StockBalance.characteristic_id,
+        *_PRODUCT_KEY,
+        Characteristic.ref.label("variant_ref"),
+        Characteristic.name.label("variant_name"),
+        Characteristic.full_name.label("variant_full_name"),
+    )
+    .join(Product, StockBalance.product_id == Product.id)
+    .outerjoin(Characteristic, StockBalance.characteristic_id == Characteristic.id)
+    .where(StockBalance.store_id == bindparam("store_id", type_=Integer), Product.deleted.is_(False))
+    .order_by(Product.id, StockBalance.characteristic_id, StockBalance.id)
+)
+"""The whole store's snapshot: plain rows of the columns it reads, not three ORM objects a row. Built once (with the
+next), as it goes in most messages: its cache key is not made again each time."""
+_STORE_STOCK_CHANGED = (
+    select(StockBalance.id)
+    .where(
+        StockBalance.store_id == bindparam("store_id", type_=Integer),
+        StockBalance.change_seq > bindparam("since", type_=Integer),
+        StockBalance.change_seq <= bindparam("until", type_=Integer),
+    )
+    .limit(1)
+)
 
 
 class _VariantKey(NamedTuple):
@@ -180,6 +216,18 @@ class _VariantKey(NamedTuple):
     ref: uuid.UUID
     name: str
     full_name: str
+
+
+def _batches(stream: Iterable[ed.FormatObject]) -> Iterator[list[ed.FormatObject]]:
+    """``stream`` in lists of at most ``STREAM_BATCH`` objects (a look-up per batch, not per object or infobase)."""
+    batch: list[ed.FormatObject] = []
+    for obj in stream:
+        batch.append(obj)
+        if len(batch) == STREAM_BATCH:
+            yield batch
+            batch = []
+    if batch:
+        yield batch
 
 
 class Sections:
@@ -204,7 +252,7 @@ class Sections:
     @cached_property
     def moved_from(self) -> list[Tombstone]:
         """The scopes the device's register left since the node's watermark (models/tracking.py ``SCOPES``)."""
-        if self.register is None or self.body.since == 0:
+        if self.register is None or self.body.since == 0 or not self.body.has_changes(Tombstone):
             return []
         query = select(Tombstone).where(
             Tombstone.infobase_id == self.infobase.id,
@@ -248,6 +296,8 @@ class Sections:
         register = self.register
         if register is None or register.store_id is None:
             return
+        if not self.moved_from and not self.body.has_changes(AcquiringTerminal):
+            return
         query = (
             select(AcquiringTerminal)
             .where(
@@ -289,56 +339,70 @@ class Sections:
             yield characteristic(row, row.product, owner_kind, self.groups)
 
     def with_kinds(self, items: Iterable[ed.FormatObject]) -> Iterator[ed.FormatObject]:
-        """The goods stream with each product's ``ВидНоменклатуры`` (only products that have one are looked up)."""
-        rows = self.session.execute(
-            select(Product.ref, ItemKind)
-            .join(ItemKind, Product.item_kind_id == ItemKind.id)
-            .where(Product.infobase_id == self.infobase.id)
-        )
-        kinds = {ref: item_kind(kind) for ref, kind in rows}
-        for obj in items:
-            if kinds and isinstance(obj, ed.Item) and obj.ref in kinds:
-                obj.kind = kinds[obj.ref]
-            yield obj
+        """The goods stream with each product's ``ВидНоменклатуры``, looked up a batch of the stream's goods at a
+        time (only products that have one are found)."""
+        for batch in _batches(items):
+            refs = {obj.ref for obj in batch if isinstance(obj, ed.Item) and obj.ref is not None}
+            kinds: dict[uuid.UUID, ed.ItemKind] = {}
+            if refs:
+                rows = self.session.execute(
+                    select(Product.ref, ItemKind)
+                    .join(ItemKind, Product.item_kind_id == ItemKind.id)
+                    .where(Product.infobase_id == self.infobase.id, Product.ref.in_(refs))
+                )
+                kinds = {ref: item_kind(kind) for ref, kind in rows}
+            for obj in batch:
+                if kinds and isinstance(obj, ed.Item) and obj.ref in kinds:
+                    obj.kind = kinds[obj.ref]
+                yield obj
 
     def with_characteristics(self, barcodes: Iterable[ed.FormatObject]) -> Iterator[ed.FormatObject]:
-        """The barcode stream with the characteristic each barcode points at."""
-        query = (
-            select(Barcode.value, Characteristic, Product)
-            .join(Characteristic, Barcode.characteristic_id == Characteristic.id)
-            .join(Product, Barcode.product_id == Product.id)
-            .where(Barcode.infobase_id == self.infobase.id)
-        )
-        variants = {
-            value: characteristic(row, product, None, self.groups)
-            for value, row, product in self.session.execute(query)
-        }
-        for obj in barcodes:
-            if variants and isinstance(obj, ed.Barcode) and obj.barcode in variants:
-                for record in obj.records:
-                    if record.goods is not None:
-                        record.goods.characteristic = variants[obj.barcode]
-            yield obj
+        """The barcode stream with the characteristic each barcode points at, looked up a batch of the stream at a
+        time."""
+        for batch in _batches(barcodes):
+            values = {obj.barcode for obj in batch if isinstance(obj, ed.Barcode) and obj.barcode is not None}
+            variants: dict[str, ed.ItemCharacteristic] = {}
+            if values:
+                query = (
+                    select(Barcode.value, Characteristic, Product)
+                    .join(Characteristic, Barcode.characteristic_id == Characteristic.id)
+                    .join(Product, Barcode.product_id == Product.id)
+                    .where(Barcode.infobase_id == self.infobase.id, Barcode.value.in_(values))
+                )
+                variants = {
+                    value: characteristic(row, product, None, self.groups)
+                    for value, row, product in self.session.execute(query)
+                }
+            for obj in batch:
+                if variants and isinstance(obj, ed.Barcode) and obj.barcode in variants:
+                    for record in obj.records:
+                        if record.goods is not None:
+                            record.goods.characteristic = variants[obj.barcode]
+                yield obj
 
     def with_order_characteristics(self, objects: Iterable[ed.FormatObject]) -> Iterator[ed.FormatObject]:
-        """The orders stream with the characteristic of each goods line that has one."""
-        query = (
-            select(CustomerOrder.ref, OrderLine.line_no, Characteristic, Product)
-            .join(OrderLine, OrderLine.order_id == CustomerOrder.id)
-            .join(Characteristic, OrderLine.characteristic_id == Characteristic.id)
-            .join(Product, OrderLine.product_id == Product.id)
-            .where(CustomerOrder.infobase_id == self.infobase.id)
-        )
-        variants: dict[tuple[uuid.UUID, int], ed.ItemCharacteristic] = {}
-        for order_ref, line_no, row, product in self.session.execute(query):
-            variants[order_ref, line_no] = characteristic(row, product, None, self.groups)
-        for obj in objects:
-            if variants and isinstance(obj, ed.CustomerOrder) and obj.ref is not None:
-                for goods_row in obj.goods:
-                    variant = variants.get((obj.ref, goods_row.line_no or 0))
-                    if variant is not None and goods_row.goods is not None:
-                        goods_row.goods.characteristic = variant
-            yield obj
+        """The orders stream with the characteristic of each goods line that has one, looked up a batch of the
+        stream's orders at a time."""
+        for batch in _batches(objects):
+            refs = {obj.ref for obj in batch if isinstance(obj, ed.CustomerOrder) and obj.ref is not None}
+            variants: dict[tuple[uuid.UUID, int], ed.ItemCharacteristic] = {}
+            if refs:
+                query = (
+                    select(CustomerOrder.ref, OrderLine.line_no, Characteristic, Product)
+                    .join(OrderLine, OrderLine.order_id == CustomerOrder.id)
+                    .join(Characteristic, OrderLine.characteristic_id == Characteristic.id)
+                    .join(Product, OrderLine.product_id == Product.id)
+                    .where(CustomerOrder.infobase_id == self.infobase.id, CustomerOrder.ref.in_(refs))
+                )
+                for order_ref, line_no, row, product in self.session.execute(query):
+                    variants[order_ref, line_no] = characteristic(row, product, None, self.groups)
+            for obj in batch:
+                if variants and isinstance(obj, ed.CustomerOrder) and obj.ref is not None:
+                    for goods_row in obj.goods:
+                        variant = variants.get((obj.ref, goods_row.line_no or 0))
+                        if variant is not None and goods_row.goods is not None:
+                            goods_row.goods.characteristic = variant
+                yield obj
 
     def stock(self) -> Iterator[ed.FormatObject]:
         """The store's whole snapshot, when a balance of it changed (or a product or characteristic in it went) since
@@ -355,21 +419,6 @@ class Sections:
                 yield stock_snapshot(left, register, [], self.groups, when=today)
         if not self.moved_from and not self._stock_changed(store) and not self._stock_due(now):
             return
-        # the whole store: plain rows of the columns the snapshot reads, not three ORM objects a row
-        query = (
-            select(
-                StockBalance.quantity,
-                StockBalance.characteristic_id,
-                *_PRODUCT_KEY,
-                Characteristic.ref.label("variant_ref"),
-                Characteristic.name.label("variant_name"),
-                Characteristic.full_name.label("variant_full_name"),
-            )
-            .join(Product, StockBalance.product_id == Product.id)
-            .outerjoin(Characteristic, StockBalance.characteristic_id == Characteristic.id)
-            .where(StockBalance.store_id == store.id, Product.deleted.is_(False))
-            .order_by(Product.id, StockBalance.characteristic_id, StockBalance.id)
-        )
         rows = [
             (
                 cast(StockBalance, row),  # quantity
@@ -378,7 +427,7 @@ class Sections:
                 if row.characteristic_id is None
                 else cast(Characteristic, _VariantKey(row.variant_ref, row.variant_name, row.variant_full_name)),
             )
-            for row in self.session.execute(query)
+            for row in self.session.execute(_STORE_STOCK, {"store_id": store.id})
         ]
         if not rows and self.body.node.stock_sent_at is None:
             return  # a store that never had stock: nothing to show, nothing to replace
@@ -386,12 +435,11 @@ class Sections:
         yield stock_snapshot(store, register, rows, self.groups, when=today)
 
     def _stock_changed(self, store: Store) -> bool:
-        changed = self.session.scalar(
-            select(StockBalance.id)
-            .where(StockBalance.store_id == store.id, self.window(StockBalance.change_seq))
-            .limit(1)
-        )
-        if changed is None:  # a product or characteristic gone: its rows leave the snapshot
+        changed = None
+        if self.body.has_changes(StockBalance):
+            window = {"store_id": store.id, "since": self.body.since, "until": self.body.until}
+            changed = self.session.scalar(_STORE_STOCK_CHANGED, window)
+        if changed is None and self.body.has_changes(Tombstone):  # a product or characteristic gone: rows leave
             changed = self.session.scalar(
                 select(Tombstone.id)
                 .where(
@@ -401,7 +449,7 @@ class Sections:
                 )
                 .limit(1)
             )
-        if changed is None:
+        if changed is None and self.body.has_changes(Product):  # a product soft-deleted
             changed = self.session.scalar(
                 select(StockBalance.id)
                 .join(Product, StockBalance.product_id == Product.id)
@@ -418,6 +466,8 @@ class Sections:
         return bool(minutes) and sent is not None and now - sent >= dt.timedelta(minutes=minutes)
 
     def cards(self) -> Iterator[ed.FormatObject]:
+        if not self.moved_from and not self.body.has_changes(DiscountCard):
+            return
         register = self.register
         organization_id = register.organization_id if register is not None else None
         query = (
@@ -437,7 +487,7 @@ class Sections:
 
     def cancelled_cards(self) -> Iterator[ed.Deletion]:
         """In a version without a card's ``Статус``, deletions of the cards cancelled since the watermark."""
-        if self.version in CARD_STATUS_VERSIONS:
+        if self.version in CARD_STATUS_VERSIONS or not self.body.has_changes(DiscountCard):
             return
         query = select(DiscountCard.ref).where(
             DiscountCard.infobase_id == self.infobase.id,

@@ -122,14 +122,22 @@ def unit(u: Unit) -> ed.Unit:
     return ed.Unit(ref=u.ref, code=u.code, name=u.name, full_name=u.full_name or None)
 
 
-def item_group(group: ProductGroup, groups: dict[int, ProductGroup]) -> ed.ItemGroup:
+def item_group(
+    group: ProductGroup, groups: dict[int, ProductGroup], memo: dict[int, ed.ItemGroup] | None = None
+) -> ed.ItemGroup:
+    """The group's key block with its parents'; ``memo`` (group id → block) shares the blocks of one object's rows."""
+    if memo is not None and (known := memo.get(group.id)) is not None:
+        return known
     parent = groups.get(group.parent_id) if group.parent_id is not None else None
-    return ed.ItemGroup(
+    made = ed.ItemGroup(
         ref=group.ref,
         name=group.name,
         code=group.code or None,
-        parent=item_group(parent, groups) if parent is not None else None,
+        parent=item_group(parent, groups, memo) if parent is not None else None,
     )
+    if memo is not None:
+        memo[group.id] = made
+    return made
 
 
 def item(product: Product, units: dict[int, Unit], groups: dict[int, ProductGroup]) -> ed.Item:
@@ -150,7 +158,7 @@ def item(product: Product, units: dict[int, Unit], groups: dict[int, ProductGrou
     )
 
 
-def item_key(product: Product, groups: dict[int, ProductGroup]) -> ed.Item:
+def item_key(product: Product, groups: dict[int, ProductGroup], memo: dict[int, ed.ItemGroup] | None = None) -> ed.Item:
     """The reference form of a product: its whole key block as the item itself carries it (enterprisedata.md §10)."""
     group = groups.get(product.group_id) if product.group_id is not None else None
     return ed.Item(
@@ -159,7 +167,7 @@ def item_key(product: Product, groups: dict[int, ProductGroup]) -> ed.Item:
         full_name=product.full_name or product.name,
         code=product.code or None,
         article=product.article or None,
-        group=item_group(group, groups) if group is not None else None,
+        group=item_group(group, groups, memo) if group is not None else None,
     )
 
 
