@@ -463,9 +463,7 @@ class TransferStore:
                 held = None
             self._check_quota(session, infobase_id, transfer, key, len(data), transfer_holds=held)
             session.execute(  # a plain INSERT: the part is not read again in this session
-                insert(cast(Table, TransferPart.__table__)).values(
-                    transfer_id=transfer.id, part_no=part_no, size=len(data), data=data
-                )
+                _INSERT_PART, {"transfer_id": transfer.id, "part_no": part_no, "size": len(data), "data": data}
             )
         crashpoints.reached("part-stored")
 
