@@ -12,7 +12,7 @@ import uuid
 from dataclasses import dataclass
 from typing import cast
 
-from sqlalchemy import Table, delete, insert, select, update
+from sqlalchemy import Table, bindparam, delete, insert, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
 from kassa_server.models.engine import affected_rows, read_only
@@ -29,7 +29,8 @@ _OPERATION = select(
     LongOperation.file_id,
     LongOperation.part_count,
     LongOperation.active_polls_left,
-)
+).where(LongOperation.id == bindparam("id"), LongOperation.infobase_id == bindparam("infobase"))
+"""A poll's read, built once and run as Core (plain rows, no ORM result set-up)."""
 
 
 @dataclass(frozen=True)
@@ -80,9 +81,7 @@ class OperationStore:
             # A read first: an operation's active_polls_left only ever falls, so once it reads 0 the recorded result
             # is the answer, and the poll writes nothing (on SQLite it does not queue behind the writers).
             read_only(session)
-            row = session.execute(
-                _OPERATION.where(LongOperation.id == operation_id, LongOperation.infobase_id == infobase_id)
-            ).one_or_none()
+            row = session.connection().execute(_OPERATION, {"id": operation_id, "infobase": infobase_id}).one_or_none()
         if row is None:
             return None
         if row.active_polls_left > 0 and self._count_active_poll(infobase_id, operation_id):
