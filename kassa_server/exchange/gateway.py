@@ -30,7 +30,7 @@ from kassa_server.exchange.inbound import acknowledge, apply_inbound
 from kassa_server.exchange.interface import FormatObjectSupport, ImportOutcome, InfobaseParameters
 from kassa_server.exchange.outbound import INFOBASE_PREFIX, SENDS, write_outbound
 from kassa_server.models import ExchangeNode, Infobase
-from kassa_server.models.engine import database_errors, is_conflict, read_only
+from kassa_server.models.engine import ReadOnlyViolation, database_errors, is_conflict, read_only
 from kassa_server.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -77,9 +77,15 @@ class DatabaseExchangeGateway:
         return node
 
     def check_node(self, infobase: str, plan: str, node_code: str) -> None:
+        if not self.options.auto_create_nodes:  # it only reads then (on SQLite it does not queue behind writers) …
+            try:
+                with self._transaction() as session:
+                    read_only(session)
+                    self._node(session, self._infobase(session, infobase), plan, node_code)
+                return
+            except ReadOnlyViolation:  # … unless a register without its node yet gets one now
+                pass
         with self._transaction() as session:
-            if not self.options.auto_create_nodes:  # then it only reads: on SQLite it does not queue behind writers
-                read_only(session)
             self._node(session, self._infobase(session, infobase), plan, node_code)
 
     def export_message(self, infobase: str, plan: str, node_code: str, out: BinaryIO) -> None:

@@ -176,11 +176,32 @@ READ_ONLY = "kassa_read_only"
 """Execution option of a connection whose transaction only reads (``read_only``)."""
 
 
+class ReadOnlyViolation(RuntimeError):
+    """A transaction declared read-only (``read_only``) was about to write through the session; nothing was written.
+    The caller runs its work again in an ordinary transaction."""
+
+
 def read_only(session: Session) -> None:
     """Declare ``session``'s transaction read-only; call it before its first statement. On SQLite the transaction
     then begins DEFERRED, a WAL reader that neither takes nor waits for the write lock; elsewhere nothing changes.
-    A write in such a transaction may fail at once with "database is locked" on SQLite: declare only pure reads."""
+    A flush with anything to write raises ``ReadOnlyViolation`` instead (on SQLite the write could fail at once with
+    "database is locked"); SQL written by hand is not checked: declare only reads."""
     session.connection(execution_options={READ_ONLY: True})
+    session.info[READ_ONLY] = True
+
+
+@event.listens_for(Session, "before_flush", insert=True)  # before the change tracking stamps anything
+def _refuse_writes_when_read_only(session: Session, _flush: Any, _instances: Any) -> None:
+    if not session.info.get(READ_ONLY):
+        return
+    if session.new or session.deleted or any(session.is_modified(obj) for obj in session.dirty):
+        raise ReadOnlyViolation("a read-only transaction was about to write")
+
+
+@event.listens_for(Session, "after_transaction_end")
+def _forget_read_only(session: Session, transaction: Any) -> None:
+    if transaction.parent is None:  # the session's next transaction is an ordinary one again
+        session.info.pop(READ_ONLY, None)
 
 
 def _sqlite_on_begin(conn: Any, turnstile: _Turnstile | None) -> None:

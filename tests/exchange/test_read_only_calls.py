@@ -8,14 +8,15 @@ import sqlite3
 from collections.abc import Iterator
 
 import pytest
-from sqlalchemy import event, select
+from sqlalchemy import event, func, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from kassa_server.admin.demo import DEMO_FACTORY_NUMBER, seed_demo
 from kassa_server.exchange.files import TransferStore
 from kassa_server.exchange.gateway import DatabaseExchangeGateway
-from kassa_server.models import Infobase
-from kassa_server.models.engine import make_engine, make_sessionmaker
+from kassa_server.models import CashRegister, ExchangeNode, Infobase, Organization, Unit
+from kassa_server.models.engine import ReadOnlyViolation, make_engine, make_sessionmaker, read_only
+from kassa_server.models.enums import RegisterKind
 from kassa_server.settings import ProtocolOptions, Settings
 from tests.exchange import device_messages as dm
 
@@ -73,3 +74,40 @@ def test_a_node_check_that_may_create_the_node_still_takes_the_write_lock(
     writer.execute("BEGIN IMMEDIATE")
     with pytest.raises(Exception, match="locked"):
         gateway.check_node("kassa", dm.PLAN, "a new device")
+
+
+def test_a_register_without_its_node_gets_one_at_its_first_node_check(
+    sqlite_url: str, sessions: sessionmaker[Session]
+) -> None:
+    """The read-only check finds a register made by other code without a node; it runs again as a writer and the node
+    is made, as before."""
+    with sessions.begin() as session:
+        infobase = session.scalars(select(Infobase)).one()
+        organization = session.scalars(select(Organization)).first()
+        session.add(
+            CashRegister(
+                infobase_id=infobase.id,
+                name="Касса без узла",
+                kind=RegisterKind.MOBILE_KASSA,
+                factory_number="4242",
+                organization=organization,
+            )
+        )
+    gateway = DatabaseExchangeGateway(sessions, Settings(database_url=sqlite_url))
+    gateway.check_node("kassa", dm.PLAN, "4242")
+    with sessions() as session:
+        assert session.scalar(select(func.count()).where(ExchangeNode.code == "4242")) == 1
+
+
+def test_a_read_only_transaction_refuses_to_write_and_the_next_one_may(sessions: sessionmaker[Session]) -> None:
+    with sessions() as session:
+        with session.begin():
+            read_only(session)
+            session.add(Unit(infobase_id=_infobase_id(sessions), name="ящик", code="999"))
+            with pytest.raises(ReadOnlyViolation):
+                session.flush()
+            session.rollback()
+        with session.begin():  # an ordinary transaction again
+            session.add(Unit(infobase_id=_infobase_id(sessions), name="ящик", code="999"))
+    with sessions() as session:
+        assert session.scalar(select(func.count()).where(Unit.code == "999")) == 1
