@@ -124,7 +124,7 @@ class Context:
     registers: dict[tuple[str, object], CashRegister | None] = field(default_factory=dict)
     balances: dict[tuple[int | None, int, int | None], int] = field(default_factory=dict)
     """Stock balance ids by (store, product, characteristic) found or made in this message (``retail``)."""
-    receipt_rows: _BatchRows = field(default_factory=lambda: _BatchRows())
+    receipt_rows: retail.LastVersions[_ReceiptRows] = field(default_factory=retail.LastVersions)
     """The lines, payments and marks of the batch's receipts, written together by ``settle``."""
     receipts: dict[uuid.UUID, Receipt | None] = field(default_factory=dict)
     """Receipts by ``Ссылка`` of the batch being applied (``prepare`` looks them up together; ``settle`` forgets them,
@@ -717,18 +717,6 @@ class _ReceiptRows:
     lines: list[dict[str, Any]]
     payments: list[dict[str, Any]]
     marks: list[dict[str, Any]]
-
-
-@dataclass
-class _BatchRows:
-    pending: dict[uuid.UUID, _ReceiptRows] = field(default_factory=dict)
-
-    def add(self, rows: _ReceiptRows) -> None:
-        """A receipt sent twice in one batch keeps its last version's rows; it was stored before if the first was."""
-        earlier = self.pending.get(rows.receipt.ref)
-        if earlier is not None:
-            rows.stored_before = earlier.stored_before
-        self.pending[rows.receipt.ref] = rows
 
 
 def _children(table: Any) -> tuple[Any, Any]:

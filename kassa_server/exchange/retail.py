@@ -19,10 +19,10 @@ import datetime as dt
 import logging
 import uuid
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from decimal import Decimal
 from functools import cached_property
-from typing import TYPE_CHECKING, Any, NamedTuple, cast
+from typing import TYPE_CHECKING, Any, Generic, NamedTuple, Protocol, TypeVar, cast
 
 from sqlalchemy import Integer, Table, and_, bindparam, delete, insert, or_, select, true
 from sqlalchemy.orm import Session, selectinload
@@ -551,19 +551,31 @@ class PendingMoves:
     """The receipt was a row before this batch of its message: it may have movements to undo."""
 
 
-@dataclass
-class StockMoves:
-    """The stock movements of a message's receipts, by receipt ``Ссылка``: applied together, with one flush and one
-    lock, at the end of the message (or of each batch of a big one) by ``apply_moves``."""
+class _PerReceipt(Protocol):
+    receipt: Receipt
+    stored_before: bool
 
-    pending: dict[uuid.UUID, PendingMoves] = field(default_factory=dict)
 
-    def add(self, entry: PendingMoves) -> None:
-        """A receipt sent twice in one batch moves stock as its last version: the first one's moves are replaced."""
+Entry = TypeVar("Entry", bound=_PerReceipt)
+
+
+class LastVersions(Generic[Entry]):
+    """What a batch of a message holds per receipt, by its ``Ссылка``, until the batch is applied: a receipt sent
+    twice in one batch keeps its last version, and was stored before if its first version was."""
+
+    def __init__(self) -> None:
+        self.pending: dict[uuid.UUID, Entry] = {}
+
+    def add(self, entry: Entry) -> None:
         earlier = self.pending.get(entry.receipt.ref)
         if earlier is not None:
             entry.stored_before = earlier.stored_before
         self.pending[entry.receipt.ref] = entry
+
+
+class StockMoves(LastVersions[PendingMoves]):
+    """The stock movements of a message's receipts: applied together, with one flush and one lock, at the end of the
+    message (or of each batch of a big one) by ``apply_moves``."""
 
 
 def receipt_extras(
@@ -769,6 +781,7 @@ def _find(session: Session, model: Any, infobase: Infobase, ref: uuid.UUID | Non
 __all__ = [
     "DELETION_TARGETS",
     "SENDS",
+    "LastVersions",
     "PendingMoves",
     "Sections",
     "StockMoves",
