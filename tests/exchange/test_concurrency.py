@@ -43,19 +43,16 @@ def shop(postgres_databases: Any) -> Iterator[Shop]:
     engine.dispose()
 
 
-def test_two_devices_sending_the_same_receipts_at_once_both_get_an_answer(
-    shop: Shop, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    milk = _item_key(shop, "Молоко 3,2% 1 л")
-    refs = [uuid.uuid4() for _ in range(3)]
-    first = [dm.sale(_register_key(shop), milk, amount="10.00", ref=ref) for ref in refs]
-    second = [dm.sale(_register_key(shop, SECOND), milk, amount="20.00", ref=ref) for ref in refs]
+def _race(
+    shop: Shop, monkeypatch: pytest.MonkeyPatch, first: list[Any], second: list[Any]
+) -> tuple[dict[str, ImportOutcome | BaseException], threading.Event]:
+    """FIRST sends ``first``; once it has applied its message and not committed, SECOND sends ``second`` and FIRST is
+    held until SECOND waits on a lock FIRST holds. The outcomes by node code, and whether SECOND was seen waiting."""
     blocked = threading.Event()
     holding = threading.Event()
     original = gateway_module.crashpoints.reached
 
     def hold_first_until_second_waits(name: str) -> None:
-        """FIRST has inserted its receipts and not committed: hold it until SECOND waits on their unique keys."""
         original(name)
         if name != "import-applied" or threading.current_thread().name != "first":
             return
@@ -81,7 +78,7 @@ def test_two_devices_sending_the_same_receipts_at_once_both_get_an_answer(
         head = dm.header("1.21", from_code=code, to_code=shop.own_code, message_no=1, received_no=0)
         try:
             outcomes[code] = shop.gateway.import_message("kassa", dm.PLAN, code, dm.message(head, receipts))
-        except BaseException as exc:  # reported by the assertions below
+        except BaseException as exc:  # reported by the callers' assertions
             outcomes[code] = exc
 
     threads = [
@@ -89,10 +86,21 @@ def test_two_devices_sending_the_same_receipts_at_once_both_get_an_answer(
         threading.Thread(target=send, args=(SECOND, second), name="second"),
     ]
     threads[0].start()
-    assert holding.wait(WAIT_SECONDS)  # SECOND starts once FIRST holds its rows: it then waits on their unique keys
+    assert holding.wait(WAIT_SECONDS)  # SECOND starts once FIRST holds its rows
     threads[1].start()
     for thread in threads:
         thread.join(WAIT_SECONDS)
+    return outcomes, blocked
+
+
+def test_two_devices_sending_the_same_receipts_at_once_both_get_an_answer(
+    shop: Shop, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    milk = _item_key(shop, "Молоко 3,2% 1 л")
+    refs = [uuid.uuid4() for _ in range(3)]
+    first = [dm.sale(_register_key(shop), milk, amount="10.00", ref=ref) for ref in refs]
+    second = [dm.sale(_register_key(shop, SECOND), milk, amount="20.00", ref=ref) for ref in refs]
+    outcomes, blocked = _race(shop, monkeypatch, first, second)
     assert blocked.is_set(), "SECOND never waited on FIRST's receipts: the race was not reproduced"
     assert isinstance(outcomes[NODE], ImportOutcome), outcomes[NODE]
     assert isinstance(outcomes[SECOND], ImportOutcome), outcomes[SECOND]  # an answer, not a UniqueViolation
@@ -119,48 +127,7 @@ def test_two_devices_of_one_store_selling_the_same_goods_at_once_lose_no_quantit
     second = [dm.sale(_register_key(shop, SECOND), milk, amount="10.00") for _ in range(2)]
     for sale in second:
         sale.sales[0].quantity = Decimal(2)
-    blocked = threading.Event()
-    holding = threading.Event()
-    original = gateway_module.crashpoints.reached
-
-    def hold_first_until_second_waits(name: str) -> None:
-        original(name)
-        if name != "import-applied" or threading.current_thread().name != "first":
-            return
-        holding.set()
-        with shop.sessions() as probe:
-            for _ in range(WAIT_SECONDS * 20):
-                waiting = probe.scalar(
-                    text(
-                        "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() "
-                        "AND wait_event_type = 'Lock'"
-                    )
-                )
-                if waiting:
-                    blocked.set()
-                    return
-                probe.rollback()
-                threading.Event().wait(0.05)  # polling a server-side state, not a timing assertion
-
-    monkeypatch.setattr(gateway_module.crashpoints, "reached", hold_first_until_second_waits)
-    outcomes: dict[str, ImportOutcome | BaseException] = {}
-
-    def send(code: str, receipts: list[Any]) -> None:
-        head = dm.header("1.21", from_code=code, to_code=shop.own_code, message_no=1, received_no=0)
-        try:
-            outcomes[code] = shop.gateway.import_message("kassa", dm.PLAN, code, dm.message(head, receipts))
-        except BaseException as exc:  # reported by the assertions below
-            outcomes[code] = exc
-
-    threads = [
-        threading.Thread(target=send, args=(NODE, first), name="first"),
-        threading.Thread(target=send, args=(SECOND, second), name="second"),
-    ]
-    threads[0].start()
-    assert holding.wait(WAIT_SECONDS)
-    threads[1].start()
-    for thread in threads:
-        thread.join(WAIT_SECONDS)
+    outcomes, blocked = _race(shop, monkeypatch, first, second)
     assert blocked.is_set(), "SECOND never waited on FIRST's stock: the race was not reproduced"
     for code in (NODE, SECOND):
         outcome = outcomes[code]
