@@ -13,16 +13,13 @@ from typing import Any
 import pytest
 from sqlalchemy import func, select, text
 
-from kassa_server.admin.demo import seed_demo
-from kassa_server.admin.devices import DeviceInput, register_device
+from kassa_server.admin.devices import DeviceInput
 from kassa_server.admin.stock import get_stock
 from kassa_server.exchange import gateway as gateway_module
-from kassa_server.exchange.gateway import DatabaseExchangeGateway
 from kassa_server.exchange.interface import ImportOutcome
 from kassa_server.models import CashRegister, Infobase, Receipt
-from kassa_server.models.engine import make_engine, make_sessionmaker
-from kassa_server.settings import Settings
 from tests.exchange import device_messages as dm
+from tests.exchange.demo_shop import demo_shop
 from tests.exchange.test_device_exchange import NODE, Shop, _item_key, _register_key
 
 SECOND = "0000000002000002"
@@ -31,16 +28,8 @@ WAIT_SECONDS = 60
 
 @pytest.fixture
 def shop(postgres_databases: Any) -> Iterator[Shop]:
-    url = postgres_databases.create()
-    engine = make_engine(url)
-    sessions = make_sessionmaker(engine)
-    with sessions.begin() as session:
-        seed_demo(session)
-        infobase = session.scalars(select(Infobase)).one()
-        register_device(session, infobase, DeviceInput(SECOND, name="Касса 2"))
-        own = infobase.node_code
-    yield Shop(sessions, DatabaseExchangeGateway(sessions, Settings(database_url=url)), own)
-    engine.dispose()
+    with demo_shop(postgres_databases.create(), DeviceInput(SECOND, name="Касса 2")) as demo:
+        yield Shop(demo.sessions, demo.gateway, demo.own_code)
 
 
 def _race(

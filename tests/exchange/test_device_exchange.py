@@ -46,6 +46,7 @@ from kassa_server.models.enums import OrderStatus, PaymentKind, ReceiptKind
 from kassa_server.services.faults import fault_text
 from kassa_server.settings import ProtocolOptions, Settings
 from tests.exchange import device_messages as dm
+from tests.exchange.demo_shop import demo_shop
 
 NODE = DEMO_FACTORY_NUMBER
 
@@ -71,13 +72,8 @@ class Shop:
 
 @pytest.fixture
 def shop(db_url: str) -> Iterator[Shop]:
-    engine = make_engine(db_url)
-    sessions = make_sessionmaker(engine)
-    with sessions.begin() as session:
-        seed_demo(session)
-        own = session.scalars(select(Infobase)).one().node_code
-    yield Shop(sessions, DatabaseExchangeGateway(sessions, Settings(database_url=db_url)), own)
-    engine.dispose()
+    with demo_shop(db_url) as demo:
+        yield Shop(demo.sessions, demo.gateway, demo.own_code)
 
 
 def _types(objects: list[object]) -> Counter[str]:

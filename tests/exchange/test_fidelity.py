@@ -33,6 +33,7 @@ from kassa_server.models.engine import make_engine, make_sessionmaker
 from kassa_server.models.enums import OrderStatus
 from kassa_server.settings import ProtocolOptions, Settings
 from tests.exchange import device_messages as dm
+from tests.exchange.demo_shop import demo_shop
 from tests.exchange.test_device_exchange import NODE, Shop, _item_key, _register_key
 
 SECOND = "0000000002000002"
@@ -42,15 +43,8 @@ FIXED = dm.header("1.21", from_code=NODE, to_code=None, message_no=1, received_n
 
 @pytest.fixture
 def shop(db_url: str) -> Iterator[Shop]:
-    engine = make_engine(db_url)
-    sessions = make_sessionmaker(engine)
-    with sessions.begin() as session:
-        seed_demo(session)
-        infobase = session.scalars(select(Infobase)).one()
-        register_device(session, infobase, DeviceInput(SECOND, name="Касса 2"))
-        own = infobase.node_code
-    yield Shop(sessions, DatabaseExchangeGateway(sessions, Settings(database_url=db_url)), own)
-    engine.dispose()
+    with demo_shop(db_url, DeviceInput(SECOND, name="Касса 2")) as demo:
+        yield Shop(demo.sessions, demo.gateway, demo.own_code)
 
 
 def _head(shop: Shop, number: int, node: str = NODE, received: int = 0) -> ed.Header:

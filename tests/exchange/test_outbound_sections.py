@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from kassa_server import enterprisedata as ed
 from kassa_server.admin import stock
-from kassa_server.admin.demo import DEMO_FACTORY_NUMBER, DEMO_TERMINAL, seed_demo
+from kassa_server.admin.demo import DEMO_FACTORY_NUMBER, DEMO_TERMINAL
 from kassa_server.admin.devices import set_device
 from kassa_server.admin.organizations import StoreInput, create_store
 from kassa_server.exchange import outbound, retail
@@ -44,10 +44,9 @@ from kassa_server.models import (
     Unit,
     User,
 )
-from kassa_server.models.engine import make_engine, make_sessionmaker
 from kassa_server.models.enums import UserRole
-from kassa_server.settings import Settings
 from tests.exchange import device_messages as dm
+from tests.exchange.demo_shop import demo_shop
 
 NODE = DEMO_FACTORY_NUMBER
 SHOES = "Кроссовки беговые"
@@ -125,16 +124,11 @@ class Shop:
 
 @pytest.fixture
 def shop(db_url: str) -> Iterator[Shop]:
-    engine = make_engine(db_url)
-    sessions = make_sessionmaker(engine)
-    with sessions.begin() as session:
-        seed_demo(session)
-        own = session.scalars(select(Infobase)).one().node_code
-    shop = Shop(engine, sessions, DatabaseExchangeGateway(sessions, Settings(database_url=db_url)), own)
-    shop.download()
-    shop.acknowledge()
-    yield shop
-    engine.dispose()
+    with demo_shop(db_url) as demo:
+        shop = Shop(demo.engine, demo.sessions, demo.gateway, demo.own_code)
+        shop.download()
+        shop.acknowledge()
+        yield shop
 
 
 def _reads(statements: list[str], table: str) -> list[str]:

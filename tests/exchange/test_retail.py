@@ -26,7 +26,6 @@ from kassa_server.admin.demo import (
     DEMO_SIZE_STOCK,
     DEMO_STOCK,
     DEMO_TERMINAL,
-    seed_demo,
 )
 from kassa_server.admin.devices import set_device
 from kassa_server.admin.organizations import OrganizationInput, StoreInput, create_organization, create_store
@@ -47,10 +46,10 @@ from kassa_server.models import (
     StockMovement,
     Tombstone,
 )
-from kassa_server.models.engine import make_engine, make_sessionmaker
 from kassa_server.models.enums import OrderStatus, ProductKind
 from kassa_server.settings import ProtocolOptions, Settings
 from tests.exchange import device_messages as dm
+from tests.exchange.demo_shop import demo_shop
 
 NODE = DEMO_FACTORY_NUMBER
 DEMO_STORE = "Магазин на Садовой"
@@ -86,13 +85,8 @@ class Shop:
 
 @pytest.fixture
 def shop(db_url: str) -> Iterator[Shop]:
-    engine = make_engine(db_url)
-    sessions = make_sessionmaker(engine)
-    with sessions.begin() as session:
-        seed_demo(session)
-        own = session.scalars(select(Infobase)).one().node_code
-    yield Shop(sessions, DatabaseExchangeGateway(sessions, Settings(database_url=db_url)), own)
-    engine.dispose()
+    with demo_shop(db_url) as demo:
+        yield Shop(demo.sessions, demo.gateway, demo.own_code)
 
 
 def _first(objects: list[object], cls: type) -> int:
